@@ -1,0 +1,165 @@
+import { constants as osConstants } from 'node:os';
+
+/**
+ * How a job ended. One type for every layer: local processes, remote commands,
+ * transfers, tasks. A bare exit number never leaves this module.
+ */
+export type UnreachableReason =
+  | 'refused'
+  | 'connect-timeout'
+  | 'dns'
+  | 'auth'
+  | 'host-key'
+  | 'reset'
+  | 'protocol';
+
+export type Outcome =
+  | { kind: 'exited'; code: number }
+  | { kind: 'signaled'; signal: string; coreDumped: boolean }
+  /** We killed the job's tree because its deadline passed. `killed` counts the processes we killed. */
+  | { kind: 'timeout'; afterMs: number; killed: number }
+  /** The operator interrupted the run; the job was killed or never started. */
+  | { kind: 'cancelled'; killed: number; started: boolean }
+  | { kind: 'unreachable'; reason: UnreachableReason; message: string }
+  /** The SSH channel closed without an exit status (RFC 4254 allows it). */
+  | { kind: 'no-status' }
+  /** lwt itself could not run the job (spawn failed, local I/O error): names the cause. */
+  | { kind: 'error'; message: string };
+
+export type OutcomeKind = Outcome['kind'];
+
+/** Kinds in the order a summary lists them, best first. */
+export const OUTCOME_KINDS: readonly OutcomeKind[] = [
+  'exited',
+  'signaled',
+  'timeout',
+  'cancelled',
+  'no-status',
+  'unreachable',
+  'error',
+];
+
+export const isSuccess = (o: Outcome): boolean => o.kind === 'exited' && o.code === 0;
+
+const SIGNAL_NAMES: ReadonlyMap<number, string> = new Map(
+  Object.entries(osConstants.signals).map(([name, num]) => [num, name]),
+);
+
+export function signalName(num: number): string {
+  return SIGNAL_NAMES.get(num) ?? `SIG${num}`;
+}
+
+export function signalNumber(name: string): number | undefined {
+  return (osConstants.signals as Record<string, number>)[name];
+}
+
+/** Node's child_process 'exit' pair: exactly one of code/signal is set. */
+export function fromNodeExit(code: number | null, signal: NodeJS.Signals | null): Outcome {
+  if (signal !== null) return { kind: 'signaled', signal, coreDumped: false };
+  if (code !== null) return { kind: 'exited', code };
+  return { kind: 'no-status' };
+}
+
+/**
+ * A raw wait(2) status as waitpid returns it (what Perl's $? held):
+ * low 7 bits are the signal, bit 0x80 the core flag, the next byte the exit code.
+ */
+export function fromWaitStatus(status: number): Outcome {
+  const sig = status & 0x7f;
+  if (sig === 0) return { kind: 'exited', code: (status >> 8) & 0xff };
+  if (sig === 0x7f) return { kind: 'error', message: `wait status ${status} is a stopped process, not an exit` };
+  return { kind: 'signaled', signal: signalName(sig), coreDumped: (status & 0x80) !== 0 };
+}
+
+/**
+ * A shell reports a child killed by signal N as exit code 128+N. That is still an exit
+ * code (the shell itself exited), so we keep it as 'exited' and only *describe* the
+ * likely signal: guessing would misreport a program that really exits 137.
+ */
+export function shellSignalHint(code: number): string | undefined {
+  if (code > 128 && code < 128 + 65) {
+    const name = SIGNAL_NAMES.get(code - 128);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+/** One line for humans. Every message about an outcome is built here. */
+export function describeOutcome(o: Outcome): string {
+  switch (o.kind) {
+    case 'exited': {
+      const hint = shellSignalHint(o.code);
+      return hint ? `exit ${o.code} (128+${signalNumber(hint)}: shell reports ${hint})` : `exit ${o.code}`;
+    }
+    case 'signaled':
+      return `killed by ${o.signal}${o.coreDumped ? ' (core dumped)' : ''}`;
+    case 'timeout':
+      return `timed out after ${formatMs(o.afterMs)}, killed ${o.killed} process${o.killed === 1 ? '' : 'es'}`;
+    case 'cancelled':
+      return o.started ? `cancelled, killed ${o.killed} process${o.killed === 1 ? '' : 'es'}` : 'cancelled before start';
+    case 'unreachable':
+      return `unreachable (${o.reason}): ${o.message}`;
+    case 'no-status':
+      return 'closed without exit status';
+    case 'error':
+      return `error: ${o.message}`;
+  }
+}
+
+export function formatMs(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+  const m = Math.floor(ms / 60_000);
+  return `${m}m${Math.round((ms % 60_000) / 1000)}s`;
+}
+
+/** The public JSON shape of an outcome (the `outcome` field of --json lines). */
+export function outcomeJson(o: Outcome): Record<string, unknown> {
+  switch (o.kind) {
+    case 'unreachable':
+      return { kind: o.kind, reason: o.reason, message: o.message };
+    default:
+      return { ...o };
+  }
+}
+
+/**
+ * Exit status of a whole run, the worst class wins:
+ *   0 all exited 0 · 1 some command exited non-zero · 3 some killed by a signal, timed out,
+ *   or closed without status · 4 some host unreachable or job could not run · 130/143 interrupted.
+ * 2 is reserved for usage errors (thrown before any job runs).
+ */
+export const EXIT = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  killed: 3,
+  unreachable: 4,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+export function runExitStatus(outcomes: Iterable<Outcome>): number {
+  let worst: number = EXIT.ok;
+  const rank = (s: number): number => [EXIT.ok, EXIT.failed, EXIT.killed, EXIT.unreachable].indexOf(s as 0);
+  for (const o of outcomes) {
+    let s: number;
+    switch (o.kind) {
+      case 'exited':
+        s = o.code === 0 ? EXIT.ok : EXIT.failed;
+        break;
+      case 'signaled':
+      case 'timeout':
+      case 'no-status':
+      case 'cancelled':
+        s = EXIT.killed;
+        break;
+      case 'unreachable':
+      case 'error':
+        s = EXIT.unreachable;
+        break;
+    }
+    if (rank(s) > rank(worst)) worst = s;
+  }
+  return worst;
+}
