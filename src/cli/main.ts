@@ -1,0 +1,60 @@
+import { Command, CommanderError, Option } from 'commander';
+import { LwtError, errorMessage } from '../errors.js';
+import { EXIT } from '../core/outcome.js';
+import { logger, shutdownLogging } from '../log.js';
+import { initCommand } from './init.js';
+import { runCommand } from './run.js';
+import { EXIT_STATUS_HELP } from './exit-help.js';
+
+export function buildProgram(): Command {
+  const program = new Command('lwt')
+    .description('Parallel remote execution for host fleets: bounded concurrency, per-host deadlines,\nwhole process trees killed on timeout or Ctrl-C.')
+    .version('0.1.0')
+    .option('--home <DIR>', 'the folder holding hosts/ and tasks/ (default: $LWT_HOME, config, current folder)')
+    .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
+    .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
+    .option('-q, --quiet', 'only errors on stderr')
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init && lwt run --help`);
+  program.addCommand(runCommand());
+  program.addCommand(initCommand());
+  return program;
+}
+
+/**
+ * Parse argv and run one verb. Returns the exit status instead of calling process.exit,
+ * so that log files flush and tests can call it. Usage, config and input errors become
+ * one line on stderr; per-job failures never reach here (they are outcomes).
+ */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  program.exitOverride();
+  for (const sub of program.commands) sub.exitOverride();
+  program.configureOutput({
+    writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s),
+  });
+  let status: number;
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    status = typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are exits with status 0; everything else commander rejects is usage.
+      status = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    } else if (err instanceof LwtError) {
+      process.stderr.write(`lwt: ${err.message}\n`);
+      status = err.exitStatus;
+    } else {
+      process.stderr.write(`lwt: internal error: ${errorMessage(err)}\n`);
+      logger().error((err as Error)?.stack ?? String(err));
+      status = 70; // EX_SOFTWARE: a bug in lwt, not in the operator's input
+    }
+  }
+  await shutdownLogging();
+  return status;
+}
+
+export async function cli(): Promise<void> {
+  const status = await main(process.argv.slice(2));
+  process.exitCode = status;
+}

@@ -1,0 +1,71 @@
+import { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { readJobSource, parseJobLines } from '../commands/job-file.js';
+import { runJobs } from '../commands/run.js';
+import { trapInterrupts } from '../core/interrupt.js';
+import { logger } from '../log.js';
+import { terminalScreen } from '../output/screen.js';
+import { prepare, type GlobalOptions } from './context.js';
+import { bytes, positiveInt, seconds } from './parse.js';
+import { EXIT_STATUS_HELP } from './exit-help.js';
+
+interface RunFlags {
+  parallel?: number;
+  timeout?: number;
+  json?: boolean;
+  outputCap?: number;
+}
+
+export const DEFAULT_RUN_PARALLEL = availableParallelism() * 4;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+
+export function runCommand(): Command {
+  return new Command('run')
+    .summary('run shell commands locally, one per line, in parallel')
+    .description(
+      'Read one shell command per line from FILE (or stdin) and run each with `sh -c` in its own\n' +
+        'process group, at most -p at once. A job past its deadline has its whole process tree\n' +
+        'frozen and killed, including children that ignore SIGTERM or left with setsid.\n' +
+        'Blank lines and lines starting with # are skipped.',
+    )
+    .argument('[FILE]', "job file; '-' or none reads stdin")
+    .option('-p, --parallel <N>', `jobs at once (default: 4 × cores = ${DEFAULT_RUN_PARALLEL})`, positiveInt)
+    .option('-t, --timeout <SEC>', 'per-job deadline in seconds, fractions allowed (default: none)', seconds)
+    .option('--json', 'one JSON object per job as it ends, then a {"summary": …} line; no live output')
+    .option('--output-cap <BYTES>', 'output kept in memory per job and stream, head and tail (default 1M)', bytes)
+    .addHelpText(
+      'after',
+      `
+Output:
+  Live lines are prefixed with the job number: "3: text" (stdout), "3:err: text" (stderr).
+  A summary follows on stderr: counts per outcome and each failed job with its command.
+
+${EXIT_STATUS_HELP}
+
+Examples:
+  lwt run -p 16 -t 60 jobs.txt
+  seq 1 100 | sed 's/^/sleep 0.1; echo /' | lwt run -p 50 --json`,
+    )
+    .action(async (file: string | undefined, flags: RunFlags, cmd: Command) => {
+      const ctx = await prepare('run', cmd.optsWithGlobals<GlobalOptions>());
+      const jobs = parseJobLines(await readJobSource(file));
+      const timeoutSec = flags.timeout ?? ctx.settings.timeout;
+      const interrupt = trapInterrupts((n) =>
+        logger().warn(n === 2 ? 'still killing running jobs; interrupt once more to exit at once' : 'exiting'),
+      );
+      try {
+        const result = await runJobs({
+          jobs,
+          concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_RUN_PARALLEL,
+          ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
+          outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+          json: flags.json === true,
+          signal: interrupt.signal,
+          screen: terminalScreen(),
+        });
+        process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
+      } finally {
+        interrupt.dispose();
+      }
+    });
+}

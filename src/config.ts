@@ -1,0 +1,135 @@
+import { cosmiconfig } from 'cosmiconfig';
+import { UsageError, errorMessage } from './errors.js';
+
+/**
+ * Settings an operator may keep in a config file instead of typing flags. Precedence:
+ * flag > `commands.<verb>` section > top level > built-in default.
+ */
+export interface Settings {
+  /** The folder holding hosts/ and tasks/. */
+  home?: string;
+  /** Jobs or hosts at once. */
+  parallel?: number;
+  /** Per-job (per-host) deadline in seconds; 0 means none. */
+  timeout?: number;
+  /** Per-host connect deadline in seconds (TCP, banner, key exchange, auth). */
+  connectTimeout?: number;
+  /** Retries of connection failures. */
+  retries?: number;
+  /** Per-stream output kept in memory per job, in bytes. */
+  outputCap?: number;
+  /** OpenSSH client config file (like ssh -F). */
+  sshConfig?: string;
+  /** stderr log level: error, warn, info, debug, trace. */
+  logLevel?: string;
+  /** Size of one log file before it rolls, in bytes. */
+  logMaxBytes?: number;
+  /** Total size of the logs folder; oldest files are removed first. */
+  logTotalBytes?: number;
+}
+
+export interface LoadedConfig {
+  settings: Settings;
+  /** Per-verb overrides, already validated. */
+  commands: Record<string, Settings>;
+  /** The file it came from, for messages; undefined when none was found. */
+  file?: string;
+}
+
+type Check = (v: unknown) => string | undefined;
+const positiveInt: Check = (v) => (Number.isInteger(v) && (v as number) > 0 ? undefined : 'a positive integer');
+const nonNegative: Check = (v) => (typeof v === 'number' && v >= 0 && Number.isFinite(v) ? undefined : 'a number ≥ 0');
+const positive: Check = (v) => (typeof v === 'number' && v > 0 && Number.isFinite(v) ? undefined : 'a number > 0');
+const nonEmptyString: Check = (v) => (typeof v === 'string' && v.length > 0 ? undefined : 'a non-empty string');
+const LEVELS = ['error', 'warn', 'info', 'debug', 'trace'];
+const level: Check = (v) => (typeof v === 'string' && LEVELS.includes(v) ? undefined : `one of ${LEVELS.join(', ')}`);
+
+const SCHEMA: Record<keyof Settings, Check> = {
+  home: nonEmptyString,
+  parallel: positiveInt,
+  timeout: nonNegative,
+  connectTimeout: positive,
+  retries: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'an integer ≥ 0'),
+  outputCap: positiveInt,
+  sshConfig: nonEmptyString,
+  logLevel: level,
+  logMaxBytes: positiveInt,
+  logTotalBytes: positiveInt,
+};
+
+/** Validate a parsed config object. Errors name the file and the key. */
+export function validateConfig(raw: unknown, file: string): LoadedConfig {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new UsageError(`${file}: config must be an object of settings`);
+  }
+  const commands: Record<string, Settings> = {};
+  const settings = validateSettings(raw as Record<string, unknown>, file, '', (key, value) => {
+    if (key !== 'commands') return false;
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+      throw new UsageError(`${file}: commands: must be an object of per-command settings`);
+    }
+    for (const [verb, section] of Object.entries(value)) {
+      if (typeof section !== 'object' || section === null || Array.isArray(section)) {
+        throw new UsageError(`${file}: commands.${verb}: must be an object of settings`);
+      }
+      commands[verb] = validateSettings(section as Record<string, unknown>, file, `commands.${verb}.`);
+    }
+    return true;
+  });
+  return { settings, commands, file };
+}
+
+function validateSettings(
+  raw: Record<string, unknown>,
+  file: string,
+  prefix: string,
+  extra?: (key: string, value: unknown) => boolean,
+): Settings {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(raw)) {
+    if (extra?.(key, value)) continue;
+    const check = SCHEMA[key as keyof Settings];
+    if (!check) {
+      throw new UsageError(`${file}: ${prefix}${key}: unknown setting (known: ${Object.keys(SCHEMA).join(', ')})`);
+    }
+    const problem = check(value);
+    if (problem) throw new UsageError(`${file}: ${prefix}${key}: must be ${problem}, got ${JSON.stringify(value)}`);
+    out[key] = value;
+  }
+  return out as Settings;
+}
+
+/**
+ * Find and load the config: `.lwtrc`, `.lwtrc.json/.yaml/.yml`, `lwt.config.js/.mjs/.cjs`,
+ * or the `lwt` key of package.json, searched from `from` upwards. An explicit file must exist.
+ */
+export async function loadConfig(opts: { from?: string; file?: string } = {}): Promise<LoadedConfig> {
+  const explorer = cosmiconfig('lwt', {
+    searchPlaces: [
+      'package.json',
+      '.lwtrc',
+      '.lwtrc.json',
+      '.lwtrc.yaml',
+      '.lwtrc.yml',
+      'lwt.config.js',
+      'lwt.config.mjs',
+      'lwt.config.cjs',
+    ],
+    searchStrategy: 'global',
+    cache: false,
+  });
+  let found;
+  try {
+    found = opts.file ? await explorer.load(opts.file) : await explorer.search(opts.from ?? process.cwd());
+  } catch (err) {
+    const where = opts.file ?? 'config';
+    throw new UsageError(`${where}: cannot load config: ${errorMessage(err).split('\n')[0]}`);
+  }
+  if (!found || found.isEmpty) return { settings: {}, commands: {}, ...(found ? { file: found.filepath } : {}) };
+  return validateConfig(found.config, found.filepath);
+}
+
+/** One command's effective settings: its section over the top level. */
+export function settingsFor(cfg: LoadedConfig, verb: string): Settings {
+  return { ...cfg.settings, ...cfg.commands[verb] };
+}

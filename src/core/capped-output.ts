@@ -1,0 +1,61 @@
+/**
+ * Output kept in memory with a hard cap: the first half of the cap from the head and the
+ * last half from the tail, so both the command line that started a failure and the error
+ * it ended with survive. What was dropped is counted and shown as a marker.
+ */
+export class CappedOutput {
+  private head: Buffer[] = [];
+  private headBytes = 0;
+  private tail: Buffer[] = [];
+  private tailBytes = 0;
+  private seen = 0;
+
+  constructor(readonly capBytes: number) {}
+
+  push(chunk: Buffer): void {
+    this.seen += chunk.length;
+    const headRoom = Math.ceil(this.capBytes / 2) - this.headBytes;
+    if (headRoom > 0) {
+      const part = chunk.subarray(0, headRoom);
+      this.head.push(part);
+      this.headBytes += part.length;
+      chunk = chunk.subarray(part.length);
+      if (chunk.length === 0) return;
+    }
+    const tailCap = Math.floor(this.capBytes / 2);
+    this.tail.push(chunk);
+    this.tailBytes += chunk.length;
+    while (this.tailBytes > tailCap && this.tail.length > 0) {
+      const first = this.tail[0]!;
+      const excess = this.tailBytes - tailCap;
+      if (first.length <= excess) {
+        this.tail.shift();
+        this.tailBytes -= first.length;
+      } else {
+        this.tail[0] = first.subarray(excess);
+        this.tailBytes -= excess;
+      }
+    }
+  }
+
+  /** Bytes received in total. */
+  get totalBytes(): number {
+    return this.seen;
+  }
+
+  /** Bytes received but not kept. */
+  get droppedBytes(): number {
+    return this.seen - this.headBytes - this.tailBytes;
+  }
+
+  toString(): string {
+    const head = Buffer.concat(this.head).toString('utf8');
+    if (this.droppedBytes === 0) return head + Buffer.concat(this.tail).toString('utf8');
+    let tail = Buffer.concat(this.tail);
+    // Do not start the tail in the middle of a UTF-8 sequence.
+    let skip = 0;
+    while (skip < tail.length && skip < 4 && (tail[skip]! & 0xc0) === 0x80) skip++;
+    tail = tail.subarray(skip);
+    return `${head}\n[lwt: ${this.droppedBytes} bytes of output omitted]\n${tail.toString('utf8')}`;
+  }
+}

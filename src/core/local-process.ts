@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { CappedOutput } from './capped-output.js';
+import { killTree } from './kill-tree.js';
+import { killedOutcome, reasonOf } from './kill-reason.js';
+import { fromNodeExit, type Outcome } from './outcome.js';
+
+export type StreamName = 'stdout' | 'stderr';
+
+export interface LocalProcessOptions {
+  command: string;
+  /** Aborting kills the job's whole tree; the signal's reason (KillReason) names the outcome. */
+  signal: AbortSignal;
+  /** Per-stream memory cap in bytes. */
+  outputCapBytes: number;
+  /** Live output, chunk by chunk, as it arrives. */
+  onOutput?: (stream: StreamName, chunk: Buffer) => void;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Data written to the job's stdin; without it stdin is /dev/null. */
+  stdin?: Buffer;
+}
+
+export interface ProcessResult {
+  outcome: Outcome;
+  stdout: string;
+  stderr: string;
+  /** Bytes dropped by the memory cap, per stream. */
+  truncated: { stdout: number; stderr: number };
+  pid?: number;
+}
+
+/** The environment variable that marks every process of a job (see kill-tree.ts). */
+export const JOB_COOKIE_VAR = 'LWT_JOB';
+
+/**
+ * Run `sh -c COMMAND` in a session and process group of its own (detached: Node calls
+ * setsid), so the whole job can be frozen and killed without touching lwt.
+ * Never rejects: a spawn failure is an 'error' outcome.
+ * The job ends when the shell has exited AND its output pipes are closed, as ssh does:
+ * a background child still writing to our pipe is still part of the job.
+ */
+export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResult> {
+  const cookie = `${JOB_COOKIE_VAR}=${process.pid}.${randomBytes(6).toString('hex')}`;
+  const stdout = new CappedOutput(opts.outputCapBytes);
+  const stderr = new CappedOutput(opts.outputCapBytes);
+  const finish = (outcome: Outcome, pid?: number): ProcessResult => ({
+    outcome,
+    stdout: stdout.toString(),
+    stderr: stderr.toString(),
+    truncated: { stdout: stdout.droppedBytes, stderr: stderr.droppedBytes },
+    ...(pid !== undefined ? { pid } : {}),
+  });
+
+  return new Promise<ProcessResult>((resolve) => {
+    if (opts.signal.aborted) {
+      resolve(finish(killedOutcome(reasonOf(opts.signal), 0, false)));
+      return;
+    }
+    const child = spawn('/bin/sh', ['-c', opts.command], {
+      detached: true,
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: { ...(opts.env ?? process.env), [JOB_COOKIE_VAR]: cookie.slice(JOB_COOKIE_VAR.length + 1) },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
+    });
+    const pid = child.pid;
+    let killing: Promise<number> | undefined;
+
+    const onAbort = (): void => {
+      if (pid === undefined || killing) return;
+      killing = killTree({ rootPid: pid, pgid: pid, sid: pid, cookie }).then((r) => r.killed);
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout.push(c);
+      opts.onOutput?.('stdout', c);
+    });
+    child.stderr!.on('data', (c: Buffer) => {
+      stderr.push(c);
+      opts.onOutput?.('stderr', c);
+    });
+    if (opts.stdin && child.stdin) {
+      child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
+      child.stdin.end(opts.stdin);
+    }
+
+    child.once('error', (err) => {
+      opts.signal.removeEventListener('abort', onAbort);
+      resolve(finish({ kind: 'error', message: `cannot run /bin/sh: ${err.message}` }));
+    });
+    // 'close' comes after 'exit' and after both pipes have closed.
+    child.once('close', (code, sig) => {
+      opts.signal.removeEventListener('abort', onAbort);
+      const raw = fromNodeExit(code, sig);
+      if (!opts.signal.aborted) {
+        resolve(finish(raw, pid));
+        return;
+      }
+      // Our reason wins over the status the dying process reported.
+      const reason = reasonOf(opts.signal);
+      void (killing ?? Promise.resolve(0)).then((killed) => resolve(finish(killedOutcome(reason, killed), pid)));
+    });
+  });
+}

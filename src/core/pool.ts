@@ -1,0 +1,177 @@
+import pLimit from 'p-limit';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { isKillReason, killedOutcome, reasonOf, type KillReason } from './kill-reason.js';
+import type { Outcome } from './outcome.js';
+import { retryDelayMs, type RetryPolicy } from './retry.js';
+
+/** What a worker sees of the pool: its abort signal (deadline or operator cancel) and which try this is. */
+export interface JobContext {
+  index: number;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/** Workers return at least an outcome; the rest (output, bytes sent) rides along. */
+export interface WorkerResult {
+  outcome: Outcome;
+}
+
+export interface Settled<T, R extends WorkerResult> {
+  item: T;
+  /** 0-based position in the input. */
+  index: number;
+  /** The final outcome: the worker's, unless we killed the job, then our reason's. */
+  outcome: Outcome;
+  /** The last attempt's full result; absent when the job never started. */
+  result?: R;
+  attempts: number;
+  startedAt?: number;
+  durationMs: number;
+}
+
+export interface PoolOptions<T, R extends WorkerResult> {
+  /** Jobs running at once. */
+  concurrency: number;
+  /** Deadline per attempt, from its start (not from when it was queued). */
+  timeoutMs?: number;
+  /** Operator cancel: running jobs are killed, queued ones settle as cancelled. */
+  signal?: AbortSignal;
+  retry?: RetryPolicy & { shouldRetry: (result: R, item: T) => boolean };
+  /**
+   * How long a worker may take to settle after it was told to stop, before the pool
+   * settles the job without it. Bounds a run's wall time even if a kill hangs.
+   * @default 10000
+   */
+  abortGraceMs?: number;
+  onStart?: (item: T, index: number, attempt: number) => void;
+  onSettled?: (settled: Settled<T, R>) => void;
+  /** Called when a worker did not settle within abortGraceMs after its abort. */
+  onAbandoned?: (item: T, index: number) => void;
+}
+
+export interface PoolRun<T, R extends WorkerResult> {
+  /** Settled jobs in input order. */
+  settled: Settled<T, R>[];
+  cancelled: boolean;
+}
+
+type Worker<T, R> = (item: T, ctx: JobContext) => Promise<R>;
+
+/**
+ * Run `worker` over `items` with at most `concurrency` at once. Every item settles exactly
+ * once, whatever happens: deadline, cancel, a worker that throws (an 'error' outcome), or a
+ * worker that hangs after being told to stop. Items may be an async stream (dispatch): the
+ * pool reads ahead only as far as it has free slots.
+ */
+export async function runPool<T, R extends WorkerResult>(
+  items: Iterable<T> | AsyncIterable<T>,
+  worker: Worker<T, R>,
+  opts: PoolOptions<T, R>,
+): Promise<PoolRun<T, R>> {
+  const limit = pLimit(Math.max(1, Math.floor(opts.concurrency)));
+  const cancel = opts.signal;
+  const settled: Settled<T, R>[] = [];
+  const running = new Set<Promise<void>>();
+  let index = 0;
+
+  const settle = (s: Settled<T, R>): void => {
+    settled[s.index] = s;
+    opts.onSettled?.(s);
+  };
+
+  for await (const item of items) {
+    const i = index++;
+    if (cancel?.aborted) {
+      settle({ item, index: i, outcome: killedOutcome(reasonOf(cancel), 0, false), attempts: 0, durationMs: 0 });
+      continue;
+    }
+    const job = runJob(item, i, worker, limit, opts).then(settle);
+    running.add(job);
+    void job.finally(() => running.delete(job));
+    // Read ahead no further than one queue's worth: a stream of jobs may never end.
+    while (running.size >= limit.concurrency * 2) await Promise.race(running);
+  }
+  await Promise.all(running);
+  return { settled, cancelled: cancel?.aborted ?? false };
+}
+
+async function runJob<T, R extends WorkerResult>(
+  item: T,
+  index: number,
+  worker: Worker<T, R>,
+  limit: ReturnType<typeof pLimit>,
+  opts: PoolOptions<T, R>,
+): Promise<Settled<T, R>> {
+  const cancel = opts.signal;
+  let attempt = 0;
+  for (;;) {
+    attempt++;
+    const s = await limit(() => runAttempt(item, index, attempt, worker, opts));
+    const retry = opts.retry;
+    if (!s.result || !retry || attempt > retry.limit || cancel?.aborted) return s;
+    if (isKillReason(s.outcome) || !retry.shouldRetry(s.result, item)) return s;
+    // Wait outside the concurrency slot so that other hosts use it meanwhile.
+    try {
+      await sleep(retryDelayMs(retry, attempt), undefined, cancel ? { signal: cancel } : {});
+    } catch {
+      return s; // cancelled while waiting: the last attempt's outcome stands
+    }
+  }
+}
+
+async function runAttempt<T, R extends WorkerResult>(
+  item: T,
+  index: number,
+  attempt: number,
+  worker: Worker<T, R>,
+  opts: PoolOptions<T, R>,
+): Promise<Settled<T, R>> {
+  const cancel = opts.signal;
+  if (cancel?.aborted) {
+    return { item, index, outcome: killedOutcome(reasonOf(cancel), 0, false), attempts: attempt - 1, durationMs: 0 };
+  }
+  const ctl = new AbortController();
+  const startedAt = Date.now();
+  const stop = (reason: KillReason): void => {
+    if (!ctl.signal.aborted) ctl.abort(reason);
+  };
+  const onCancel = (): void => stop(reasonOf(cancel!));
+  cancel?.addEventListener('abort', onCancel, { once: true });
+  const deadline =
+    opts.timeoutMs !== undefined && opts.timeoutMs > 0
+      ? setTimeout(() => stop({ kind: 'timeout', afterMs: opts.timeoutMs! }), opts.timeoutMs)
+      : undefined;
+  opts.onStart?.(item, index, attempt);
+
+  const work = worker(item, { index, attempt, signal: ctl.signal }).then(
+    (result) => ({ result }),
+    (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
+  );
+  const abandoned = new Promise<'abandoned'>((resolve) => {
+    ctl.signal.addEventListener(
+      'abort',
+      () => setTimeout(() => resolve('abandoned'), opts.abortGraceMs ?? 10_000).unref(),
+      { once: true },
+    );
+  });
+  const done = await Promise.race([work, abandoned]);
+  clearTimeout(deadline);
+  cancel?.removeEventListener('abort', onCancel);
+  const durationMs = Date.now() - startedAt;
+  const base = { item, index, attempts: attempt, startedAt, durationMs };
+
+  if (done === 'abandoned') {
+    opts.onAbandoned?.(item, index);
+    return { ...base, outcome: killedOutcome(reasonOf(ctl.signal), 0) };
+  }
+  if ('error' in done) {
+    return { ...base, outcome: { kind: 'error', message: `internal error: ${done.error}` } };
+  }
+  const result = done.result;
+  let outcome = result.outcome;
+  // Our reason wins: a job we killed is reported as killed whatever its worker said.
+  if (ctl.signal.aborted && outcome.kind !== 'timeout' && outcome.kind !== 'cancelled') {
+    outcome = killedOutcome(reasonOf(ctl.signal), 0);
+  }
+  return { ...base, outcome, result };
+}

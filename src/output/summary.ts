@@ -1,0 +1,68 @@
+import { describeOutcome, formatMs, isSuccess, type Outcome } from '../core/outcome.js';
+import type { JobRecord } from './job-record.js';
+
+/** Short class of an outcome, the key failures are grouped by. */
+export function outcomeClass(o: Outcome): string {
+  switch (o.kind) {
+    case 'exited':
+      return `exit ${o.code}`;
+    case 'signaled':
+      return o.coreDumped ? `${o.signal} (core)` : o.signal;
+    case 'timeout':
+      return 'timeout';
+    case 'cancelled':
+      return 'cancelled';
+    case 'unreachable':
+      return `unreachable (${o.reason})`;
+    case 'no-status':
+      return 'no exit status';
+    case 'error':
+      return 'error';
+  }
+}
+
+export interface SummaryOptions {
+  /** What a record is: 'job' or 'host'. */
+  noun: string;
+  wallMs: number;
+  /** Name many labels compactly (host ranges); default joins with commas. */
+  foldLabels?: (labels: string[]) => string;
+  /** Print each failed job on its own line with its command (lwt run). */
+  detailed?: boolean;
+  /** Cap on detailed lines. @default 20 */
+  maxDetails?: number;
+}
+
+/**
+ * The closing summary: one count line, then the failures grouped by class.
+ *   12 jobs in 1.04s: 10 ok, 1 exit 3, 1 timeout
+ */
+export function formatSummary(records: readonly JobRecord[], opts: SummaryOptions): string {
+  const plural = (n: number): string => `${n} ${opts.noun}${n === 1 ? '' : 's'}`;
+  const groups = new Map<string, JobRecord[]>();
+  let ok = 0;
+  for (const r of records) {
+    if (isSuccess(r.outcome)) {
+      ok++;
+      continue;
+    }
+    const key = outcomeClass(r.outcome);
+    const list = groups.get(key);
+    if (list) list.push(r);
+    else groups.set(key, [r]);
+  }
+  const counts = [`${ok} ok`, ...[...groups].map(([k, list]) => `${list.length} ${k}`)];
+  const lines = [`${plural(records.length)} in ${formatMs(opts.wallMs)}: ${counts.join(', ')}`];
+  const fold = opts.foldLabels ?? ((labels: string[]) => labels.join(','));
+  if (opts.detailed) {
+    const failed = [...groups.values()].flat().sort((a, b) => Number(a.label) - Number(b.label));
+    const max = opts.maxDetails ?? 20;
+    for (const r of failed.slice(0, max)) {
+      lines.push(`  ${opts.noun} ${r.label}: ${describeOutcome(r.outcome)}: ${r.command ?? ''}`.trimEnd());
+    }
+    if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
+  } else {
+    for (const [key, list] of groups) lines.push(`  ${key}: ${fold(list.map((r) => r.label))}`);
+  }
+  return lines.join('\n') + '\n';
+}
