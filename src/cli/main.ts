@@ -8,13 +8,12 @@ import { EXIT_STATUS_HELP } from './exit-help.js';
 
 export function buildProgram(): Command {
   const program = new Command('lwt')
-    .description('Parallel remote execution for host fleets: bounded concurrency, per-host deadlines,\nwhole process trees killed on timeout or Ctrl-C.')
+    .description('Parallel remote execution for host fleets: bounded concurrency, per-host deadlines, whole process trees killed on timeout or Ctrl-C.')
     .version('0.1.0')
     .option('--home <DIR>', 'the folder holding hosts/ and tasks/ (default: $LWT_HOME, config, current folder)')
     .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
     .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
     .option('-q, --quiet', 'only errors on stderr')
-    .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init && lwt run --help`);
   program.addCommand(runCommand());
   program.addCommand(initCommand());
@@ -28,11 +27,12 @@ export function buildProgram(): Command {
  */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  program.exitOverride();
-  for (const sub of program.commands) sub.exitOverride();
-  program.configureOutput({
-    writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s),
-  });
+  // addCommand() does not pass settings down, so every verb gets them here.
+  for (const cmd of [program, ...program.commands]) {
+    cmd.exitOverride();
+    cmd.showHelpAfterError('(add --help for usage)');
+    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s) });
+  }
   let status: number;
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -147,15 +147,17 @@ async function runAttempt<T, R extends WorkerResult>(
     (result) => ({ result }),
     (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
   );
+  let grace: NodeJS.Timeout | undefined;
   const abandoned = new Promise<'abandoned'>((resolve) => {
     ctl.signal.addEventListener(
       'abort',
-      () => setTimeout(() => resolve('abandoned'), opts.abortGraceMs ?? 10_000).unref(),
+      () => (grace = setTimeout(() => resolve('abandoned'), opts.abortGraceMs ?? 10_000)),
       { once: true },
     );
   });
   const done = await Promise.race([work, abandoned]);
   clearTimeout(deadline);
+  clearTimeout(grace);
   cancel?.removeEventListener('abort', onCancel);
   const durationMs = Date.now() - startedAt;
   const base = { item, index, attempts: attempt, startedAt, durationMs };

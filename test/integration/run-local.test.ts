@@ -1,0 +1,111 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { processesMatching, runLwt, uniqueSeconds } from './helpers.js';
+
+async function jobFile(lines: string[]): Promise<{ file: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-run-'));
+  const file = join(dir, 'jobs');
+  await writeFile(file, lines.join('\n') + '\n');
+  return { file, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+test('a timeout kills the whole tree: TERM-ignoring child, setsid grandchild, plain child', async () => {
+  const n = uniqueSeconds();
+  const { file, cleanup } = await jobFile([`sh -c 'trap "" TERM; sleep ${n}' & setsid sleep ${n + 1} & sleep ${n + 2}`]);
+  try {
+    const r = await runLwt(['run', '-t', '1', '--json', file]);
+    const line = JSON.parse(r.stdout.split('\n')[0]!);
+    assert.equal(line.outcome.kind, 'timeout');
+    assert.ok(line.outcome.killed >= 4, `killed ${line.outcome.killed}`);
+    assert.equal(r.status, 3);
+    assert.ok(r.wallMs < 5000, `took ${r.wallMs} ms`);
+    assert.deepEqual(await processesMatching(new RegExp(`sleep (${n}|${n + 1}|${n + 2})$`)), []);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('an orphan that left with setsid after its parent exited is still killed (job cookie)', async () => {
+  const n = uniqueSeconds();
+  // The subshell starts the setsid sleep and exits at once: the sleep is reparented to init,
+  // outside the job's group, session and parent chain, and holds no pipe of ours.
+  const { file, cleanup } = await jobFile([`(setsid sleep ${n} >/dev/null 2>&1 &); sleep ${n + 1}`]);
+  try {
+    const r = await runLwt(['run', '-t', '1', file]);
+    assert.equal(r.status, 3);
+    assert.match(r.stderr, /1 timeout/);
+    assert.deepEqual(await processesMatching(new RegExp(`sleep (${n}|${n + 1})$`)), []);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('exit code and signal are told apart, in --json and in the summary', async () => {
+  const { file, cleanup } = await jobFile(['exit 3', 'kill -SEGV $$', '# comment', '', 'echo out; echo err >&2']);
+  try {
+    const r = await runLwt(['run', '--json', file]);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const byJob = new Map(lines.filter((l) => 'job' in l).map((l) => [l.job, l]));
+    assert.equal(byJob.size, 3);
+    assert.deepEqual(byJob.get(1).outcome, { kind: 'exited', code: 3 });
+    assert.deepEqual(byJob.get(2).outcome, { kind: 'signaled', signal: 'SIGSEGV', coreDumped: false });
+    assert.equal(byJob.get(3).stdout, 'out\n');
+    assert.equal(byJob.get(3).stderr, 'err\n');
+    assert.equal(byJob.get(1).command, 'exit 3');
+    const summary = lines.at(-1).summary;
+    assert.deepEqual(summary.counts, { exited: 2, signaled: 1 });
+    assert.equal(r.status, 3);
+
+    const human = await runLwt(['run', file]);
+    assert.match(human.stdout, /^3: out$/m);
+    assert.match(human.stderr, /^3:err: err$/m);
+    assert.match(human.stderr, /job 1: exit 3: exit 3/);
+    assert.match(human.stderr, /job 2: killed by SIGSEGV: kill -SEGV \$\$/);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('exit status 0 only when every job exits 0; 1 when some exit non-zero', async () => {
+  assert.equal((await runLwt(['run'], { input: 'true\necho ok\n' })).status, 0);
+  assert.equal((await runLwt(['run'], { input: 'true\nexit 1\n' })).status, 1);
+});
+
+test('SIGINT kills every running tree, still prints the summary, exits 130', async () => {
+  const n = uniqueSeconds();
+  const jobs = [`sleep ${n}`, `sh -c 'trap "" INT TERM; sleep ${n}'`, `setsid sleep ${n}`, `sleep ${n}`, `sleep ${n}`];
+  const { file, cleanup } = await jobFile(jobs);
+  try {
+    const r = await runLwt(['run', '-p', '3', file], {
+      onSpawn: (pid) => {
+        void (async () => {
+          // Wait until the three running jobs exist, then interrupt lwt.
+          for (let i = 0; i < 100 && (await processesMatching(new RegExp(`sleep ${n}$`))).length < 3; i++) await sleep(50);
+          process.kill(pid, 'SIGINT');
+        })();
+      },
+    });
+    assert.equal(r.status, 130);
+    assert.match(r.stderr, /5 jobs in .*: 0 ok, 5 cancelled/);
+    assert.match(r.stderr, /cancelled before start/);
+    assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+  } finally {
+    await cleanup();
+  }
+});
+
+test('bad input is one clear line with status 2', async () => {
+  const missing = await runLwt(['run', '/nonexistent/jobs']);
+  assert.equal(missing.status, 2);
+  assert.equal(missing.stderr, 'lwt: cannot read job file /nonexistent/jobs: no such file\n');
+  const badFlag = await runLwt(['run', '--bogus']);
+  assert.equal(badFlag.status, 2);
+  assert.match(badFlag.stderr.split('\n')[0]!, /^lwt: error: unknown option '--bogus'$/);
+  const badNumber = await runLwt(['run', '-p', 'zero']);
+  assert.equal(badNumber.status, 2);
+  assert.match(badNumber.stderr, /'zero' is not a positive integer/);
+});

@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, writeFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig, settingsFor, validateConfig } from '../../src/config.js';
+import { UsageError } from '../../src/errors.js';
+import { resolveHome } from '../../src/home.js';
+
+test('valid settings pass, per-command sections override the top level', () => {
+  const cfg = validateConfig({ parallel: 10, timeout: 5, commands: { run: { parallel: 3 } } }, '/x/.lwtrc.json');
+  assert.deepEqual(settingsFor(cfg, 'run'), { parallel: 3, timeout: 5 });
+  assert.deepEqual(settingsFor(cfg, 'exec-all'), { parallel: 10, timeout: 5 });
+});
+
+test('errors name the file and the key', () => {
+  assert.throws(() => validateConfig({ paralel: 3 }, '/x/.lwtrc'), (e: Error) => e instanceof UsageError && /^\/x\/\.lwtrc: paralel: unknown setting/.test(e.message));
+  assert.throws(() => validateConfig({ parallel: 0 }, 'f'), { message: 'f: parallel: must be a positive integer, got 0' });
+  assert.throws(() => validateConfig({ commands: { run: { timeout: 'x' } } }, 'f'), { message: 'f: commands.run.timeout: must be a number ≥ 0, got "x"' });
+  assert.throws(() => validateConfig([1], 'f'), { message: 'f: config must be an object of settings' });
+  assert.throws(() => validateConfig({ logLevel: 'loud' }, 'f'), { message: 'f: logLevel: must be one of error, warn, info, debug, trace, got "loud"' });
+});
+
+test('cosmiconfig finds .lwtrc.json and package.json "lwt"; a broken file is a one-line error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-cfg-'));
+  try {
+    await writeFile(join(dir, 'package.json'), JSON.stringify({ name: 'x', lwt: { parallel: 7 } }));
+    assert.equal((await loadConfig({ from: dir })).settings.parallel, 7);
+    await writeFile(join(dir, '.lwtrc.json'), '{ "parallel": 9 }');
+    const explicit = await loadConfig({ file: join(dir, '.lwtrc.json') });
+    assert.equal(explicit.settings.parallel, 9);
+    await writeFile(join(dir, 'bad.json'), '{ nope');
+    await assert.rejects(loadConfig({ file: join(dir, 'bad.json') }), (e: Error) => e instanceof UsageError && e.message.includes('bad.json') && !e.message.includes('\n'));
+    await assert.rejects(loadConfig({ file: join(dir, 'missing.json') }), /missing\.json: cannot load config/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('home: flag, then LWT_HOME, then config (relative to its file), then cwd', () => {
+  const saved = process.env.LWT_HOME;
+  try {
+    delete process.env.LWT_HOME;
+    assert.equal(resolveHome('/a', '/b'), '/a');
+    assert.equal(resolveHome(undefined, 'fleet', '/etc/lwt/.lwtrc.json'), '/etc/lwt/fleet');
+    assert.equal(resolveHome(undefined, undefined), process.cwd());
+    process.env.LWT_HOME = '/env';
+    assert.equal(resolveHome(undefined, '/b'), '/env');
+  } finally {
+    if (saved === undefined) delete process.env.LWT_HOME;
+    else process.env.LWT_HOME = saved;
+  }
+});

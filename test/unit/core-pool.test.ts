@@ -1,0 +1,118 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runPool, type JobContext } from '../../src/core/pool.js';
+import type { Outcome } from '../../src/core/outcome.js';
+
+const exited = (code: number): { outcome: Outcome } => ({ outcome: { kind: 'exited', code } });
+
+/** A worker that waits `ms` or until aborted; on abort it "exits 0" like a parent whose children died. */
+const waitOrAbort = (ms: number) => async (_item: unknown, ctx: JobContext) => {
+  await sleep(ms, undefined, { signal: ctx.signal }).catch(() => undefined);
+  return exited(0);
+};
+
+test('never runs more than `concurrency` at once, and every item settles in input order', async () => {
+  let running = 0;
+  let peak = 0;
+  const run = await runPool(
+    Array.from({ length: 20 }, (_, i) => i),
+    async (i) => {
+      running++;
+      peak = Math.max(peak, running);
+      await sleep(5);
+      running--;
+      return exited(i % 3);
+    },
+    { concurrency: 4 },
+  );
+  assert.equal(peak, 4);
+  assert.equal(run.settled.length, 20);
+  assert.deepEqual(run.settled.map((s) => s.index), [...Array(20).keys()]);
+  assert.deepEqual(run.settled[5]!.outcome, { kind: 'exited', code: 2 });
+});
+
+test('a deadline reports timeout even when the worker then says exit 0', async () => {
+  const run = await runPool([1], waitOrAbort(5000), { concurrency: 1, timeoutMs: 30 });
+  const s = run.settled[0]!;
+  assert.equal(s.outcome.kind, 'timeout');
+  assert.ok(s.durationMs < 1000);
+});
+
+test('cancel kills running jobs and settles queued ones as never started', async () => {
+  const ctl = new AbortController();
+  setTimeout(() => ctl.abort({ kind: 'cancelled', signal: 'SIGINT' }), 30);
+  const run = await runPool([1, 2, 3, 4, 5], waitOrAbort(5000), { concurrency: 2, signal: ctl.signal });
+  assert.equal(run.cancelled, true);
+  const kinds = run.settled.map((s) => s.outcome);
+  assert.deepEqual(
+    kinds.map((o) => o.kind),
+    ['cancelled', 'cancelled', 'cancelled', 'cancelled', 'cancelled'],
+  );
+  assert.equal(kinds.filter((o) => o.kind === 'cancelled' && o.started).length, 2);
+});
+
+test('a worker that throws settles as an error outcome, the others run on', async () => {
+  const run = await runPool([1, 2], async (i) => {
+    if (i === 1) throw new Error('boom');
+    return exited(0);
+  }, { concurrency: 2 });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'error', message: 'internal error: boom' });
+  assert.deepEqual(run.settled[1]!.outcome, { kind: 'exited', code: 0 });
+});
+
+test('a worker that ignores its abort is abandoned after the grace period', async () => {
+  const abandoned: number[] = [];
+  const run = await runPool([7], () => new Promise<{ outcome: Outcome }>(() => undefined), {
+    concurrency: 1,
+    timeoutMs: 20,
+    abortGraceMs: 30,
+    onAbandoned: (_item, index) => abandoned.push(index),
+  });
+  assert.equal(run.settled[0]!.outcome.kind, 'timeout');
+  assert.deepEqual(abandoned, [0]);
+});
+
+test('retries what shouldRetry accepts, up to the limit, and counts attempts', async () => {
+  const tries = new Map<string, number>();
+  const run = await runPool(
+    ['flaky', 'dead', 'fails'],
+    async (name) => {
+      const n = (tries.get(name) ?? 0) + 1;
+      tries.set(name, n);
+      if (name === 'flaky' && n < 3) return { outcome: { kind: 'unreachable', reason: 'refused', message: '' } as Outcome };
+      if (name === 'dead') return { outcome: { kind: 'unreachable', reason: 'refused', message: '' } as Outcome };
+      if (name === 'fails') return exited(1);
+      return exited(0);
+    },
+    {
+      concurrency: 3,
+      retry: { limit: 3, firstDelaysMs: [1], everyMs: 1, jitter: 0, shouldRetry: (r) => r.outcome.kind === 'unreachable' },
+    },
+  );
+  assert.deepEqual(run.settled.map((s) => [s.outcome.kind, s.attempts]), [
+    ['exited', 3],
+    ['unreachable', 4],
+    ['exited', 1],
+  ]);
+});
+
+test('a streamed input is read only as fast as slots free up', async () => {
+  let produced = 0;
+  let maxAhead = 0;
+  let finished = 0;
+  async function* jobs() {
+    for (let i = 0; i < 30; i++) {
+      produced++;
+      maxAhead = Math.max(maxAhead, produced - finished);
+      yield i;
+    }
+  }
+  const run = await runPool(jobs(), async () => {
+    await sleep(2);
+    finished++;
+    return exited(0);
+  }, { concurrency: 3 });
+  assert.equal(run.settled.length, 30);
+  assert.ok(maxAhead <= 3 * 2 + 1, `read ${maxAhead} ahead`);
+});

@@ -1,0 +1,31 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LivePrefixer } from '../../src/output/live-lines.js';
+import { bufferScreen } from '../../src/output/screen.js';
+import { formatSummary } from '../../src/output/summary.js';
+
+test('only whole lines are written, each with its label; stderr marked', () => {
+  const screen = bufferScreen();
+  const live = new LivePrefixer(screen);
+  live.push('a', 'stdout', Buffer.from('hel'));
+  live.push('b', 'stdout', Buffer.from('other\nhalf'));
+  live.push('a', 'stdout', Buffer.from('lo\nwor'));
+  live.push('a', 'stderr', Buffer.from('oops\n'));
+  live.flush('a');
+  live.flush('b');
+  assert.deepEqual(screen.stdout, ['b: other\n', 'a: hello\n', 'a: wor\n', 'b: half\n']);
+  assert.deepEqual(screen.stderr, ['a:err: oops\n']);
+});
+
+test('summary counts outcomes and groups failures', () => {
+  const text = formatSummary(
+    [
+      { label: 'h1', outcome: { kind: 'exited', code: 0 }, durationMs: 1, stdout: '', stderr: '' },
+      { label: 'h2', outcome: { kind: 'exited', code: 3 }, durationMs: 1, stdout: '', stderr: '' },
+      { label: 'h3', outcome: { kind: 'exited', code: 3 }, durationMs: 1, stdout: '', stderr: '' },
+      { label: 'h4', outcome: { kind: 'unreachable', reason: 'refused', message: 'x' }, durationMs: 1, stdout: '', stderr: '' },
+    ],
+    { noun: 'host', wallMs: 1500 },
+  );
+  assert.equal(text, '4 hosts in 1.50s: 1 ok, 2 exit 3, 1 unreachable (refused)\n  exit 3: h2,h3\n  unreachable (refused): h4\n');
+});
