@@ -55,7 +55,7 @@ export function selectTree(table: readonly ProcessInfo[], target: KillTarget): M
   while (stack.length > 0) {
     const pid = stack.pop()!;
     for (const c of children.get(pid) ?? []) {
-      if (!selected.has(c)) {
+      if (!selected.has(c) && !protect.has(c)) {
         selected.add(c);
         stack.push(c);
       }
