@@ -4,6 +4,8 @@ import { EXIT } from '../core/outcome.js';
 import { logger, shutdownLogging } from '../log.js';
 import { initCommand } from './init.js';
 import { runCommand } from './run.js';
+import { execAllCommand } from './exec-all.js';
+import { historyCommand, logCommand } from './history.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 
 export function buildProgram(): Command {
@@ -14,8 +16,11 @@ export function buildProgram(): Command {
     .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
     .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
     .option('-q, --quiet', 'only errors on stderr')
-    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init && lwt run --help`);
+    .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init, then lwt exec-all --help`);
+  program.addCommand(execAllCommand());
   program.addCommand(runCommand());
+  program.addCommand(historyCommand());
+  program.addCommand(logCommand());
   program.addCommand(initCommand());
   return program;
 }

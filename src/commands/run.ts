@@ -1,11 +1,9 @@
 import { runLocalProcess } from '../core/local-process.js';
 import { runPool } from '../core/pool.js';
 import { EXIT, runExitStatus } from '../core/outcome.js';
-import { jsonLine, type JobRecord } from '../output/job-record.js';
-import { LivePrefixer } from '../output/live-lines.js';
-import { Progress } from '../output/progress.js';
+import type { JobRecord } from '../output/job-record.js';
+import { Reporter } from '../output/reporter.js';
 import type { Screen } from '../output/screen.js';
-import { formatSummary } from '../output/summary.js';
 import type { JobLine } from './job-file.js';
 
 export interface RunJobsOptions {
@@ -28,9 +26,14 @@ export interface RunJobsResult {
 
 /** `lwt run`: local shell commands through the core, live or as JSON lines, then a summary. */
 export async function runJobs(opts: RunJobsOptions): Promise<RunJobsResult> {
-  const { screen } = opts;
-  const live = opts.json ? undefined : new LivePrefixer(screen);
-  const progress = opts.json ? undefined : new Progress(screen, opts.jobs.length, 'job');
+  const reporter = new Reporter({
+    screen: opts.screen,
+    mode: opts.json ? 'json' : 'live',
+    noun: 'job',
+    total: opts.jobs.length,
+    jsonId: (r) => ({ job: Number(r.label) }),
+    detailed: true,
+  });
   const started = Date.now();
   const records: JobRecord[] = [];
 
@@ -41,18 +44,16 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunJobsResult> {
         command: job.command,
         signal: ctx.signal,
         outputCapBytes: opts.outputCapBytes,
-        ...(live ? { onOutput: (stream, chunk) => live.push(String(ctx.index + 1), stream, chunk) } : {}),
+        ...(reporter.wantsOutput ? { onOutput: (stream, chunk) => reporter.output(String(ctx.index + 1), stream, chunk) } : {}),
       }),
     {
       concurrency: opts.concurrency,
       ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
       signal: opts.signal,
-      onStart: () => progress?.jobStarted(),
+      onStart: () => reporter.started(),
       onSettled: (s) => {
-        const label = String(s.index + 1);
-        live?.flush(label);
         const record: JobRecord = {
-          label,
+          label: String(s.index + 1),
           command: s.item.command,
           outcome: s.outcome,
           durationMs: s.durationMs,
@@ -60,26 +61,13 @@ export async function runJobs(opts: RunJobsOptions): Promise<RunJobsResult> {
           stderr: s.result?.stderr ?? '',
         };
         records[s.index] = record;
-        progress?.settled(s.outcome, s.attempts > 0);
-        if (opts.json) screen.out(jsonLine({ job: s.index + 1 }, record));
+        reporter.settled(record, s.attempts > 0);
       },
     },
   );
-  progress?.stop();
   const wallMs = Date.now() - started;
   const done = records.filter((r): r is JobRecord => r !== undefined);
-  const status = run.cancelled ? EXIT.sigint : runExitStatus(done.map((r) => r.outcome));
-  if (opts.json) {
-    screen.out(JSON.stringify({ summary: summaryJson(done, wallMs, status) }) + '\n');
-  } else {
-    screen.err(formatSummary(done, { noun: 'job', wallMs, detailed: true }));
-  }
-  return { records: done, wallMs, exitStatus: status };
-}
-
-export function summaryJson(records: readonly JobRecord[], wallMs: number, exitStatus: number): Record<string, unknown> {
-  const counts: Record<string, number> = {};
-  for (const r of records) counts[r.outcome.kind] = (counts[r.outcome.kind] ?? 0) + 1;
-  const failed = records.filter((r) => !(r.outcome.kind === 'exited' && r.outcome.code === 0)).map((r) => r.label);
-  return { total: records.length, counts, failed, wallMs, exitStatus };
+  const exitStatus = run.cancelled ? EXIT.sigint : runExitStatus(done.map((r) => r.outcome));
+  reporter.finish(done, wallMs, exitStatus);
+  return { records: done, wallMs, exitStatus };
 }

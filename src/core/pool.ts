@@ -1,4 +1,5 @@
 import pLimit from 'p-limit';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isKillReason, killedOutcome, reasonOf, type KillReason } from './kill-reason.js';
 import type { Outcome } from './outcome.js';
@@ -70,6 +71,8 @@ export async function runPool<T, R extends WorkerResult>(
 ): Promise<PoolRun<T, R>> {
   const limit = pLimit(Math.max(1, Math.floor(opts.concurrency)));
   const cancel = opts.signal;
+  // Every running job listens on the operator's cancel signal: hundreds at once is expected.
+  if (cancel) setMaxListeners(0, cancel);
   const settled: Settled<T, R>[] = [];
   const running = new Set<Promise<void>>();
   let index = 0;

@@ -1,0 +1,204 @@
+import { Command, Option } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { execAll } from '../commands/exec-all.js';
+import { trapInterrupts } from '../core/interrupt.js';
+import { isSuccess } from '../core/outcome.js';
+import { UsageError } from '../errors.js';
+import { formatHostSpec, parseHostSpec, type HostSpec } from '../hosts/host-spec.js';
+import { selectHosts, type HostSelection } from '../hosts/select.js';
+import { describeFsError } from '../hosts/host-list.js';
+import { logger } from '../log.js';
+import { terminalScreen } from '../output/screen.js';
+import { RunJournal, readRun } from '../runs/journal.js';
+import { SshContext } from '../ssh/connect.js';
+import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { prepare, type GlobalOptions } from './context.js';
+import { EXIT_STATUS_HELP } from './exit-help.js';
+import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
+
+interface ExecFlags {
+  hosts?: string;
+  targets?: string[];
+  exclude?: string[];
+  sshConfig?: string;
+  login?: string;
+  identity?: string[];
+  port?: number;
+  connectTimeout?: number;
+  timeout?: number;
+  parallel?: number;
+  retries?: number;
+  retryFailedCommands?: boolean;
+  env?: string[];
+  stdin?: string;
+  sudo?: boolean;
+  gather?: boolean;
+  outdir?: string;
+  json?: boolean;
+  outputCap?: number;
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  acceptNewHostKeys?: boolean;
+  compress?: boolean;
+  rerunFailed?: string;
+}
+
+export const DEFAULT_EXEC_PARALLEL = 32;
+const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
+const DEFAULT_OUTPUT_CAP = 1024 * 1024;
+
+/** Options shared by every verb that reaches hosts over SSH (exec-all now; put-all, get-all, monitor later). */
+export function addHostOptions(cmd: Command): Command {
+  return cmd
+    .option('-H, --hosts <FILE|NAME>', 'host list file, or NAME of a list in <home>/hosts/')
+    .option('-w, --targets <LIST>', 'hosts inline, comma-separated, ranges allowed: web[01-20],db1 (repeatable)', collect)
+    .option('-x, --exclude <LIST>', 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
+    .option('-F, --ssh-config <FILE>', 'OpenSSH client config (default ~/.ssh/config, then /etc/ssh/ssh_config)')
+    .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
+    .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
+    .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)
+    .option('--connect-timeout <SEC>', `deadline for TCP + SSH handshake + auth per host (default ${DEFAULT_CONNECT_TIMEOUT_SEC})`, seconds)
+    .option('-p, --parallel <N>', `hosts at once (default ${DEFAULT_EXEC_PARALLEL})`, positiveInt)
+    .option('--retries <N>', 'retry connection failures N times with backoff and jitter (default 0)', nonNegativeInt)
+    .addOption(
+      new Option('--strict-host-key-checking <MODE>', 'unknown/changed host keys: yes refuses both (default), accept-new adds unknown, no adds unknown and accepts changed')
+        .choices(['yes', 'accept-new', 'no', 'ask']),
+    )
+    .option('--accept-new-host-keys', 'same as --strict-host-key-checking accept-new')
+    .option('-C, --compress', 'SSH compression (slow links)');
+}
+
+export function execAllCommand(): Command {
+  const cmd = new Command('exec-all')
+    .summary('run a command on every host over SSH')
+    .description(
+      'Run CMD on every selected host, one SSH connection per host, at most -p at once.\n' +
+        'Hosts: -H and/or -w; with neither, <home>/hosts/ok (kept by lwt monitor), else <home>/hosts/candidates.\n' +
+        'On deadline (-t) or Ctrl-C the remote process tree is frozen and killed, not just the channel.',
+    )
+    .argument('[CMD...]', 'the command; several words are joined with spaces (quote it to keep ; and | remote)');
+  addHostOptions(cmd)
+    .option('-t, --timeout <SEC>', "the command's deadline per host, after connecting (default: none)", seconds)
+    .option('--retry-failed-commands', 'with --retries, also retry hosts whose command exited non-zero')
+    .option('--env <K=V>', 'environment for the command (repeatable)', collect)
+    .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
+    .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
+    .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
+    .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host')
+    .option('--json', 'one JSON object per host as it finishes, then a {"summary": …} line')
+    .option('--output-cap <BYTES>', 'output kept per host and stream, head and tail (default 1M)', bytes)
+    .option('--rerun-failed <RUN>', 'run RUN\'s command again on the hosts that failed or were unreachable in it (RUN: id, prefix, or last)')
+    .addHelpText(
+      'after',
+      `
+Output:
+  Live lines "host: text" (stdout) and "host:err: text" (stderr, on stderr), never two hosts in one line.
+  A summary follows on stderr: counts per outcome, failed and unreachable hosts as ranges, wall time.
+  Every run is journaled in <home>/.lwt/runs/ (see lwt history, lwt log).
+
+${EXIT_STATUS_HELP}
+
+Examples:
+  lwt exec-all 'uptime'
+  lwt exec-all -w 'web[01-20]' -x web07 -p 64 -t 30 -b 'cat /etc/debian_version'
+  lwt exec-all -H racks/a --json 'df -h /' > df.jsonl
+  lwt exec-all --rerun-failed last`,
+    )
+    .action(async (words: string[], flags: ExecFlags, command: Command) => {
+      const ctx = await prepare('exec-all', command.optsWithGlobals<GlobalOptions>());
+      const log = logger('exec-all');
+      let commandText = words.join(' ').trim();
+      let selection: HostSelection;
+      if (flags.rerunFailed) {
+        const prior = await readRun(ctx.home, flags.rerunFailed);
+        const failed = prior.results.filter((r) => !isSuccess(r.outcome)).map((r) => r.host);
+        if (failed.length === 0) throw new UsageError(`run ${prior.meta.id} has no failed or unreachable hosts`);
+        if (!commandText) commandText = prior.meta.command;
+        selection = { hosts: failed.map((h) => parseHostSpec(h)), source: `failed hosts of run ${prior.meta.id}` };
+      } else {
+        selection = await selectHosts({
+          home: ctx.home,
+          ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
+          ...(flags.targets ? { targets: flags.targets } : {}),
+          ...(flags.exclude ? { exclude: flags.exclude } : {}),
+        });
+      }
+      if (!commandText) throw new UsageError('exec-all needs a command: lwt exec-all [options] CMD');
+      const env = parseEnv(flags.env ?? []);
+      const stdin = flags.stdin ? await readInput(flags.stdin) : undefined;
+      const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? ctx.settings.sshConfig), {
+        ...(flags.login ? { user: flags.login } : {}),
+        ...(flags.port ? { port: flags.port } : {}),
+        ...(flags.identity ? { identityFiles: flags.identity } : {}),
+        connectTimeoutMs: (flags.connectTimeout ?? ctx.settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
+        ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
+        ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
+        ...(flags.compress ? { compress: true } : {}),
+      });
+      for (const w of ssh.config.warnings) log.info(w);
+      const mode = flags.json ? 'json' : flags.gather ? 'gather' : 'live';
+      const screen = terminalScreen();
+      const hostNames = selection.hosts.map(formatHostSpec);
+      if (mode !== 'json') screen.err(`lwt: ${hostNames.length} host${hostNames.length === 1 ? '' : 's'} from ${selection.source}\n`);
+      const journal = await RunJournal.create(ctx.home, {
+        verb: 'exec-all',
+        command: commandText,
+        argv: process.argv.slice(2),
+        hostSource: selection.source,
+        hosts: hostNames,
+      }).catch((err: unknown) => {
+        log.warn(`no run journal: ${String(err)}`);
+        return undefined;
+      });
+      const timeoutSec = flags.timeout ?? ctx.settings.timeout;
+      const interrupt = trapInterrupts((n) =>
+        logger().warn(n === 2 ? 'still killing remote jobs; interrupt once more to exit at once' : 'exiting'),
+      );
+      try {
+        const result = await execAll({
+          hosts: selection.hosts,
+          command: commandText,
+          ssh,
+          concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+          ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
+          retries: flags.retries ?? ctx.settings.retries ?? 0,
+          ...(flags.retryFailedCommands ? { retryFailedCommands: true } : {}),
+          ...(Object.keys(env).length ? { env } : {}),
+          ...(stdin ? { stdin } : {}),
+          ...(flags.sudo ? { sudo: true } : {}),
+          outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+          mode,
+          ...(flags.outdir ? { outdir: flags.outdir } : {}),
+          ...(journal ? { journal } : {}),
+          signal: interrupt.signal,
+          screen,
+        });
+        if (journal && mode !== 'json') screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+        process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
+      } finally {
+        interrupt.dispose();
+      }
+    });
+  return cmd;
+}
+
+function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env ${p}: expected NAME=VALUE`);
+    const name = p.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env ${p}: '${name}' is not a valid variable name`);
+    env[name] = p.slice(eq + 1);
+  }
+  return env;
+}
+
+async function readInput(path: string): Promise<Buffer> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    throw new UsageError(`--stdin ${path}: ${describeFsError(err)}`);
+  }
+}
+
+export type { HostSpec };

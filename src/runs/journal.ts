@@ -1,0 +1,151 @@
+import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../atomic-file.js';
+import { UsageError } from '../errors.js';
+import { outcomeJson, type Outcome } from '../core/outcome.js';
+import { homePaths } from '../home.js';
+import type { JobRecord } from '../output/job-record.js';
+
+/** run.json: what ran, where, and (once finished) how it ended. Rewritten atomically. */
+export interface RunMeta {
+  id: string;
+  verb: string;
+  command: string;
+  argv: string[];
+  hostSource: string;
+  hosts: string[];
+  startedAt: string;
+  endedAt?: string;
+  wallMs?: number;
+  counts?: Record<string, number>;
+  exitStatus?: number;
+}
+
+/** One line of results.jsonl per host, appended as each finishes. */
+export interface ResultLine {
+  host: string;
+  outcome: Outcome;
+  durationMs: number;
+  stdoutFile?: string;
+  stderrFile?: string;
+  extra?: Record<string, unknown>;
+}
+
+/** Runs kept in the journal; older ones are removed when a new run starts. */
+const KEEP_RUNS = 500;
+
+/** A file name for a host: its name, with anything a path could misread replaced. */
+export function hostFileName(host: string): string {
+  return host.replace(/[^A-Za-z0-9._@:[\]-]/g, '_').replace(/^\.+/, '_');
+}
+
+/**
+ * The journal of every run in the home's .lwt/runs/<id>/: run.json, results.jsonl and
+ * out/<host>.stdout|.stderr. Appends are whole lines; a crash can at worst leave a last
+ * line unfinished, which readers skip.
+ */
+export class RunJournal {
+  private constructor(
+    readonly dir: string,
+    private meta: RunMeta,
+  ) {}
+
+  static async create(home: string, meta: Omit<RunMeta, 'id' | 'startedAt'>): Promise<RunJournal> {
+    const root = homePaths(home).runs;
+    await mkdir(root, { recursive: true });
+    await pruneRuns(root, KEEP_RUNS - 1);
+    const now = new Date();
+    const id = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
+    const dir = join(root, id);
+    await mkdir(join(dir, 'out'), { recursive: true });
+    const j = new RunJournal(dir, { id, startedAt: now.toISOString(), ...meta });
+    await j.writeMeta();
+    return j;
+  }
+
+  get id(): string {
+    return this.meta.id;
+  }
+
+  async record(r: JobRecord): Promise<void> {
+    const line: ResultLine = { host: r.label, outcome: r.outcome, durationMs: r.durationMs };
+    const base = hostFileName(r.label);
+    if (r.stdout) {
+      line.stdoutFile = `out/${base}.stdout`;
+      await writeFileAtomic(join(this.dir, line.stdoutFile), r.stdout);
+    }
+    if (r.stderr) {
+      line.stderrFile = `out/${base}.stderr`;
+      await writeFileAtomic(join(this.dir, line.stderrFile), r.stderr);
+    }
+    if (r.extra) line.extra = r.extra;
+    await appendFile(join(this.dir, 'results.jsonl'), JSON.stringify({ ...line, outcome: outcomeJson(r.outcome) }) + '\n');
+  }
+
+  async finish(end: { wallMs: number; counts: Record<string, number>; exitStatus: number }): Promise<void> {
+    this.meta = { ...this.meta, endedAt: new Date().toISOString(), ...end };
+    await this.writeMeta();
+  }
+
+  private writeMeta(): Promise<void> {
+    return writeFileAtomic(join(this.dir, 'run.json'), JSON.stringify(this.meta, null, 2) + '\n');
+  }
+}
+
+async function pruneRuns(root: string, keep: number): Promise<void> {
+  const ids = (await readdir(root)).filter((d) => /^\d{8}-\d{6}-/.test(d)).sort();
+  for (const old of ids.slice(0, Math.max(0, ids.length - keep))) await rm(join(root, old), { recursive: true, force: true });
+}
+
+/** Recent runs, newest first. */
+export async function listRuns(home: string, limit = 20): Promise<RunMeta[]> {
+  const root = homePaths(home).runs;
+  let ids: string[];
+  try {
+    ids = (await readdir(root)).filter((d) => /^\d{8}-\d{6}-/.test(d)).sort().reverse();
+  } catch {
+    return [];
+  }
+  const metas: RunMeta[] = [];
+  for (const id of ids.slice(0, limit)) {
+    try {
+      metas.push(JSON.parse(await readFile(join(root, id, 'run.json'), 'utf8')) as RunMeta);
+    } catch {
+      /* a run being created right now */
+    }
+  }
+  return metas;
+}
+
+/** A run by id, unique id prefix, or `last`. */
+export async function readRun(home: string, ref: string): Promise<{ meta: RunMeta; results: ResultLine[]; dir: string }> {
+  const root = homePaths(home).runs;
+  let ids: string[] = [];
+  try {
+    ids = (await readdir(root)).filter((d) => /^\d{8}-\d{6}-/.test(d)).sort();
+  } catch {
+    /* no runs yet */
+  }
+  const matches = ref === 'last' ? ids.slice(-1) : ids.filter((id) => id.startsWith(ref));
+  if (matches.length === 0) throw new UsageError(`no run '${ref}' in ${root} (lwt history lists them)`);
+  if (matches.length > 1) throw new UsageError(`run '${ref}' is ambiguous: ${matches.slice(0, 5).join(', ')}…`);
+  const dir = join(root, matches[0]!);
+  const meta = JSON.parse(await readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;
+  const results: ResultLine[] = [];
+  let text = '';
+  try {
+    text = await readFile(join(dir, 'results.jsonl'), 'utf8');
+  } catch {
+    /* no host finished */
+  }
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      results.push(JSON.parse(line) as ResultLine);
+    } catch {
+      /* a torn last line from a crash */
+    }
+  }
+  return { meta, results, dir };
+}

@@ -1,0 +1,79 @@
+import { appendKnownHost, fingerprintSha256, keyTypeFromBlob, KnownHosts } from './known-hosts.js';
+import type { ResolvedHostConfig, StrictHostKeyChecking } from './openssh-config.js';
+import { logger } from '../log.js';
+
+export interface HostKeyCheck {
+  /** The host as the operator named it, for messages. */
+  label: string;
+  /** Name to look up (HostKeyAlias or HostName) and its port. */
+  host: string;
+  port: number;
+  key: Buffer;
+  strict: StrictHostKeyChecking;
+  cfg: ResolvedHostConfig;
+}
+
+export type HostKeyDecision = { ok: true } | { ok: false; message: string };
+
+/**
+ * StrictHostKeyChecking as OpenSSH applies it, minus every prompt:
+ *   yes / ask  unknown and changed keys are refused (ask never prompts here)
+ *   accept-new unknown keys are added to the first user known_hosts file; changed refused
+ *   no         unknown keys are added; changed keys are accepted with a warning
+ * A revoked key is refused whatever the setting.
+ */
+export class HostKeyPolicy {
+  private loaded = new Map<string, Promise<KnownHosts>>();
+  private readonly log = logger('ssh');
+
+  async check(c: HostKeyCheck): Promise<HostKeyDecision> {
+    const files = [...c.cfg.userKnownHostsFiles, ...c.cfg.globalKnownHostsFiles];
+    const known = await this.knownHosts(files);
+    let keyType: string;
+    try {
+      keyType = keyTypeFromBlob(c.key);
+    } catch (err) {
+      return { ok: false, message: `${c.label}: server sent a malformed host key (${String(err)})` };
+    }
+    const fp = fingerprintSha256(c.key);
+    const verdict = known.verify(c.host, c.port, keyType, c.key);
+    switch (verdict.status) {
+      case 'match':
+        return { ok: true };
+      case 'revoked':
+        return { ok: false, message: `${c.label}: host key ${keyType} ${fp} is REVOKED in ${verdict.file}:${verdict.line}` };
+      case 'changed':
+        if (c.strict === 'no') {
+          this.log.warn(`${c.label}: host key changed (${verdict.file}:${verdict.line}); accepted because StrictHostKeyChecking=no`);
+          return { ok: true };
+        }
+        return {
+          ok: false,
+          message: `${c.label}: host key CHANGED: server offers ${keyType} ${fp}, ${verdict.file}:${verdict.line} holds another (refused; remove the old line if the change is expected)`,
+        };
+      case 'unknown': {
+        const file = c.cfg.userKnownHostsFiles[0];
+        if ((c.strict === 'accept-new' || c.strict === 'no') && file) {
+          await appendKnownHost(file, c.host, c.port, keyType, c.key, { hash: c.cfg.hashKnownHosts === true });
+          this.loaded.delete(files.join('\0')); // the next host sees the new line
+          this.log.info(`${c.label}: added ${keyType} ${fp} to ${file}`);
+          return { ok: true };
+        }
+        return {
+          ok: false,
+          message: `${c.label}: host key ${keyType} ${fp} is not in ${files.filter(Boolean).join(', ') || 'any known_hosts file'} (refused; use --accept-new-host-keys or StrictHostKeyChecking accept-new)`,
+        };
+      }
+    }
+  }
+
+  private knownHosts(files: string[]): Promise<KnownHosts> {
+    const key = files.join('\0');
+    let p = this.loaded.get(key);
+    if (!p) {
+      p = KnownHosts.load(files);
+      this.loaded.set(key, p);
+    }
+    return p;
+  }
+}

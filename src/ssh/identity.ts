@@ -1,0 +1,203 @@
+/**
+ * Private keys for public-key authentication, loaded as ssh(1) treats IdentityFile entries:
+ * a missing default file is skipped silently, a missing configured one is reported, a key that
+ * others can read is refused, and an encrypted key is usable only through ssh-agent (lwt never
+ * prompts for a passphrase).
+ */
+import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
+import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { displayPath, type IdentityFileRef } from './openssh-config.js';
+
+export interface LoadedIdentity {
+  path: string;
+  explicit: boolean;
+  /** The file's content: give it to ssh2 as `privateKey`. */
+  privateKey: Buffer;
+  /** ssh2's parse of it (usable as `privateKey` too, without a second parse). */
+  parsed: ParsedKey;
+  /** SSH wire-format public key, to compare with an agent's keys or log a fingerprint. */
+  publicKeyBlob: Buffer;
+  keyType: string;
+}
+
+/** A key lwt cannot use by itself, but an ssh-agent holding it could. */
+export interface LockedIdentity {
+  path: string;
+  explicit: boolean;
+  reason: 'encrypted' | 'public-only';
+  /** From the key file's clear-text public part or its `.pub` file, when either exists. */
+  publicKeyBlob?: Buffer;
+  /** The same text as in `problems`: drop it when an agent holds `publicKeyBlob`. */
+  problem: string;
+}
+
+export interface IdentityLoadResult {
+  keys: LoadedIdentity[];
+  /** One line each, naming the file. Includes the `problem` of every locked identity. */
+  problems: string[];
+  locked: LockedIdentity[];
+}
+
+type Outcome =
+  | { kind: 'missing' }
+  | { kind: 'key'; privateKey: Buffer; parsed: ParsedKey; publicKeyBlob: Buffer; keyType: string }
+  | { kind: 'locked'; reason: 'encrypted' | 'public-only'; publicKeyBlob?: Buffer }
+  | { kind: 'bad-mode'; mode: number }
+  | { kind: 'error'; message: string };
+
+/** One parse per file version per process: a passphrase-protected key costs a bcrypt run per parse. */
+const cache = new Map<string, { sig: string; outcome: Promise<Outcome> }>();
+
+function firstKey(r: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
+  if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
+  return r;
+}
+
+function parseKey(data: Buffer | string): ParsedKey | Error {
+  return firstKey(ssh2.utils.parseKey(data) as ParsedKey | ParsedKey[] | Error);
+}
+
+function readString(buf: Buffer, pos: number): { value: Buffer; next: number } | undefined {
+  if (pos + 4 > buf.length) return undefined;
+  const len = buf.readUInt32BE(pos);
+  if (pos + 4 + len > buf.length) return undefined;
+  return { value: buf.subarray(pos + 4, pos + 4 + len), next: pos + 4 + len };
+}
+
+/** The clear-text public key of an `openssh-key-v1` private key file (present even when encrypted). */
+function publicFromOpenSshPrivate(text: string): Buffer | undefined {
+  const m = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]+?)-----END OPENSSH PRIVATE KEY-----/.exec(text);
+  if (!m || m[1] === undefined) return undefined;
+  const data = Buffer.from(m[1].replace(/\s+/g, ''), 'base64');
+  const magic = 'openssh-key-v1\0';
+  if (data.toString('latin1', 0, magic.length) !== magic) return undefined;
+  let pos = magic.length;
+  for (let i = 0; i < 3; i++) {
+    // ciphername, kdfname, kdfoptions
+    const s = readString(data, pos);
+    if (!s) return undefined;
+    pos = s.next;
+  }
+  if (pos + 4 > data.length || data.readUInt32BE(pos) < 1) return undefined;
+  return readString(data, pos + 4)?.value;
+}
+
+async function publicBlobFor(path: string, text: string): Promise<Buffer | undefined> {
+  const fromPrivate = publicFromOpenSshPrivate(text);
+  if (fromPrivate) return fromPrivate;
+  try {
+    const pub = parseKey(await readFile(`${path}.pub`));
+    if (!(pub instanceof Error)) return pub.getPublicSSH();
+  } catch {
+    // No .pub file: the public key stays unknown.
+  }
+  return undefined;
+}
+
+async function loadOne(path: string, st: Stats): Promise<Outcome> {
+  const uid = process.getuid?.();
+  // ssh refuses a private key that group or others can access, when the user owns it.
+  if (uid !== undefined && st.uid === uid && (st.mode & 0o077) !== 0) return { kind: 'bad-mode', mode: st.mode & 0o777 };
+  let data: Buffer;
+  try {
+    data = await readFile(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return { kind: 'missing' };
+    return { kind: 'error', message: `cannot be read: ${code ?? String(err)}` };
+  }
+  const text = data.toString('utf8');
+  const parsed = parseKey(data);
+  if (parsed instanceof Error) {
+    if (/encrypted|passphrase/i.test(parsed.message) || /BEGIN ENCRYPTED PRIVATE KEY/.test(text)) {
+      const blob = await publicBlobFor(path, text);
+      return blob ? { kind: 'locked', reason: 'encrypted', publicKeyBlob: blob } : { kind: 'locked', reason: 'encrypted' };
+    }
+    return { kind: 'error', message: `cannot be used: ${parsed.message}` };
+  }
+  const publicKeyBlob = parsed.getPublicSSH();
+  if (!parsed.isPrivateKey()) return { kind: 'locked', reason: 'public-only', publicKeyBlob };
+  return { kind: 'key', privateKey: data, parsed, publicKeyBlob, keyType: parsed.type };
+}
+
+async function outcomeFor(path: string): Promise<Outcome> {
+  let st: Stats;
+  try {
+    st = await stat(path);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    cache.delete(path);
+    if (code === 'ENOENT' || code === 'ENOTDIR') return { kind: 'missing' };
+    return { kind: 'error', message: `cannot be read: ${code ?? String(err)}` };
+  }
+  const sig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}`;
+  const hit = cache.get(path);
+  if (hit && hit.sig === sig) return hit.outcome;
+  const outcome = loadOne(path, st);
+  cache.set(path, { sig, outcome });
+  return outcome;
+}
+
+/**
+ * Load identity files in order. Each file is read and parsed once per process (per version of
+ * the file); concurrent callers share the work.
+ */
+export async function loadIdentities(
+  files: readonly IdentityFileRef[],
+  opts: { home?: string } = {},
+): Promise<IdentityLoadResult> {
+  const home = opts.home ?? homedir();
+  const result: IdentityLoadResult = { keys: [], problems: [], locked: [] };
+  const seen = new Set<string>();
+  const outcomes = await Promise.all(
+    files.map(async (f) => {
+      const abs = resolve(f.path);
+      return { ref: f, abs, outcome: seen.has(abs) ? undefined : (seen.add(abs), await outcomeFor(abs)) };
+    }),
+  );
+  for (const { ref, abs, outcome } of outcomes) {
+    if (outcome === undefined) continue;
+    const shown = displayPath(abs, home);
+    switch (outcome.kind) {
+      case 'missing':
+        if (ref.explicit) result.problems.push(`identity file ${shown} not found`);
+        break;
+      case 'key':
+        result.keys.push({
+          path: abs,
+          explicit: ref.explicit,
+          privateKey: outcome.privateKey,
+          parsed: outcome.parsed,
+          publicKeyBlob: outcome.publicKeyBlob,
+          keyType: outcome.keyType,
+        });
+        break;
+      case 'locked': {
+        const problem =
+          outcome.reason === 'encrypted'
+            ? `identity ${shown} is encrypted and no ssh-agent holds it: add it with ssh-add, or pass -i with an unencrypted key`
+            : `identity ${shown} is a public key only and no ssh-agent holds its private key`;
+        const locked: LockedIdentity = { path: abs, explicit: ref.explicit, reason: outcome.reason, problem };
+        if (outcome.publicKeyBlob) locked.publicKeyBlob = outcome.publicKeyBlob;
+        result.locked.push(locked);
+        result.problems.push(problem);
+        break;
+      }
+      case 'bad-mode': {
+        const mode = outcome.mode.toString(8).padStart(4, '0');
+        result.problems.push(
+          `identity ${shown} is accessible by others (mode ${mode}): ssh refuses such keys; run chmod 600 ${shown}`,
+        );
+        break;
+      }
+      case 'error':
+        result.problems.push(`identity ${shown} ${outcome.message}`);
+        break;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,150 @@
+import type { Client, ClientChannel } from 'ssh2';
+import { CappedOutput } from '../core/capped-output.js';
+import { killedOutcome, reasonOf } from '../core/kill-reason.js';
+import type { ProcessResult, StreamName } from '../core/local-process.js';
+import type { Outcome } from '../core/outcome.js';
+import { logger } from '../log.js';
+import { parseKillReport, remoteKillCommand } from './remote-kill.js';
+import { takePidLine, wrapRemoteCommand } from './remote-command.js';
+
+export interface RemoteExecOptions {
+  command: string;
+  /** Aborting kills the remote tree; the reason (KillReason) names the outcome. */
+  signal: AbortSignal;
+  outputCapBytes: number;
+  onOutput?: (stream: StreamName, chunk: Buffer) => void;
+  env?: Record<string, string>;
+  sudo?: boolean;
+  /** Sent to the command's stdin, then EOF. Without it, stdin is closed at once. */
+  stdin?: Buffer;
+  /** How long the remote kill may take before we give up on it and close. @default 5000 */
+  killTimeoutMs?: number;
+}
+
+/**
+ * Run one command over an open connection, the remote twin of runLocalProcess: the same
+ * result shape, the same rule that our kill reason wins. On abort the remote process tree is
+ * killed through a second channel (see remote-kill.ts) before the channel is closed.
+ * Never rejects.
+ */
+export function execRemote(client: Client, opts: RemoteExecOptions): Promise<ProcessResult> {
+  const log = logger('ssh');
+  const wrapped = wrapRemoteCommand({
+    command: opts.command,
+    ...(opts.env ? { env: opts.env } : {}),
+    ...(opts.sudo ? { sudo: true } : {}),
+  });
+  const stdout = new CappedOutput(opts.outputCapBytes);
+  const stderr = new CappedOutput(opts.outputCapBytes);
+  const result = (outcome: Outcome, pid?: number): ProcessResult => ({
+    outcome,
+    stdout: stdout.toString(),
+    stderr: stderr.toString(),
+    truncated: { stdout: stdout.droppedBytes, stderr: stderr.droppedBytes },
+    ...(pid !== undefined ? { pid } : {}),
+  });
+
+  return new Promise<ProcessResult>((resolve) => {
+    if (opts.signal.aborted) {
+      resolve(result(killedOutcome(reasonOf(opts.signal), 0, false)));
+      return;
+    }
+    let pid: number | undefined;
+    let pidBuffer: string | undefined = ''; // undefined once the pid line is consumed
+    let exit: Outcome | undefined;
+    let channel: ClientChannel | undefined;
+    let killing: Promise<number> | undefined;
+    let done = false;
+
+    const finish = (outcome: Outcome): void => {
+      if (done) return;
+      done = true;
+      opts.signal.removeEventListener('abort', onAbort);
+      resolve(result(outcome, pid));
+    };
+
+    const onAbort = (): void => {
+      if (killing) return;
+      const reason = reasonOf(opts.signal);
+      killing = killRemote(client, wrapped.cookie, pid, opts.sudo === true, opts.killTimeoutMs ?? 5000).then((n) => {
+        channel?.close();
+        return n;
+      });
+      void killing.then((killed) => finish(killedOutcome(reason, killed)));
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+
+    const onStderr = (chunk: Buffer): void => {
+      if (pidBuffer !== undefined) {
+        const taken = takePidLine(pidBuffer + chunk.toString('latin1'));
+        if (!taken) {
+          pidBuffer += chunk.toString('latin1');
+          return;
+        }
+        pidBuffer = undefined;
+        if (taken.pid !== undefined) pid = taken.pid;
+        if (taken.rest === '') return;
+        chunk = Buffer.from(taken.rest, 'latin1');
+      }
+      stderr.push(chunk);
+      opts.onOutput?.('stderr', chunk);
+    };
+
+    client.exec(wrapped.line, (err, stream) => {
+      if (err) {
+        finish({ kind: 'unreachable', reason: 'protocol', message: `cannot open a session channel: ${err.message}` });
+        return;
+      }
+      channel = stream;
+      if (opts.signal.aborted) onAbort();
+      stream.on('data', (c: Buffer) => {
+        stdout.push(c);
+        opts.onOutput?.('stdout', c);
+      });
+      stream.stderr.on('data', onStderr);
+      stream.on('exit', (code: number | null, signal?: string, coreDumped?: boolean) => {
+        if (code !== null && code !== undefined) exit = { kind: 'exited', code };
+        else if (signal) exit = { kind: 'signaled', signal: signal.startsWith('SIG') ? signal : `SIG${signal}`, coreDumped: coreDumped === true };
+      });
+      stream.on('close', () => {
+        if (killing) return; // the kill decides the outcome
+        finish(exit ?? { kind: 'no-status' });
+      });
+      stream.on('error', (e: Error) => log.debug(`channel error: ${e.message}`));
+      if (opts.stdin) stream.end(opts.stdin);
+      else stream.end();
+    });
+  });
+}
+
+/** Open a second channel that runs the kill script; resolves with how many processes died. */
+function killRemote(client: Client, cookie: string, pid: number | undefined, sudo: boolean, timeoutMs: number): Promise<number> {
+  return new Promise((resolve) => {
+    let out = '';
+    const timer = setTimeout(() => {
+      logger('ssh').warn(`remote kill did not finish within ${timeoutMs} ms`);
+      resolve(parseKillReport(out));
+    }, timeoutMs);
+    try {
+      client.exec(remoteKillCommand(cookie, pid, sudo), (err, stream) => {
+        if (err) {
+          clearTimeout(timer);
+          logger('ssh').warn(`cannot open a channel for the remote kill: ${err.message}`);
+          resolve(0);
+          return;
+        }
+        stream.on('data', (c: Buffer) => (out += c.toString()));
+        stream.stderr.on('data', () => undefined);
+        stream.on('close', () => {
+          clearTimeout(timer);
+          resolve(parseKillReport(out));
+        });
+        stream.end();
+      });
+    } catch (err) {
+      clearTimeout(timer);
+      logger('ssh').warn(`remote kill failed: ${String(err)}`);
+      resolve(0);
+    }
+  });
+}
