@@ -19,12 +19,18 @@ import { MAX_EXPANSION, expandRanges, splitHostList } from './ranges.js';
 export function parseHostPattern(text: string): HostSpec[] {
   const raw = splitHostSpec(text);
   if (raw.ipv6) return [specFromParts(raw, text)];
-  if (raw.host === '') canonicalHost('', false, text);
   // Check user and port once, before a large range multiplies the work.
   if (raw.user !== undefined) checkUser(raw.user, text);
   const port = raw.port === undefined ? undefined : parsePort(raw.port, text);
-  return expandRanges(raw.host).map((name) => {
-    const spec: HostSpec = { host: canonicalHost(name, false, text) };
+  // An empty host (`root@`, `:22`) is left to canonicalHost, whose message names the whole entry.
+  const names = raw.host === '' ? [''] : expandRanges(raw.host);
+  // Expanded names differ only in digits, so checking the longest one checks them all.
+  let longest = names[0] ?? '';
+  for (const name of names) if (name.length > longest.length) longest = name;
+  canonicalHost(longest, false, text);
+  const lower = /[A-Z]/.test(raw.host);
+  return names.map((name) => {
+    const spec: HostSpec = { host: lower ? name.toLowerCase() : name };
     if (raw.user !== undefined) spec.user = raw.user;
     if (port !== undefined) spec.port = port;
     return spec;
@@ -83,9 +89,7 @@ class HostCollector {
  */
 export function parseHostList(text: string, source: string): HostSpec[] {
   const collector = new HostCollector();
-  // A byte-order mark from a Windows editor would otherwise make line 1 a bad host.
-  const body = text.startsWith('\uFEFF') ? text.slice(1) : text;
-  body.split('\n').forEach((line, i) => {
+  text.split('\n').forEach((line, i) => {
     const where = `${source}:${i + 1}`;
     const specs = withLocation(where, () => parseHostLine(line));
     if (!collector.add(specs)) throw new UsageError(`${where}: host list has more than ${MAX_EXPANSION} hosts`);

@@ -102,9 +102,9 @@ export function canonicalHost(host: string, ipv6: boolean, text: string): string
   if (host.includes('[') || host.includes(']')) throw badHost(text, 'ranges are not allowed here');
   if (host.length > MAX_HOST_LENGTH) throw badHost(text, `host name longer than ${MAX_HOST_LENGTH} characters`);
   if (!HOST_NAME.test(host)) {
-    const bad = [...host].find((c) => !/[A-Za-z0-9._-]/.test(c));
-    const why = bad === undefined ? `must not start with ${quoteForMessage(host.charAt(0))}` : `bad character ${quoteForMessage(bad)}`;
-    throw badHost(text, why);
+    if (/^[.-]/.test(host)) throw badHost(text, `must not start with ${quoteForMessage(host.charAt(0))}`);
+    const bad = [...host].find((c) => !/[A-Za-z0-9._-]/.test(c)) ?? host.charAt(0);
+    throw badHost(text, `bad character ${quoteForMessage(bad)}`);
   }
   if (host.includes('..')) throw badHost(text, "empty label '..'");
   return host.toLowerCase();

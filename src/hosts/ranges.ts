@@ -46,11 +46,18 @@ function groupValues(pattern: string, body: string): string[] {
     if (count > MAX_EXPANSION) throw badRange(pattern, `expands to more than ${MAX_EXPANSION} names`);
     ranges.push({ from, to, width });
   }
-  const values = new Set<string>();
+  const values: string[] = [];
   for (const { from, to, width } of ranges) {
-    for (let n = from; n <= to; n++) values.add(String(n).padStart(width, '0'));
+    for (let n = from; n <= to; n++) values.push(width === 0 ? String(n) : String(n).padStart(width, '0'));
   }
-  return [...values];
+  // Equal strings need equal numbers, so only overlapping ranges can repeat a value;
+  // hashing every value of a large range just to find none is what made this slow.
+  return rangesOverlap(ranges) ? [...new Set(values)] : values;
+}
+
+function rangesOverlap(ranges: ReadonlyArray<{ from: number; to: number }>): boolean {
+  const sorted = [...ranges].sort((a, b) => a.from - b.from);
+  return sorted.some((r, i) => i > 0 && r.from <= (sorted[i - 1]?.to ?? -1));
 }
 
 /** Cut a pattern into literal text and bracket groups. */
@@ -100,7 +107,25 @@ export function expandRanges(pattern: string): string[] {
       names = next;
     }
   }
-  return [...new Set(names)];
+  return mayRepeat(segments) ? [...new Set(names)] : names;
+}
+
+/**
+ * Whether different groups' values can spell the same name: only when two groups are
+ * separated by nothing or by digits alone (`[1,11][1,11]`: 1+11 = 11+1). A non-digit
+ * between them fixes where each number ends.
+ */
+function mayRepeat(segments: readonly Segment[]): boolean {
+  let betweenGroups: string | undefined;
+  for (const seg of segments) {
+    if (typeof seg === 'string') {
+      if (betweenGroups !== undefined) betweenGroups += seg;
+    } else {
+      if (betweenGroups !== undefined && /^[0-9]*$/.test(betweenGroups)) return true;
+      betweenGroups = '';
+    }
+  }
+  return false;
 }
 
 /**
@@ -126,18 +151,21 @@ export function splitHostList(list: string): string[] {
 }
 
 // ---- Folding: the inverse of expansion, for display and for rewriting lists ----
+//
+// Folding works on the name strings themselves. Each pass folds one numeric field, from
+// the right: names equal but for that field merge into one string holding a bracket group.
+// `end` marks where the already folded tail starts, so the next pass looks further left.
+// Working on strings keeps allocation to about one key per name and pass, which is what
+// keeps 10,000 names fast.
 
-/** A numeric field of a name: its values (sorted, distinct) and padding width (0: none). */
-interface NumField {
-  values: number[];
-  width: number;
+interface Pending {
+  text: string;
+  /** Everything from here on is folded; the next field to fold lies before it. */
+  end: number;
 }
 
-type Part = string | NumField;
-
-/** A set of names as text and numeric fields; a field with several values stands for all of them. */
-interface Folded {
-  parts: Part[];
+function isDigit(code: number): boolean {
+  return code >= 48 && code <= 57;
 }
 
 /**
@@ -148,150 +176,161 @@ function isOpaque(name: string): boolean {
   return name.includes('[') || name.includes(']') || name.indexOf(':') !== name.lastIndexOf(':');
 }
 
-function partsOf(name: string): Part[] {
-  if (isOpaque(name)) return [name];
-  const parts: Part[] = [];
-  const pushText = (text: string): void => {
-    if (text === '') return;
-    const last = parts[parts.length - 1];
-    if (typeof last === 'string') parts[parts.length - 1] = last + text;
-    else parts.push(text);
-  };
-  name.split(/([0-9]+)/).forEach((piece, i) => {
-    if (i % 2 === 0 || piece.length > MAX_DIGITS) pushText(piece);
-    else parts.push({ values: [Number(piece)], width: paddingOf(piece) });
-  });
-  return parts;
+/** The last foldable digit run ending at or before `end`, as [start, stop); longer runs count as text. */
+function lastNumber(text: string, end: number): [number, number] | undefined {
+  let stop = end;
+  while (stop > 0) {
+    while (stop > 0 && !isDigit(text.charCodeAt(stop - 1))) stop--;
+    if (stop === 0) return undefined;
+    let start = stop - 1;
+    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
+    if (stop - start <= MAX_DIGITS) return [start, stop];
+    stop = start;
+  }
+  return undefined;
 }
 
-function formatNumber(n: number, width: number): string {
-  return String(n).padStart(width, '0');
-}
-
-/** `1,2,3,7` -> `1-3,7`, padded. */
-function formatValues(field: NumField): string {
+/** `1,2,3,7` -> `1-3,7`, padded; several values are bracketed. */
+function formatField(values: readonly number[], width: number): string {
   const out: string[] = [];
-  const { values, width } = field;
+  const pad = (n: number): string => String(n).padStart(width, '0');
   let i = 0;
   while (i < values.length) {
     let j = i;
     while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++;
-    const from = formatNumber(values[i] ?? 0, width);
-    out.push(j === i ? from : `${from}-${formatNumber(values[j] ?? 0, width)}`);
+    const from = pad(values[i] ?? 0);
+    out.push(j === i ? from : `${from}-${pad(values[j] ?? 0)}`);
     i = j + 1;
   }
-  return out.join(',');
+  return values.length === 1 ? out.join(',') : `[${out.join(',')}]`;
 }
 
-function formatPart(part: Part): string {
-  if (typeof part === 'string') return part;
-  const body = formatValues(part);
-  return part.values.length === 1 ? body : `[${body}]`;
-}
-
-/** Grouping key of a part; a NUL cannot occur in a host name, so keys of different shapes never collide. */
-function keyOfPart(part: Part): string {
-  return typeof part === 'string' ? `t${part}` : `n${part.width}:${part.values.join(',')}`;
-}
-
-/** Index in `parts` of the k-th numeric field counting from the right (0 = last), or -1. */
-function numericIndexFromRight(parts: Part[], k: number): number {
-  let seen = 0;
-  for (let i = parts.length - 1; i >= 0; i--) {
-    if (typeof parts[i] !== 'string') {
-      if (seen === k) return i;
-      seen++;
-    }
-  }
-  return -1;
+interface Member {
+  text: string;
+  start: number;
+  stop: number;
 }
 
 /**
- * One folding pass on the k-th numeric field from the right: names equal everywhere else
- * merge into one with a range there. A field written unpadded joins a padded group of its
- * own length (`10` with `01`..`09` gives `[01-10]`); otherwise padded and unpadded, or
- * different widths, stay apart (`node1` and `node01` are different names).
+ * Merge names equal everywhere but at one digit run. A value written unpadded joins a
+ * padded group of its own length (`10` with `01`..`09` gives `[01-10]`) unless shorter
+ * unpadded values exist (`1`..`3` with `10` give `[1-3,10]`). Otherwise padded and
+ * unpadded, or different widths, stay apart: `node1` and `node01` are different names.
  */
-function foldPass(items: Folded[], k: number): Folded[] {
-  const groups = new Map<string, Array<{ item: Folded; at: number }>>();
-  const out: Folded[] = [];
-  for (const item of items) {
-    const at = numericIndexFromRight(item.parts, k);
-    if (at < 0) {
-      out.push(item);
-      continue;
-    }
-    const key = item.parts.map((p, i) => (i === at ? '\u0001' : keyOfPart(p))).join('\u0000');
-    let group = groups.get(key);
-    if (group === undefined) groups.set(key, (group = []));
-    group.push({ item, at });
+function mergeGroup(members: readonly Member[]): Pending[] {
+  const fields = members.map(({ text, start, stop }) => {
+    const digits = text.slice(start, stop);
+    return { value: Number(digits), width: paddingOf(digits), length: digits.length };
+  });
+  const padded = new Set<number>();
+  let shortestUnpadded = Infinity;
+  for (const f of fields) {
+    if (f.width > 0) padded.add(f.width);
+    else shortestUnpadded = Math.min(shortestUnpadded, f.length);
   }
-  for (const group of groups.values()) {
-    const paddedWidths = new Set<number>();
-    for (const { item, at } of group) {
-      const field = item.parts[at] as NumField;
-      if (field.width > 0) paddedWidths.add(field.width);
-    }
-    const byWidth = new Map<number, { template: Folded; at: number; values: Set<number> }>();
-    for (const { item, at } of group) {
-      const field = item.parts[at] as NumField;
-      let width = field.width;
-      if (width === 0) {
-        const length = String(field.values[0] ?? 0).length;
-        if (paddedWidths.has(length)) width = length;
-      }
-      let merged = byWidth.get(width);
-      if (merged === undefined) byWidth.set(width, (merged = { template: item, at, values: new Set() }));
-      for (const v of field.values) merged.values.add(v);
-    }
-    for (const [width, { template, at, values }] of byWidth) {
-      const parts = template.parts.slice();
-      parts[at] = { values: [...values].sort((a, b) => a - b), width };
-      out.push({ parts });
-    }
+  const byWidth = new Map<number, number[]>();
+  for (const f of fields) {
+    const joins = f.width === 0 && padded.has(f.length) && shortestUnpadded >= f.length;
+    const width = joins ? f.length : f.width;
+    const values = byWidth.get(width);
+    if (values === undefined) byWidth.set(width, [f.value]);
+    else values.push(f.value);
   }
-  return out;
+  const { text, start, stop } = members[0] as Member;
+  const prefix = text.slice(0, start);
+  const rest = text.slice(stop);
+  const merged: Pending[] = [];
+  for (const [width, values] of byWidth) {
+    values.sort((a, b) => a - b);
+    merged.push({ text: prefix + formatField(values, width) + rest, end: start });
+  }
+  return merged;
 }
 
-/** Natural order: text by code unit, numbers by value; fully deterministic. */
-function compareFolded(a: Folded, b: Folded): number {
-  const n = Math.min(a.parts.length, b.parts.length);
-  for (let i = 0; i < n; i++) {
-    const pa = a.parts[i] as Part;
-    const pb = b.parts[i] as Part;
-    if (typeof pa === 'string' && typeof pb === 'string') {
-      if (pa !== pb) return pa < pb ? -1 : 1;
-    } else if (typeof pa === 'string') {
-      return 1; // digits sort before letters, as in ASCII
-    } else if (typeof pb === 'string') {
-      return -1;
+/** Fold the next field of every pending name; names with no field left go to `done`. */
+function foldPass(items: readonly Pending[], done: string[]): Pending[] {
+  const groups = new Map<string, Member[]>();
+  for (const { text, end } of items) {
+    const run = lastNumber(text, end);
+    if (run === undefined) {
+      done.push(text);
+      continue;
+    }
+    const [start, stop] = run;
+    const key = `${text.slice(0, start)}\u0000${text.slice(stop)}`;
+    const member = { text, start, stop };
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [member]);
+    else group.push(member);
+  }
+  const next: Pending[] = [];
+  for (const members of groups.values()) {
+    if (members.length === 1) {
+      const only = members[0] as Member;
+      next.push({ text: only.text, end: only.start });
     } else {
-      const c =
-        (pa.values[0] ?? 0) - (pb.values[0] ?? 0) ||
-        pa.width - pb.width ||
-        pa.values.length - pb.values.length;
-      if (c !== 0) return c;
-      const fa = formatValues(pa);
-      const fb = formatValues(pb);
-      if (fa !== fb) return fa < fb ? -1 : 1;
+      next.push(...mergeGroup(members));
     }
   }
-  return a.parts.length - b.parts.length;
+  return next;
+}
+
+/** Sort key: text runs, and numbers (a bracket group counts as its first value). */
+function naturalKey(text: string): Array<string | number> {
+  const key: Array<string | number> = [];
+  let i = 0;
+  while (i < text.length) {
+    let j = i;
+    if (text[i] === '[') {
+      j = text.indexOf(']', i) + 1 || text.length;
+      key.push(parseInt(text.slice(i + 1), 10) || 0);
+    } else if (isDigit(text.charCodeAt(i))) {
+      while (j < text.length && isDigit(text.charCodeAt(j))) j++;
+      key.push(Number(text.slice(i, j)));
+    } else {
+      while (j < text.length && text[j] !== '[' && !isDigit(text.charCodeAt(j))) j++;
+      key.push(text.slice(i, j));
+    }
+    i = j;
+  }
+  return key;
+}
+
+/** Natural order (numbers by value, digits before letters), then plain text order: a total order. */
+function compareNatural(a: { text: string; key: Array<string | number> }, b: { text: string; key: Array<string | number> }): number {
+  const n = Math.min(a.key.length, b.key.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.key[i] as string | number;
+    const y = b.key[i] as string | number;
+    if (x === y) continue;
+    if (typeof x === 'number' && typeof y === 'number') return x - y;
+    if (typeof x === 'number') return -1;
+    if (typeof y === 'number') return 1;
+    return x < y ? -1 : 1;
+  }
+  if (a.key.length !== b.key.length) return a.key.length - b.key.length;
+  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
 }
 
 /**
  * Fold names into compact ranges, one string per group, in natural order:
- * `node01,node02,node03,node07` -> `node[01-03,07]`. Folding starts with the last numeric
- * field and then folds earlier fields of names that are equal elsewhere, as ClusterShell
- * does, so `10.0.[1-3].[1-50]` expanded folds back to itself. Names without digits,
- * IPv6 addresses and names holding brackets are kept as they are.
+ * `node01,node02,node03,node07` -> `node[01-03,07]`. Names equal but for their last numeric
+ * field fold first; then earlier fields fold where everything else is equal, as ClusterShell
+ * does, so the names of `10.0.[1-3].[1-50]` fold back to it. Names without digits,
+ * IPv6 addresses and names holding brackets are kept as they are. Repeats are dropped.
  */
 export function foldHostGroups(names: readonly string[]): string[] {
-  let items: Folded[] = [...new Set(names)].map((name) => ({ parts: partsOf(name) }));
-  let fields = 0;
-  for (const item of items) fields = Math.max(fields, item.parts.filter((p) => typeof p !== 'string').length);
-  for (let k = 0; k < fields; k++) items = foldPass(items, k);
-  return items.sort(compareFolded).map((item) => item.parts.map(formatPart).join(''));
+  const done: string[] = [];
+  let pending: Pending[] = [];
+  for (const name of new Set(names)) {
+    if (isOpaque(name)) done.push(name);
+    else pending.push({ text: name, end: name.length });
+  }
+  while (pending.length > 0) pending = foldPass(pending, done);
+  return done
+    .map((text) => ({ text, key: naturalKey(text) }))
+    .sort(compareNatural)
+    .map((entry) => entry.text);
 }
 
 /** Fold names into one comma list that splitHostList and expandRanges read back: `db[1-2],web1`. */

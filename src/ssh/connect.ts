@@ -1,6 +1,7 @@
 import ssh2 from 'ssh2';
 import type { Client as ClientType, ConnectConfig, AnyAuthMethod } from 'ssh2';
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { Outcome } from '../core/outcome.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from '../hosts/host-spec.js';
@@ -113,7 +114,13 @@ export class SshContext {
       signal?.addEventListener('abort', onAbort, { once: true });
 
       client.once('ready', () => finish({ ok: true, client, config: cfg }));
-      client.once('error', (err: Error & { level?: string }) => {
+      // 'on', not 'once': ssh2 may emit a second error (and errors after 'ready'), and an
+      // EventEmitter error without a listener would take the whole run down.
+      client.on('error', (err: Error & { level?: string }) => {
+        if (settled) {
+          this.log.debug(`${label}: ${err.message}`);
+          return;
+        }
         if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
         const c = classifyConnectError(err);
         finish(fail(c.reason, `${label}: ${c.message}`));
@@ -123,7 +130,7 @@ export class SshContext {
       const options: ConnectConfig = {
         host: cfg.hostName,
         port,
-        username: cfg.user ?? 'root',
+        username: cfg.user ?? localUser(),
         readyTimeout: timeoutMs + 1000,
         keepaliveInterval: cfg.serverAliveIntervalSec === 0 ? 0 : (cfg.serverAliveIntervalSec ?? DEFAULT_KEEPALIVE_MS / 1000) * 1000,
         keepaliveCountMax: cfg.serverAliveCountMax ?? DEFAULT_KEEPALIVE_COUNT,
@@ -158,7 +165,7 @@ export class SshContext {
 
   /** Auth methods in OpenSSH's order: agent keys, then identity files. A string explains why there are none. */
   private async authMethods(cfg: ResolvedHostConfig): Promise<AnyAuthMethod[] | string> {
-    const username = cfg.user ?? 'root';
+    const username = cfg.user ?? localUser();
     const methods: AnyAuthMethod[] = [];
     const agent = cfg.identityAgent === 'none' ? undefined : (cfg.identityAgent ?? process.env.SSH_AUTH_SOCK);
     const agentUsable = agent !== undefined && agent !== '' && existsSync(agent);
@@ -237,4 +244,13 @@ export class SshContext {
 
 function fail(reason: Extract<Outcome, { kind: 'unreachable' }>['reason'], message: string): Extract<ConnectResult, { ok: false }> {
   return { ok: false, outcome: { kind: 'unreachable', reason, message } };
+}
+
+/** ssh's default remote user: the local one. */
+function localUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'root';
+  }
 }

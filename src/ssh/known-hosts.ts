@@ -25,12 +25,24 @@ interface KnownKey {
   line: number;
   revoked: boolean;
   keyType: string;
-  blob: Buffer;
+  /** Base64 of the key blob as written; decoded on first comparison. */
+  b64: string;
+  blob?: Buffer;
+}
+
+/** Hashed entries of one file, with HMAC-SHA1 pad states precomputed on first lookup. */
+interface HashedSet {
+  keys: KnownKey[];
+  salts: Buffer[];
+  /** 5 words per entry: the expected HMAC. */
+  hashes: Int32Array;
+  /** 10 words per entry: SHA-1 state after the ipad block, then after the opad block. */
+  pads?: Int32Array;
 }
 
 interface ParsedFile {
   plain: Map<string, KnownKey[]>;
-  hashed: { encoded: string; salt: Buffer; key: KnownKey }[];
+  hashed: HashedSet;
   patterned: { patterns: string[]; key: KnownKey }[];
   warnings: string[];
   badLines: number;
@@ -69,79 +81,283 @@ function hashName(name: string, salt: Buffer): string {
 }
 
 function emptyParsed(): ParsedFile {
-  return { plain: new Map(), hashed: [], patterned: [], warnings: [], badLines: 0, memo: new Map() };
-}
-
-function isBlank(c: string | undefined): boolean {
-  return c === ' ' || c === '\t';
-}
-
-/** Parse one line into `out`; a bad line adds a warning. */
-function parseLine(raw: string, lineNo: number, file: string, out: ParsedFile): void {
-  let end = raw.length;
-  while (end > 0 && (raw[end - 1] === '\r' || raw[end - 1] === ' ' || raw[end - 1] === '\t')) end--;
-  let i = 0;
-  while (i < end && isBlank(raw[i])) i++;
-  if (i >= end || raw[i] === '#') return;
-
-  const badLine = (why: string): void => {
-    out.badLines++;
-    if (out.warnings.length < MAX_WARNINGS_PER_FILE) out.warnings.push(`${file}:${lineNo}: ${why}; line ignored`);
+  return {
+    plain: new Map(),
+    hashed: { keys: [], salts: [], hashes: new Int32Array(0) },
+    patterned: [],
+    warnings: [],
+    badLines: 0,
+    memo: new Map(),
   };
-  const token = (): string => {
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* HMAC-SHA1 for hashed names                                                                  */
+/*                                                                                             */
+/* Checking a name against N hashed entries costs N HMACs, each keyed by its own salt. With    */
+/* the ipad/opad states of each salt computed once, an HMAC is two SHA-1 blocks, and the inner */
+/* block's message schedule is shared by all entries.                                          */
+/* ------------------------------------------------------------------------------------------ */
+
+const SHA1_IV = new Int32Array([0x67452301, 0xefcdab89 | 0, 0x98badcfe | 0, 0x10325476, 0xc3d2e1f0 | 0]);
+
+/** Expand 16 big-endian words at `block[bo..]` into an 80-word schedule at `w[wo..]`. */
+function sha1Schedule(block: Int32Array, bo: number, w: Int32Array, wo: number): void {
+  for (let i = 0; i < 16; i++) w[wo + i] = block[bo + i]!;
+  for (let i = 16; i < 80; i++) {
+    const x = w[wo + i - 3]! ^ w[wo + i - 8]! ^ w[wo + i - 14]! ^ w[wo + i - 16]!;
+    w[wo + i] = (x << 1) | (x >>> 31);
+  }
+}
+
+/** One SHA-1 compression: state `st[so..so+5]` with schedule `w[wo..wo+80]` into `out[oo..oo+5]`. */
+function sha1Rounds(st: Int32Array, so: number, w: Int32Array, wo: number, out: Int32Array, oo: number): void {
+  let a = st[so]!;
+  let b = st[so + 1]!;
+  let c = st[so + 2]!;
+  let d = st[so + 3]!;
+  let e = st[so + 4]!;
+  for (let i = 0; i < 80; i++) {
+    let f: number;
+    let k: number;
+    if (i < 20) {
+      f = (b & c) | (~b & d);
+      k = 0x5a827999;
+    } else if (i < 40) {
+      f = b ^ c ^ d;
+      k = 0x6ed9eba1;
+    } else if (i < 60) {
+      f = (b & c) | (b & d) | (c & d);
+      k = 0x8f1bbcdc | 0;
+    } else {
+      f = b ^ c ^ d;
+      k = 0xca62c1d6 | 0;
+    }
+    const t = (((a << 5) | (a >>> 27)) + f + e + k + w[wo + i]!) | 0;
+    e = d;
+    d = c;
+    c = (b << 30) | (b >>> 2);
+    b = a;
+    a = t;
+  }
+  out[oo] = (st[so]! + a) | 0;
+  out[oo + 1] = (st[so + 1]! + b) | 0;
+  out[oo + 2] = (st[so + 2]! + c) | 0;
+  out[oo + 3] = (st[so + 3]! + d) | 0;
+  out[oo + 4] = (st[so + 4]! + e) | 0;
+}
+
+function wordsOf(bytes: Buffer): Int32Array {
+  const out = new Int32Array(bytes.length / 4);
+  for (let i = 0; i < out.length; i++) out[i] = bytes.readInt32BE(i * 4);
+  return out;
+}
+
+function computePads(set: HashedSet): Int32Array {
+  const n = set.keys.length;
+  const pads = new Int32Array(n * 10);
+  const w = new Int32Array(80);
+  const block = Buffer.alloc(64);
+  for (let i = 0; i < n; i++) {
+    const salt = set.salts[i] as Buffer;
+    for (const [pad, off] of [
+      [0x36, 0],
+      [0x5c, 5],
+    ] as const) {
+      block.fill(pad);
+      for (let j = 0; j < salt.length; j++) block[j] = (salt[j] as number) ^ pad;
+      sha1Schedule(wordsOf(block), 0, w, 0);
+      sha1Rounds(SHA1_IV, 0, w, 0, pads, i * 10 + off);
+    }
+  }
+  return pads;
+}
+
+/** Indexes of the hashed entries whose name is `name`. */
+function hashedMatches(set: HashedSet, name: string): number[] {
+  const n = set.keys.length;
+  if (n === 0) return [];
+  set.pads ??= computePads(set);
+  const pads = set.pads;
+  // Inner message: the name after the 64-byte ipad block, SHA-1 padded.
+  const msg = Buffer.from(name, 'utf8');
+  const blocks = Math.ceil((msg.length + 9) / 64);
+  const padded = Buffer.alloc(blocks * 64);
+  msg.copy(padded);
+  padded[msg.length] = 0x80;
+  const bits = (64 + msg.length) * 8;
+  padded.writeUInt32BE(Math.floor(bits / 0x100000000), padded.length - 8);
+  padded.writeUInt32BE(bits >>> 0, padded.length - 4);
+  const msgWords = wordsOf(padded);
+  const innerW = new Int32Array(80 * blocks);
+  for (let b = 0; b < blocks; b++) sha1Schedule(msgWords, b * 16, innerW, b * 80);
+  // Outer message: the 20-byte inner digest after the opad block: one block, 84 bytes in all.
+  const outerBlock = new Int32Array(16);
+  outerBlock[5] = 0x80000000 | 0;
+  outerBlock[15] = 84 * 8;
+  const outerW = new Int32Array(80);
+  const st = new Int32Array(5);
+  const digest = new Int32Array(5);
+  const found: number[] = [];
+  const hashes = set.hashes;
+  for (let i = 0; i < n; i++) {
+    sha1Rounds(pads, i * 10, innerW, 0, st, 0);
+    for (let b = 1; b < blocks; b++) sha1Rounds(st, 0, innerW, b * 80, st, 0);
+    for (let j = 0; j < 5; j++) outerBlock[j] = st[j]!;
+    sha1Schedule(outerBlock, 0, outerW, 0);
+    sha1Rounds(pads, i * 10 + 5, outerW, 0, digest, 0);
+    const h = i * 5;
+    if (
+      digest[0] === hashes[h] &&
+      digest[1] === hashes[h + 1] &&
+      digest[2] === hashes[h + 2] &&
+      digest[3] === hashes[h + 3] &&
+      digest[4] === hashes[h + 4]
+    ) {
+      found.push(i);
+    }
+  }
+  return found;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parsing                                                                                     */
+/* ------------------------------------------------------------------------------------------ */
+
+const typeHeads = new Map<string, { head: Buffer; prefix: string }>();
+
+/**
+ * Whether base64 key data starts with `uint32 length || type`, decoding at most one 4-character
+ * group: the whole 3-byte groups of that header are compared as base64 text.
+ */
+function typeMatches(b64: string, type: string): boolean {
+  let t = typeHeads.get(type);
+  if (t === undefined) {
+    const head = Buffer.alloc(4 + Buffer.byteLength(type, 'latin1'));
+    head.writeUInt32BE(head.length - 4, 0);
+    head.write(type, 4, 'latin1');
+    t = { head, prefix: head.subarray(0, Math.floor(head.length / 3) * 3).toString('base64') };
+    if (typeHeads.size < 64) typeHeads.set(type, t);
+  }
+  if (!b64.startsWith(t.prefix)) return false;
+  const covered = (t.prefix.length / 4) * 3;
+  if (covered === t.head.length) return true;
+  const rest = Buffer.from(b64.slice(t.prefix.length, t.prefix.length + 4), 'base64');
+  return rest.length >= t.head.length - covered && rest.subarray(0, t.head.length - covered).equals(t.head.subarray(covered));
+}
+
+function blobOf(k: KnownKey): Buffer {
+  k.blob ??= Buffer.from(k.b64, 'base64');
+  return k.blob;
+}
+
+function badLine(out: ParsedFile, file: string, lineNo: number, why: string): void {
+  out.badLines++;
+  if (out.warnings.length < MAX_WARNINGS_PER_FILE) out.warnings.push(`${file}:${lineNo}: ${why}; line ignored`);
+}
+
+/** Parse `text[start..end)` (one line) into `out`; a bad line adds a warning. */
+function parseLine(text: string, start: number, end: number, lineNo: number, file: string, out: ParsedFile): void {
+  // 32 = space, 9 = tab, 13 = CR, 35 = '#', 64 = '@'
+  while (end > start) {
+    const c = text.charCodeAt(end - 1);
+    if (c !== 32 && c !== 9 && c !== 13) break;
+    end--;
+  }
+  let i = start;
+  while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  if (i >= end || text.charCodeAt(i) === 35) return;
+
+  const tokens: string[] = [];
+  const first = text.charCodeAt(i) === 64;
+  // The marker (if any), the hosts, the key type and the key: 4 tokens at most; the rest is comment.
+  while (i < end && tokens.length < (first ? 4 : 3)) {
     const s = i;
-    while (i < end && !isBlank(raw[i])) i++;
-    const t = raw.slice(s, i);
-    while (i < end && isBlank(raw[i])) i++;
-    return t;
-  };
-
+    while (i < end) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9) break;
+      i++;
+    }
+    tokens.push(text.slice(s, i));
+    while (i < end && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++;
+  }
   let marker: 'none' | 'revoked' | 'ca' = 'none';
-  if (raw[i] === '@') {
-    const m = token();
+  if (first) {
+    const m = tokens.shift() as string;
     if (m === '@revoked') marker = 'revoked';
     else if (m === '@cert-authority') marker = 'ca';
-    else return badLine(`unknown marker '${m}'`);
+    else return badLine(out, file, lineNo, `unknown marker '${m}'`);
   }
-  const hosts = token();
-  if (i >= end || raw[i] === '#') return badLine('no key after the host names');
-  const keyType = token();
-  const b64 = token();
-  if (b64 === '' || !BASE64_RE.test(b64)) return badLine('bad base64 key data');
-  const blob = Buffer.from(b64, 'base64');
-  let blobType: string;
-  try {
-    blobType = keyTypeFromBlob(blob);
-  } catch {
-    return badLine('bad key data');
+  const [hosts, keyType, b64] = tokens;
+  if (hosts === undefined || keyType === undefined || keyType.startsWith('#')) {
+    return badLine(out, file, lineNo, 'no key after the host names');
   }
-  if (blobType !== keyType) return badLine(`key type ${keyType} does not match the key data (${blobType})`);
-
-  let hashed: { salt: Buffer; encoded: string } | undefined;
-  if (hosts.startsWith('|')) {
-    const rest = hosts.slice(HASH_MAGIC.length);
-    const sep = rest.indexOf('|');
-    const saltB64 = sep < 0 ? '' : rest.slice(0, sep);
-    const salt = Buffer.from(saltB64, 'base64');
-    if (!hosts.startsWith(HASH_MAGIC) || sep < 0 || !BASE64_RE.test(saltB64) || salt.length !== SHA1_LEN) {
-      return badLine('bad hashed host name');
+  if (b64 === undefined || !BASE64_RE.test(b64)) return badLine(out, file, lineNo, 'bad base64 key data');
+  if (!typeMatches(b64, keyType)) {
+    let what = 'bad key data';
+    try {
+      what = `key type ${keyType} does not match the key data (${keyTypeFromBlob(Buffer.from(b64, 'base64'))})`;
+    } catch {
+      // Not a key blob at all.
     }
-    hashed = { salt, encoded: hosts };
+    return badLine(out, file, lineNo, what);
+  }
+
+  let salt: Buffer | undefined;
+  let hash: Buffer | undefined;
+  if (hosts.startsWith('|')) {
+    const parts = hosts.slice(HASH_MAGIC.length).split('|');
+    const [saltB64, hashB64] = parts;
+    if (
+      !hosts.startsWith(HASH_MAGIC) ||
+      parts.length !== 2 ||
+      saltB64 === undefined ||
+      hashB64 === undefined ||
+      !BASE64_RE.test(saltB64) ||
+      !BASE64_RE.test(hashB64)
+    ) {
+      return badLine(out, file, lineNo, 'bad hashed host name');
+    }
+    salt = Buffer.from(saltB64, 'base64');
+    hash = Buffer.from(hashB64, 'base64');
+    // ssh compares the text, so only the canonical base64 of a SHA-1 can ever match.
+    if (salt.length !== SHA1_LEN || hash.length !== SHA1_LEN || hash.toString('base64') !== hashB64) {
+      return badLine(out, file, lineNo, 'bad hashed host name');
+    }
   }
   // Certificate authorities are for host certificates, which lwt does not use: read, not applied.
   if (marker === 'ca') return;
 
-  const key: KnownKey = { file, line: lineNo, revoked: marker === 'revoked', keyType, blob };
-  addKey(out, hosts, hashed, key);
+  const key: KnownKey = { file, line: lineNo, revoked: marker === 'revoked', keyType, b64 };
+  if (salt && hash) addHashed(out, salt, hash, key);
+  else addPlain(out, hosts, key);
 }
 
-function addKey(out: ParsedFile, hosts: string, hashed: { salt: Buffer; encoded: string } | undefined, key: KnownKey): void {
+function addHashed(out: ParsedFile, salt: Buffer, hash: Buffer, key: KnownKey): void {
   out.memo.clear();
-  if (hashed) {
-    out.hashed.push({ ...hashed, key });
-    return;
+  const set = out.hashed;
+  const n = set.keys.length;
+  if (set.hashes.length < (n + 1) * 5) {
+    const grown = new Int32Array(Math.max(64, (n + 1) * 10));
+    grown.set(set.hashes);
+    set.hashes = grown;
   }
-  const patterns = splitPatternList(hosts);
+  set.hashes.set(wordsOf(hash), n * 5);
+  set.keys.push(key);
+  set.salts.push(salt);
+  if (set.pads) {
+    // Keep precomputed pads in step: compute this entry's alone.
+    const one: HashedSet = { keys: [key], salts: [salt], hashes: new Int32Array(5) };
+    const grown = new Int32Array((n + 1) * 10);
+    grown.set(set.pads.subarray(0, n * 10));
+    grown.set(computePads(one), n * 10);
+    set.pads = grown;
+  }
+}
+
+function addPlain(out: ParsedFile, hosts: string, key: KnownKey): void {
+  out.memo.clear();
+  const patterns = hosts.includes(',') ? splitPatternList(hosts) : [hosts];
   if (patterns.every(isLiteralPattern)) {
     for (const p of patterns) {
       const name = p.toLowerCase();
@@ -162,7 +378,7 @@ function parseText(text: string, file: string): ParsedFile {
     let nl = text.indexOf('\n', start);
     if (nl < 0) nl = text.length;
     lineNo++;
-    parseLine(text.slice(start, nl), lineNo, file, out);
+    parseLine(text, start, nl, lineNo, file, out);
     start = nl + 1;
   }
   if (out.badLines > out.warnings.length) {
@@ -176,7 +392,7 @@ function lookup(pf: ParsedFile, name: string): KnownKey[] {
   const memo = pf.memo.get(name);
   if (memo) return memo;
   const found: KnownKey[] = [...(pf.plain.get(name) ?? [])];
-  for (const h of pf.hashed) if (hashName(name, h.salt) === h.encoded) found.push(h.key);
+  for (const i of hashedMatches(pf.hashed, name)) found.push(pf.hashed.keys[i] as KnownKey);
   for (const p of pf.patterned) if (matchPatternList(name, p.patterns)) found.push(p.key);
   found.sort((a, b) => a.line - b.line);
   pf.memo.set(name, found);
@@ -303,7 +519,7 @@ export class KnownHosts {
     const bare = host.toLowerCase();
     const primary = knownHostsName(host, port);
     const names = primary === bare ? [primary] : [primary, bare];
-    const same = (k: KnownKey): boolean => k.blob.equals(keyBlob);
+    const same = (k: KnownKey): boolean => blobOf(k).equals(keyBlob);
 
     for (const name of names) {
       const revoked = this.keysFor(name).find((k) => k.revoked && same(k));
@@ -397,7 +613,7 @@ async function appendLine(abs: string, file: string, line: string): Promise<void
     if (pf && after && hit.sig === signature(before as Stats) && cache.get(abs) === hit) {
       let lineNo = 1;
       for (let i = content.indexOf('\n'); i >= 0 && i < content.length - 1; i = content.indexOf('\n', i + 1)) lineNo++;
-      parseLine(line.slice(0, -1), lineNo, file, pf);
+      parseLine(line, 0, line.length - 1, lineNo, file, pf);
       hit.sig = signature(after);
     } else {
       cache.delete(abs);

@@ -819,8 +819,9 @@ function expandTokens(
 ): string {
   const s = v.value;
   let out = '';
+  const where = v.line > 0 ? `${v.source}:${v.line}` : v.source;
   const fail = (msg: string): never => {
-    throw new UsageError(`${v.source}:${v.line}: ${keyword}: ${msg} in '${s}'`);
+    throw new UsageError(`${where}: ${keyword}: ${msg} in '${s}'`);
   };
   for (let i = 0; i < s.length; i++) {
     const c = s[i] as string;
@@ -1023,7 +1024,9 @@ export function resolveHost(cfg: SshConfig, host: string, opts: ResolveOptions =
     try {
       tilded = expandTilde(v.value, home);
     } catch (err) {
-      if (err instanceof LineError) throw new UsageError(`${v.source}:${v.line}: ${keyword}: ${err.message}`);
+      if (err instanceof LineError) {
+        throw new UsageError(`${v.line > 0 ? `${v.source}:${v.line}` : v.source}: ${keyword}: ${err.message}`);
+      }
       throw err;
     }
     return expandTokens({ ...v, value: tilded }, tokens, true, keyword);

@@ -26,9 +26,13 @@ export interface RemoteCommand {
 }
 
 /**
- * Wrap the operator's command so the remote job can be found and killed as a whole:
- * report the session leader's pid, then exec env(1) to add the job cookie and run the
- * command with /bin/sh. exec keeps the pid, so the reported pid IS the job's session.
+ * Wrap the operator's command so the remote job can be found and killed as a whole.
+ * sshd runs the line with the login shell, which it made a session (and process-group)
+ * leader with setsid(). The preamble reports that shell's pid and exports the job cookie
+ * using builtins only; the command follows on its own line, so it is parsed by the login
+ * shell exactly as `ssh host CMD` would, and no extra process is started (each exec on the
+ * remote side costs more than the whole preamble).
+ * With --sudo the command needs a new process anyway: `sudo -n env COOKIE /bin/sh -c CMD`.
  */
 export function wrapRemoteCommand(opts: RemoteCommandOptions): RemoteCommand {
   const cookie = `${JOB_COOKIE_VAR}=${randomBytes(9).toString('hex')}`;
@@ -36,10 +40,12 @@ export function wrapRemoteCommand(opts: RemoteCommandOptions): RemoteCommand {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new UsageError(`--env ${k}=…: '${k}' is not a valid variable name`);
     return shellQuote(`${k}=${v}`);
   });
-  const run = [opts.sudo ? 'sudo -n' : '', 'env', cookie, ...env, '/bin/sh -c', shellQuote(opts.command)]
-    .filter(Boolean)
-    .join(' ');
-  return { line: `printf '${PID_MARKER.replace('\u001e', '\\036')}%s\\n' $$ >&2; exec ${run}`, cookie };
+  const report = `printf '${PID_MARKER.replace('\u001e', '\\036')}%s\\n' $$ >&2`;
+  if (opts.sudo) {
+    const run = ['sudo -n env', cookie, ...env, '/bin/sh -c', shellQuote(opts.command)].join(' ');
+    return { line: `${report}; exec ${run}`, cookie };
+  }
+  return { line: `${report}; export ${[cookie, ...env].join(' ')}\n${opts.command}`, cookie };
 }
 
 /**

@@ -1,0 +1,176 @@
+import { after, test, type TestContext } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UsageError } from '../../src/errors.js';
+import { formatHostSpec } from '../../src/hosts/host-spec.js';
+import { selectHosts, type SelectOptions } from '../../src/hosts/select.js';
+
+/** Validator for assert.rejects: a one-line UsageError with exactly this message. */
+function usageError(message: string | RegExp) {
+  return (err: unknown): true => {
+    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
+    if (typeof message === 'string') assert.equal(err.message, message);
+    else assert.match(err.message, message);
+    assert.ok(!/[\r\n]/.test(err.message), 'message must be one line');
+    return true;
+  };
+}
+
+// Run from an empty folder of our own: sources inside the current folder are shown
+// relative to it, and a bare -H NAME may be a file here, so the launch folder must not matter.
+const launchDir = process.cwd();
+const workDir = await mkdtemp(join(tmpdir(), 'lwt-hosts-cwd-'));
+process.chdir(workDir);
+after(async () => {
+  process.chdir(launchDir);
+  await rm(workDir, { recursive: true, force: true });
+});
+
+/** A fresh lwt home with the given files under hosts/. */
+async function makeHome(t: TestContext, lists: Record<string, string>): Promise<string> {
+  const home = await mkdtemp(join(tmpdir(), 'lwt-hosts-select-'));
+  t.after(() => rm(home, { recursive: true, force: true }));
+  await mkdir(join(home, 'hosts'));
+  for (const [name, text] of Object.entries(lists)) await writeFile(join(home, 'hosts', name), text);
+  return home;
+}
+
+async function select(opts: SelectOptions): Promise<{ keys: string[]; source: string }> {
+  const selection = await selectHosts(opts);
+  return { keys: selection.hosts.map(formatHostSpec), source: selection.source };
+}
+
+test('without -H or -w, hosts/ok is used when it lists hosts', async (t) => {
+  const home = await makeHome(t, { ok: 'web2\nweb1\n', candidates: 'web[1-3]\n' });
+  assert.deepEqual(await select({ home }), { keys: ['web2', 'web1'], source: join(home, 'hosts', 'ok') });
+});
+
+test('an empty hosts/ok falls back to hosts/candidates and says so', async (t) => {
+  const home = await makeHome(t, { ok: '# nothing answered yet\n', candidates: 'web[1-3]\n' });
+  const ok = join(home, 'hosts', 'ok');
+  const candidates = join(home, 'hosts', 'candidates');
+  assert.deepEqual(await select({ home }), {
+    keys: ['web1', 'web2', 'web3'],
+    source: `${candidates} (${ok} is empty)`,
+  });
+});
+
+test('without hosts/ok, hosts/candidates is used', async (t) => {
+  const home = await makeHome(t, { candidates: 'db1\n' });
+  assert.deepEqual(await select({ home }), { keys: ['db1'], source: join(home, 'hosts', 'candidates') });
+});
+
+test('sources inside the current folder are shown relative to it', async (t) => {
+  const home = await makeHome(t, { ok: '', candidates: 'db1\n' });
+  process.chdir(home);
+  t.after(() => process.chdir(workDir));
+  assert.equal((await selectHosts({ home })).source, 'hosts/candidates (hosts/ok is empty)');
+  assert.equal((await selectHosts({ home, hostsArg: 'candidates' })).source, 'hosts/candidates');
+});
+
+test('with no list at all the error says how to get one', async (t) => {
+  const home = await makeHome(t, {});
+  const candidates = join(home, 'hosts', 'candidates');
+  await assert.rejects(
+    selectHosts({ home }),
+    usageError(`no hosts: give -H or -w, or create ${candidates} (lwt init makes an example)`),
+  );
+  const bare = await mkdtemp(join(tmpdir(), 'lwt-hosts-bare-'));
+  t.after(() => rm(bare, { recursive: true, force: true }));
+  await assert.rejects(selectHosts({ home: bare }), usageError(/^no hosts: give -H or -w, or create .*hosts\/candidates/));
+});
+
+test('an empty candidates list is an error, not a silent no-op run', async (t) => {
+  const home = await makeHome(t, { candidates: '# none\n' });
+  await assert.rejects(selectHosts({ home }), usageError(`no hosts: ${join(home, 'hosts', 'candidates')} lists none`));
+});
+
+test('a bad line in a default list names the file and line', async (t) => {
+  const home = await makeHome(t, { candidates: 'web1\nweb[3-1]\n' });
+  await assert.rejects(
+    selectHosts({ home }),
+    usageError(`${join(home, 'hosts', 'candidates')}:2: bad range 'web[3-1]': start after end`),
+  );
+});
+
+test('-H NAME reads <home>/hosts/NAME; -H PATH reads the file', async (t) => {
+  const home = await makeHome(t, { ok: 'ignored\n', rack2: 'r2n[1-2]\n' });
+  assert.deepEqual(await select({ home, hostsArg: 'rack2' }), { keys: ['r2n1', 'r2n2'], source: join(home, 'hosts', 'rack2') });
+  const file = join(home, 'elsewhere.txt');
+  await writeFile(file, 'x1\n');
+  assert.deepEqual(await select({ home, hostsArg: file }), { keys: ['x1'], source: file });
+});
+
+test('a bare -H NAME falls back to a file in the current folder; the home list wins', async (t) => {
+  const home = await makeHome(t, { rack2: 'fromhome\n' });
+  await writeFile(join(workDir, 'local'), 'fromcwd\n');
+  await writeFile(join(workDir, 'rack2'), 'shadowed\n');
+  t.after(() => Promise.all([rm(join(workDir, 'local')), rm(join(workDir, 'rack2'))]));
+  assert.deepEqual(await select({ home, hostsArg: 'local' }), { keys: ['fromcwd'], source: 'local' });
+  assert.deepEqual(await select({ home, hostsArg: './rack2' }), { keys: ['shadowed'], source: './rack2' });
+  assert.deepEqual((await select({ home, hostsArg: 'rack2' })).keys, ['fromhome']);
+});
+
+test('-H errors name the argument', async (t) => {
+  const home = await makeHome(t, {});
+  await assert.rejects(
+    selectHosts({ home, hostsArg: 'nope' }),
+    usageError(`-H 'nope': no host list ${join(home, 'hosts', 'nope')} and no file 'nope' here`),
+  );
+  const missing = join(home, 'missing.txt');
+  await assert.rejects(selectHosts({ home, hostsArg: missing }), usageError(`cannot read host list ${missing}: no such file`));
+  await assert.rejects(selectHosts({ home, hostsArg: '' }), usageError('-H: empty host list name'));
+});
+
+test('-H and -w together give the union, -H first, without repeats', async (t) => {
+  const home = await makeHome(t, { ok: 'fromok\n', rack: 'a\nb\n' });
+  assert.deepEqual(await select({ home, hostsArg: 'rack', targets: ['b,c', 'a,d[1-2]'] }), {
+    keys: ['a', 'b', 'c', 'd1', 'd2'],
+    source: `${join(home, 'hosts', 'rack')} + -w`,
+  });
+});
+
+test('-w alone replaces the default lists', async (t) => {
+  const home = await makeHome(t, { ok: 'fromok\n' });
+  assert.deepEqual(await select({ home, targets: ['x[1-2]'] }), { keys: ['x1', 'x2'], source: '-w' });
+  await assert.rejects(selectHosts({ home, targets: ['x[2-1]'] }), usageError("-w: bad range 'x[2-1]': start after end"));
+  await assert.rejects(selectHosts({ home, targets: [' , '] }), usageError('no hosts: -w lists none'));
+});
+
+test('-x removes by host name, whatever the user and port', async (t) => {
+  const home = await makeHome(t, { candidates: 'root@web1:2222\nadmin@web1\nweb2\nnode[1-5]\n' });
+  assert.deepEqual((await select({ home, exclude: ['web1', 'node[2-4]'] })).keys, ['web2', 'node1', 'node5']);
+  assert.deepEqual((await select({ home, exclude: ['WEB2'] })).keys, ['root@web1:2222', 'admin@web1', 'node1', 'node2', 'node3', 'node4', 'node5']);
+});
+
+test('-x with a user or port removes only hosts that match those too', async (t) => {
+  const home = await makeHome(t, { candidates: 'root@web1:2222\nadmin@web1\nweb1:22\n' });
+  assert.deepEqual((await select({ home, exclude: ['root@web1'] })).keys, ['admin@web1', 'web1:22']);
+  assert.deepEqual((await select({ home, exclude: ['web1:22'] })).keys, ['root@web1:2222', 'admin@web1']);
+  assert.deepEqual((await select({ home, exclude: ['admin@web1:2222'] })).keys, ['root@web1:2222', 'admin@web1', 'web1:22']);
+});
+
+test('-x @LIST reads hosts to exclude from a list, resolved like -H', async (t) => {
+  const home = await makeHome(t, { candidates: 'n[1-6]\n', failed: '# last run\nn2\nn[4-5]\n' });
+  assert.deepEqual((await select({ home, exclude: ['@failed'] })).keys, ['n1', 'n3', 'n6']);
+  const file = join(home, 'skip.txt');
+  await writeFile(file, 'n1\n');
+  assert.deepEqual((await select({ home, exclude: [`@${file}`, 'n6'] })).keys, ['n2', 'n3', 'n4', 'n5']);
+  await assert.rejects(
+    selectHosts({ home, exclude: ['@nope'] }),
+    usageError(`-x 'nope': no host list ${join(home, 'hosts', 'nope')} and no file 'nope' here`),
+  );
+  await writeFile(file, 'n[9-8]\n');
+  await assert.rejects(selectHosts({ home, exclude: [`@${file}`] }), usageError(`${file}:1: bad range 'n[9-8]': start after end`));
+  await assert.rejects(selectHosts({ home, exclude: ['n['] }), usageError("-x: bad range 'n[': '[' without ']'"));
+});
+
+test('excluding every host is an error', async (t) => {
+  const home = await makeHome(t, { candidates: 'n[1-3]\n' });
+  await assert.rejects(
+    selectHosts({ home, exclude: ['n[1-2]', 'n3'] }),
+    usageError(`no hosts left: -x excludes all 3 hosts of ${join(home, 'hosts', 'candidates')}`),
+  );
+});
