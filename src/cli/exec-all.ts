@@ -138,7 +138,7 @@ Examples:
       const mode = flags.json ? 'json' : flags.gather ? 'gather' : 'live';
       const screen = terminalScreen();
       const hostNames = selection.hosts.map(formatHostSpec);
-      if (mode !== 'json') screen.err(`lwt: ${hostNames.length} host${hostNames.length === 1 ? '' : 's'} from ${selection.source}\n`);
+      if (mode !== 'json' && !command.optsWithGlobals<GlobalOptions>().quiet) screen.err(`lwt: ${hostNames.length} host${hostNames.length === 1 ? '' : 's'} from ${selection.source}\n`);
       const journal = await RunJournal.create(ctx.home, {
         verb: 'exec-all',
         command: commandText,

@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
@@ -46,10 +46,16 @@ export function hostFileName(host: string): string {
  * line unfinished, which readers skip.
  */
 export class RunJournal {
+  /** Appends to results.jsonl go through one handle, one whole line per write, in order. */
+  private results: Promise<FileHandle>;
+  private appending: Promise<unknown> = Promise.resolve();
+
   private constructor(
     readonly dir: string,
     private meta: RunMeta,
-  ) {}
+  ) {
+    this.results = open(join(dir, 'results.jsonl'), 'a');
+  }
 
   static async create(home: string, meta: Omit<RunMeta, 'id' | 'startedAt'>): Promise<RunJournal> {
     const root = homePaths(home).runs;
@@ -80,11 +86,16 @@ export class RunJournal {
       await writeFileAtomic(join(this.dir, line.stderrFile), r.stderr);
     }
     if (r.extra) line.extra = r.extra;
-    await appendFile(join(this.dir, 'results.jsonl'), JSON.stringify({ ...line, outcome: outcomeJson(r.outcome) }) + '\n');
+    const text = JSON.stringify({ ...line, outcome: outcomeJson(r.outcome) }) + '\n';
+    const write = this.appending.then(async () => (await this.results).write(text));
+    this.appending = write.catch(() => undefined);
+    await write;
   }
 
   async finish(end: { wallMs: number; counts: Record<string, number>; exitStatus: number }): Promise<void> {
     this.meta = { ...this.meta, endedAt: new Date().toISOString(), ...end };
+    await this.appending;
+    await (await this.results).close();
     await this.writeMeta();
   }
 
