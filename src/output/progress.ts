@@ -2,8 +2,8 @@ import { formatMs, isSuccess, type Outcome } from '../core/outcome.js';
 import type { Screen } from './screen.js';
 
 /**
- * The one-line progress display: done/total, running, failed, elapsed. Redrawn at most
- * every 100 ms and on every settle; silent when the Screen has no terminal.
+ * The one-line progress display: done/total, running, failed, elapsed. Redrawn every 250 ms and on
+ * events at most every 100 ms; silent when the Screen has no terminal.
  */
 export class Progress {
   private done = 0;
@@ -11,6 +11,7 @@ export class Progress {
   private failed = 0;
   private readonly started = Date.now();
   private timer: NodeJS.Timeout | undefined;
+  private lastDraw = 0;
 
   constructor(
     private readonly screen: Screen,
@@ -23,14 +24,19 @@ export class Progress {
 
   jobStarted(): void {
     this.running++;
-    this.draw();
+    this.drawSoon();
   }
 
   settled(outcome: Outcome, wasStarted: boolean): void {
     if (wasStarted) this.running = Math.max(0, this.running - 1);
     this.done++;
     if (!isSuccess(outcome)) this.failed++;
-    this.draw();
+    this.drawSoon();
+  }
+
+  /** At most one redraw per 100 ms from events: 500 hosts must not mean 1000 terminal writes. */
+  private drawSoon(): void {
+    if (Date.now() - this.lastDraw >= 100) this.draw();
   }
 
   stop(): void {
@@ -39,6 +45,7 @@ export class Progress {
   }
 
   private draw(): void {
+    this.lastDraw = Date.now();
     const total = this.total === undefined ? '' : `/${this.total}`;
     this.screen.status(
       `[${this.done}${total} ${this.noun}s done, ${this.running} running, ${this.failed} failed, ${formatMs(Date.now() - this.started)}]`,

@@ -19,7 +19,7 @@ export function terminalScreen(stdout: NodeJS.WriteStream = process.stdout, stde
     if (tty && current) stderr.write('\r\x1b[K');
   };
   const redraw = (): void => {
-    if (tty && current) stderr.write(fit(current, stderr.columns ?? 80));
+    if (tty && current) stderr.write(fit(current, stderr.columns || 80));
   };
   return {
     out(text) {
