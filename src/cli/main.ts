@@ -6,6 +6,8 @@ import { initCommand } from './init.js';
 import { runCommand } from './run.js';
 import { execAllCommand } from './exec-all.js';
 import { historyCommand, logCommand } from './history.js';
+import { monitorCommand } from './monitor.js';
+import { hostsCommand } from './hosts.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 
 export function buildProgram(): Command {
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'only errors on stderr')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init, then lwt exec-all --help`);
   program.addCommand(execAllCommand());
+  program.addCommand(monitorCommand());
+  program.addCommand(hostsCommand());
   program.addCommand(runCommand());
   program.addCommand(historyCommand());
   program.addCommand(logCommand());
@@ -33,7 +37,8 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // addCommand() does not pass settings down, so every verb gets them here.
-  for (const cmd of [program, ...program.commands]) {
+  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
+  for (const cmd of all(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError('(add --help for usage)');
     cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s) });

@@ -1,0 +1,175 @@
+import { Command } from 'commander';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { formatMonitorSummary, formatMonitorTable, monitorCycle, monitorJsonLine } from '../commands/monitor.js';
+import { trapInterrupts } from '../core/interrupt.js';
+import { EXIT } from '../core/outcome.js';
+import { UsageError } from '../errors.js';
+import { acquireHomeLock, LOCKED_EXIT } from '../home-lock.js';
+import { homePaths } from '../home.js';
+import { DEFAULT_THRESHOLDS } from '../hosts/health.js';
+import { readHostListFile } from '../hosts/host-list.js';
+import { selectHosts } from '../hosts/select.js';
+import { logger } from '../log.js';
+import { terminalScreen } from '../output/screen.js';
+import { SshContext } from '../ssh/connect.js';
+import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { prepare, type GlobalOptions } from './context.js';
+import { addHostOptions } from './exec-all.js';
+import { bytes, positiveInt, seconds } from './parse.js';
+import { mkdir } from 'node:fs/promises';
+
+interface MonitorFlags {
+  hosts?: string;
+  targets?: string[];
+  exclude?: string[];
+  sshConfig?: string;
+  login?: string;
+  identity?: string[];
+  port?: number;
+  connectTimeout?: number;
+  parallel?: number;
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  acceptNewHostKeys?: boolean;
+  compress?: boolean;
+  probeTimeout?: number;
+  diskPath?: string;
+  load?: boolean;
+  bandwidth?: number | true;
+  minRate?: number;
+  maxLoad?: number;
+  maxDisk?: number;
+  dropAfter?: number;
+  restoreAfter?: number;
+  json?: boolean;
+  watch?: number;
+}
+
+const DEFAULT_PARALLEL = 64;
+const DEFAULT_PROBE_TIMEOUT_SEC = 10;
+
+export function monitorCommand(): Command {
+  const cmd = new Command('monitor')
+    .summary('probe the candidate hosts and keep hosts/ok, the list of hosts that work')
+    .description(
+      'Probe every candidate host in parallel (TCP, SSH handshake and auth, then one command that\n' +
+        'reports load, uptime, free disk and memory), classify it, and keep <home>/hosts/ok: the hosts\n' +
+        'other commands use when none are named. A host leaves the list after --drop-after failures in a\n' +
+        'row and comes back after --restore-after successes. State lives in <home>/.lwt/health.json.\n' +
+        'Candidates: <home>/hosts/candidates, or -H/-w.',
+    );
+  addHostOptions(cmd)
+    .option('--probe-timeout <SEC>', `deadline of the probe command after connecting (default ${DEFAULT_PROBE_TIMEOUT_SEC})`, seconds)
+    .option('--disk-path <PATH>', 'remote path whose free disk is reported (default /)')
+    .option('--load', 'also report CPU and memory use (total and of the login user) and lwt processes per host')
+    .option('--bandwidth [BYTES]', 'also upload and download BYTES (default 1M) and mark hosts under --min-rate as slow', bytes)
+    .option('--min-rate <BYTES>', 'bytes per second under which --bandwidth marks a host slow (default 1M)', bytes)
+    .option('--max-load <N>', `1-minute load per CPU over which a host is overloaded (default ${DEFAULT_THRESHOLDS.maxLoadPerCpu})`, Number)
+    .option('--max-disk <PCT>', `disk use over which a host is overloaded (default ${DEFAULT_THRESHOLDS.maxDiskPct})`, Number)
+    .option('--drop-after <K>', 'consecutive failures that drop a listed host (default 2)', positiveInt)
+    .option('--restore-after <M>', 'consecutive successes that list a host again (default 1)', positiveInt)
+    .option('--json', 'one JSON object per host, then a {"summary": …} line')
+    .option('--watch <SEC>', 'repeat the cycle every SEC seconds until interrupted', seconds)
+    .addHelpText(
+      'after',
+      `
+States: ok, overloaded (load or disk over the thresholds), slow (--bandwidth), auth, host-key,
+refused (also resets and failing probes), timeout, dns. Only ok counts as working.
+
+Exit status: 0 the cycle ran (whatever the hosts' states); 2 usage error; ${LOCKED_EXIT} another monitor
+holds the home's lock (named in the message); 130/143 interrupted.
+
+Examples:
+  lwt monitor                         # from cron: */5 * * * * lwt --home /srv/fleet monitor -q
+  lwt monitor --drop-after 1 --load --json
+  lwt monitor -w 'web[01-40]' --bandwidth 4M --min-rate 2M`,
+    )
+    .action(async (flags: MonitorFlags, command: Command) => {
+      const g = command.optsWithGlobals<GlobalOptions>();
+      const ctx = await prepare('monitor', g);
+      const log = logger('monitor');
+      const explicit = Boolean(flags.hosts || flags.targets);
+      const hosts = explicit
+        ? (await selectHosts({
+            home: ctx.home,
+            ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
+            ...(flags.targets ? { targets: flags.targets } : {}),
+            ...(flags.exclude ? { exclude: flags.exclude } : {}),
+          })).hosts
+        : await readCandidates(ctx.home, flags.exclude);
+      await mkdir(homePaths(ctx.home).state, { recursive: true });
+      const lock = await acquireHomeLock(join(homePaths(ctx.home).state, 'monitor.lock'), 'monitor');
+      const interrupt = trapInterrupts();
+      const screen = terminalScreen();
+      try {
+        const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? ctx.settings.sshConfig), {
+          ...(flags.login ? { user: flags.login } : {}),
+          ...(flags.port ? { port: flags.port } : {}),
+          ...(flags.identity ? { identityFiles: flags.identity } : {}),
+          connectTimeoutMs: (flags.connectTimeout ?? ctx.settings.connectTimeout ?? 10) * 1000,
+          ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
+          ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
+        });
+        for (;;) {
+          const report = await monitorCycle({
+            home: ctx.home,
+            hosts,
+            ssh,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_PARALLEL,
+            probeTimeoutMs: (flags.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SEC) * 1000,
+            diskPath: flags.diskPath ?? '/',
+            load: flags.load === true,
+            ...(flags.bandwidth !== undefined ? { bandwidthBytes: flags.bandwidth === true ? 1024 * 1024 : flags.bandwidth } : {}),
+            thresholds: {
+              maxLoadPerCpu: flags.maxLoad ?? DEFAULT_THRESHOLDS.maxLoadPerCpu,
+              maxDiskPct: flags.maxDisk ?? DEFAULT_THRESHOLDS.maxDiskPct,
+              minRate: flags.minRate ?? DEFAULT_THRESHOLDS.minRate,
+            },
+            hysteresis: { dropAfter: flags.dropAfter ?? 2, restoreAfter: flags.restoreAfter ?? 1 },
+            signal: interrupt.signal,
+            prune: !explicit,
+            onHostDone: (done, total) => screen.status(`[${done}/${total} hosts probed]`),
+          });
+          screen.close();
+          if (report.cancelled) {
+            screen.err('monitor interrupted: state and hosts/ok left as they were\n');
+            break;
+          }
+          if (flags.json) {
+            for (const r of report.rows) screen.out(monitorJsonLine(r));
+            const listed = report.rows.filter((r) => r.listed).length;
+            screen.out(JSON.stringify({ summary: { total: report.rows.length, listed, wallMs: report.wallMs, okFile: report.okFile } }) + '\n');
+          } else {
+            if (!g.quiet) screen.out(formatMonitorTable(report.rows));
+            screen.err(formatMonitorSummary(report));
+          }
+          if (flags.watch === undefined) break;
+          log.debug(`next cycle in ${flags.watch} s`);
+          try {
+            await sleep(flags.watch * 1000, undefined, { signal: interrupt.signal });
+          } catch {
+            break;
+          }
+        }
+        await ssh.close();
+        process.exitCode = interrupt.exitStatus() ?? EXIT.ok;
+      } finally {
+        interrupt.dispose();
+        await lock.release();
+      }
+    });
+  return cmd;
+}
+
+async function readCandidates(home: string, exclude: string[] | undefined): Promise<import('../hosts/host-spec.js').HostSpec[]> {
+  const path = join(homePaths(home).hosts, 'candidates');
+  if (exclude?.length) return (await selectHosts({ home, hostsArg: path, exclude })).hosts;
+  const hosts = await readHostListFile(path).catch((err: unknown) => {
+    if (err instanceof UsageError && /no such file/.test(err.message)) {
+      throw new UsageError(`no candidates: ${path} does not exist (lwt hosts add LIST, or give -H/-w)`);
+    }
+    throw err;
+  });
+  if (hosts.length === 0) throw new UsageError(`no candidates: ${path} lists no hosts`);
+  return hosts;
+}
