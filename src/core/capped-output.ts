@@ -1,3 +1,5 @@
+import type { Outcome } from './outcome.js';
+
 /**
  * Output kept in memory with a hard cap: the first half of the cap from the head and the
  * last half from the tail, so both the command line that started a failure and the error
@@ -57,5 +59,38 @@ export class CappedOutput {
     while (skip < tail.length && skip < 4 && (tail[skip]! & 0xc0) === 0x80) skip++;
     tail = tail.subarray(skip);
     return `${head}\n[lwt: ${this.droppedBytes} bytes of output omitted]\n${tail.toString('utf8')}`;
+  }
+}
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** What a finished local or remote command hands back. */
+export interface ProcessResult {
+  outcome: Outcome;
+  stdout: string;
+  stderr: string;
+  /** Bytes dropped by the memory cap, per stream. */
+  truncated: { stdout: number; stderr: number };
+  pid?: number;
+}
+
+/** Both streams of one command, each capped, and the result built from them. */
+export class CapturedOutput {
+  readonly stdout: CappedOutput;
+  readonly stderr: CappedOutput;
+
+  constructor(capBytes: number) {
+    this.stdout = new CappedOutput(capBytes);
+    this.stderr = new CappedOutput(capBytes);
+  }
+
+  result(outcome: Outcome, pid?: number): ProcessResult {
+    return {
+      outcome,
+      stdout: this.stdout.toString(),
+      stderr: this.stderr.toString(),
+      truncated: { stdout: this.stdout.droppedBytes, stderr: this.stderr.droppedBytes },
+      ...(pid !== undefined ? { pid } : {}),
+    };
   }
 }

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { CappedOutput } from './capped-output.js';
+import { CapturedOutput, type ProcessResult, type StreamName } from './capped-output.js';
 import { killTree } from './kill-tree.js';
 import { killedOutcome, reasonOf } from './kill-reason.js';
 import { fromNodeExit, type Outcome } from './outcome.js';
 
-export type StreamName = 'stdout' | 'stderr';
+export type { ProcessResult, StreamName };
 
 export interface LocalProcessOptions {
   command: string;
@@ -21,15 +21,6 @@ export interface LocalProcessOptions {
   stdin?: Buffer;
 }
 
-export interface ProcessResult {
-  outcome: Outcome;
-  stdout: string;
-  stderr: string;
-  /** Bytes dropped by the memory cap, per stream. */
-  truncated: { stdout: number; stderr: number };
-  pid?: number;
-}
-
 /** The environment variable that marks every process of a job (see kill-tree.ts). */
 export const JOB_COOKIE_VAR = 'LWT_JOB';
 
@@ -42,15 +33,8 @@ export const JOB_COOKIE_VAR = 'LWT_JOB';
  */
 export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResult> {
   const cookie = `${JOB_COOKIE_VAR}=${process.pid}.${randomBytes(6).toString('hex')}`;
-  const stdout = new CappedOutput(opts.outputCapBytes);
-  const stderr = new CappedOutput(opts.outputCapBytes);
-  const finish = (outcome: Outcome, pid?: number): ProcessResult => ({
-    outcome,
-    stdout: stdout.toString(),
-    stderr: stderr.toString(),
-    truncated: { stdout: stdout.droppedBytes, stderr: stderr.droppedBytes },
-    ...(pid !== undefined ? { pid } : {}),
-  });
+  const out = new CapturedOutput(opts.outputCapBytes);
+  const finish = (outcome: Outcome, pid?: number): ProcessResult => out.result(outcome, pid);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
@@ -73,11 +57,11 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
     opts.signal.addEventListener('abort', onAbort, { once: true });
 
     child.stdout!.on('data', (c: Buffer) => {
-      stdout.push(c);
+      out.stdout.push(c);
       opts.onOutput?.('stdout', c);
     });
     child.stderr!.on('data', (c: Buffer) => {
-      stderr.push(c);
+      out.stderr.push(c);
       opts.onOutput?.('stderr', c);
     });
     if (opts.stdin && child.stdin) {

@@ -1,7 +1,6 @@
 import type { Client, ClientChannel } from 'ssh2';
-import { CappedOutput } from '../core/capped-output.js';
+import { CapturedOutput, type ProcessResult, type StreamName } from '../core/capped-output.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
-import type { ProcessResult, StreamName } from '../core/local-process.js';
 import type { Outcome } from '../core/outcome.js';
 import { logger } from '../log.js';
 import { parseKillReport, remoteKillCommand } from './remote-kill.js';
@@ -34,15 +33,8 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.sudo ? { sudo: true } : {}),
   });
-  const stdout = new CappedOutput(opts.outputCapBytes);
-  const stderr = new CappedOutput(opts.outputCapBytes);
-  const result = (outcome: Outcome, pid?: number): ProcessResult => ({
-    outcome,
-    stdout: stdout.toString(),
-    stderr: stderr.toString(),
-    truncated: { stdout: stdout.droppedBytes, stderr: stderr.droppedBytes },
-    ...(pid !== undefined ? { pid } : {}),
-  });
+  const out = new CapturedOutput(opts.outputCapBytes);
+  const result = (outcome: Outcome, pid?: number): ProcessResult => out.result(outcome, pid);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
@@ -86,7 +78,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
         if (taken.rest === '') return;
         chunk = Buffer.from(taken.rest, 'latin1');
       }
-      stderr.push(chunk);
+      out.stderr.push(chunk);
       opts.onOutput?.('stderr', chunk);
     };
 
@@ -98,7 +90,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       channel = stream;
       if (opts.signal.aborted) onAbort();
       stream.on('data', (c: Buffer) => {
-        stdout.push(c);
+        out.stdout.push(c);
         opts.onOutput?.('stdout', c);
       });
       stream.stderr.on('data', onStderr);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../src/errors.js';
+import { usageError } from './usage-error.js';
 import { formatHostSpec } from '../../src/hosts/host-spec.js';
 import {
   parseHostLine,
@@ -13,16 +13,6 @@ import {
   readHostListFile,
 } from '../../src/hosts/host-list.js';
 
-/** Validator for assert.throws/rejects: a one-line UsageError with exactly this message. */
-function usageError(message: string | RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    assert.ok(!/[\r\n]/.test(err.message), 'message must be one line');
-    return true;
-  };
-}
 
 const keys = (text: string, source = 'list'): string[] => parseHostList(text, source).map(formatHostSpec);
 

@@ -3,20 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../src/errors.js';
+import { usageError } from './usage-error.js';
 import { formatHostSpec } from '../../src/hosts/host-spec.js';
 import { selectHosts, type SelectOptions } from '../../src/hosts/select.js';
 
-/** Validator for assert.rejects: a one-line UsageError with exactly this message. */
-function usageError(message: string | RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    assert.ok(!/[\r\n]/.test(err.message), 'message must be one line');
-    return true;
-  };
-}
 
 // Run from an empty folder of our own: sources inside the current folder are shown
 // relative to it, and a bare -H NAME may be a file here, so the launch folder must not matter.

@@ -1,18 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../src/errors.js';
+import { usageError } from './usage-error.js';
 import { formatHostSpec, parseHostSpec, specMatches, type HostSpec } from '../../src/hosts/host-spec.js';
 
-/** Validator for assert.throws: a one-line UsageError with exactly this message. */
-function usageError(message: string | RegExp) {
-  return (err: unknown): true => {
-    assert.ok(err instanceof UsageError, `expected a UsageError, got ${String(err)}`);
-    if (typeof message === 'string') assert.equal(err.message, message);
-    else assert.match(err.message, message);
-    assert.ok(!/[\r\n]/.test(err.message), 'message must be one line');
-    return true;
-  };
-}
 
 test('parses host, user and port in every written form', () => {
   const cases: Array<[string, HostSpec]> = [
