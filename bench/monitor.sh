@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # One `lwt monitor` cycle next to pssh and pdsh running the same probe command on the same list.
 # Fleet: GOOD good hosts + 10 % refused + 10 % blackhole (no banner), connect timeout 3 s.
-# Usage: bash bench/monitor.sh [HOSTS (default 500)] [RUNS (default 3)] [FANOUT (default 128)]
+# Usage: bash bench/monitor.sh [HOSTS (default 500)] [RUNS (default 3)] [FANOUT (default 128)] [TOOLS (default lwt,pssh,pdsh)]
+# The fleet runs on this machine, whose load the benchmark itself drives up: lwt gets --max-load
+# and --max-disk out of the way so that, like the peers, it counts reachable hosts.
 # Prints median wall time of RUNS runs per tool, lwt's peak RSS, and how many hosts each found ok.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-total=${1:-500}; runs=${2:-3}; fanout=${3:-128}
+total=${1:-500}; runs=${2:-3}; fanout=${3:-128}; tools=${4:-lwt,pssh,pdsh}
 bad=$((total / 10)); good=$((total - 2 * bad))
 dir=/tmp/lwt-bench-monitor; port=2245
 [ -f dist/src/cli/main.js ] || npm run build --silent
@@ -24,7 +26,7 @@ run_tool() { # tool -> prints "wall maxrss_kb ok_hosts"
   local t0 t1 out=$tmp/out err=$tmp/err
   t0=$(date +%s.%N)
   case $1 in
-    lwt) /usr/bin/time -o "$tmp/time" -f '%M' bin/lwt -q --home "$home" monitor -F "$cfg" --connect-timeout 3 -p "$fanout" --drop-after 1 --json > "$out" 2> "$err" || true
+    lwt) /usr/bin/time -o "$tmp/time" -f '%M' bin/lwt -q --home "$home" monitor -F "$cfg" --connect-timeout 3 -p "$fanout" --drop-after 1 --max-load 100000 --max-disk 100 --json > "$out" 2> "$err" || true
          ok=$(grep -c '"state":"ok"' "$out" || true) ;;
     pssh) /usr/bin/time -o "$tmp/time" -f '%M' parallel-ssh -h "$hosts" -p "$fanout" -t 0 -x "-F $cfg -o ConnectTimeout=3" -I < "$tmp/probe.sh" > "$out" 2> "$err" || true
          ok=$(grep -c 'SUCCESS' "$out" || true) ;;
@@ -37,7 +39,7 @@ run_tool() { # tool -> prints "wall maxrss_kb ok_hosts"
 echo "# bash bench/monitor.sh $total $runs $fanout   ($(nproc) cores, $(ssh -V 2>&1), node $(node -v))"
 echo "# fleet: $good good + $bad refused + $bad blackhole, connect timeout 3 s, fanout $fanout; ssh clients pin curve25519 via the fleet's ssh_config"
 printf '%-6s %14s %14s %10s\n' tool median_wall_s max_rss_MB hosts_ok
-for tool in lwt pssh pdsh; do
+for tool in ${tools//,/ }; do
   : > "$tmp/runs"
   for _ in $(seq "$runs"); do run_tool "$tool" >> "$tmp/runs"; done
   wall=$(awk '{print $1}' "$tmp/runs" | median); rss=$(awk '{print $2}' "$tmp/runs" | median); ok=$(awk '{print $3}' "$tmp/runs" | median)

@@ -45,7 +45,9 @@ interface MonitorFlags {
   watch?: number;
 }
 
-const DEFAULT_PARALLEL = 64;
+// Probes are light and a blackhole holds its slot for the whole connect timeout: a cycle lasts about
+// ceil(silent hosts / fanout) × connect timeout, so the fanout is high by default.
+const DEFAULT_PARALLEL = 256;
 const DEFAULT_PROBE_TIMEOUT_SEC = 10;
 
 export function monitorCommand(): Command {
@@ -73,6 +75,9 @@ export function monitorCommand(): Command {
     .addHelpText(
       'after',
       `
+Cycle time: about ceil(silent hosts / -p) x --connect-timeout + the probes; with -p at least the
+number of candidates it is one connect timeout plus one probe timeout. Default -p ${DEFAULT_PARALLEL}.
+
 States: ok, overloaded (load or disk over the thresholds), slow (--bandwidth), auth, host-key,
 refused (also resets and failing probes), timeout, dns. Only ok counts as working.
 
