@@ -19,10 +19,11 @@ sh -c 'kill -SEGV $$'
 `;
 
 const CONFIG = `{
-  "parallel": 32,
   "connectTimeout": 10,
   "timeout": 0,
   "commands": {
+    "exec-all": { "parallel": 32 },
+    "monitor": { "parallel": 256 },
     "run": { "parallel": 8 }
   }
 }
