@@ -9,9 +9,9 @@ import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { describeFsError } from '../hosts/host-list.js';
 import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
-import { RunJournal, readRun } from '../runs/journal.js';
-import { SshContext } from '../ssh/connect.js';
-import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { readRun } from '../runs/journal.js';
+import type { StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
 import { prepare, type GlobalOptions } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
@@ -43,15 +43,18 @@ interface ExecFlags {
 }
 
 export const DEFAULT_EXEC_PARALLEL = 32;
-const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
 const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 
-/** Options shared by every verb that reaches hosts over SSH (exec-all now; put-all, get-all, monitor later). */
-export function addHostOptions(cmd: Command): Command {
+/**
+ * Options shared by every verb that reaches hosts over SSH (exec-all, put-all, get-all, monitor).
+ * Transfer verbs keep `--exclude` for path globs (rsync's meaning) and pass
+ * `{ hostExcludeLong: 'exclude-hosts' }`: their host exclusion is `-x, --exclude-hosts`.
+ */
+export function addHostOptions(cmd: Command, opts: { hostExcludeLong?: string } = {}): Command {
   return cmd
     .option('-H, --hosts <FILE|NAME>', 'host list file, or NAME of a list in <home>/hosts/')
     .option('-w, --targets <LIST>', 'hosts inline, comma-separated, ranges allowed: web[01-20],db1 (repeatable)', collect)
-    .option('-x, --exclude <LIST>', 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
+    .option(`-x, --${opts.hostExcludeLong ?? 'exclude'} <LIST>`, 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
     .option('-F, --ssh-config <FILE>', 'OpenSSH client config (default ~/.ssh/config, then /etc/ssh/ssh_config)')
     .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
     .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
@@ -105,7 +108,6 @@ Examples:
     )
     .action(async (words: string[], flags: ExecFlags, command: Command) => {
       const ctx = await prepare('exec-all', command.optsWithGlobals<GlobalOptions>());
-      const log = logger('exec-all');
       let commandText = words.join(' ').trim();
       let selection: HostSelection;
       if (flags.rerunFailed) {
@@ -125,29 +127,17 @@ Examples:
       if (!commandText) throw new UsageError('exec-all needs a command: lwt exec-all [options] CMD');
       const env = parseEnv(flags.env ?? []);
       const stdin = flags.stdin ? await readInput(flags.stdin) : undefined;
-      const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? ctx.settings.sshConfig), {
-        ...(flags.login ? { user: flags.login } : {}),
-        ...(flags.port ? { port: flags.port } : {}),
-        ...(flags.identity ? { identityFiles: flags.identity } : {}),
-        connectTimeoutMs: (flags.connectTimeout ?? ctx.settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
-        ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
-        ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
-        ...(flags.compress ? { compress: true } : {}),
-      });
-      for (const w of ssh.config.warnings) log.info(w);
+      const ssh = await sshContextFrom(flags, ctx.settings, 'exec-all');
       const mode = flags.json ? 'json' : flags.gather ? 'gather' : 'live';
       const screen = terminalScreen();
       const hostNames = selection.hosts.map(formatHostSpec);
-      if (mode !== 'json' && !command.optsWithGlobals<GlobalOptions>().quiet) screen.err(`lwt: ${hostNames.length} host${hostNames.length === 1 ? '' : 's'} from ${selection.source}\n`);
-      const journal = await RunJournal.create(ctx.home, {
+      announceHosts(screen, hostNames, selection.source, mode === 'json' || command.optsWithGlobals<GlobalOptions>().quiet === true);
+      const journal = await openJournal(ctx.home, {
         verb: 'exec-all',
         command: commandText,
         argv: process.argv.slice(2),
         hostSource: selection.source,
         hosts: hostNames,
-      }).catch((err: unknown) => {
-        log.warn(`no run journal: ${String(err)}`);
-        return undefined;
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const interrupt = trapInterrupts((n) =>

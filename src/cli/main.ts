@@ -8,6 +8,8 @@ import { execAllCommand } from './exec-all.js';
 import { historyCommand, logCommand } from './history.js';
 import { monitorCommand } from './monitor.js';
 import { hostsCommand } from './hosts.js';
+import { putAllCommand, putAllDiffCommand } from './put-all.js';
+import { getAllCommand } from './get-all.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 
 export function buildProgram(): Command {
@@ -20,6 +22,9 @@ export function buildProgram(): Command {
     .option('-q, --quiet', 'only errors on stderr')
     .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init, then lwt exec-all --help`);
   program.addCommand(execAllCommand());
+  program.addCommand(putAllCommand());
+  program.addCommand(putAllDiffCommand());
+  program.addCommand(getAllCommand());
   program.addCommand(monitorCommand());
   program.addCommand(hostsCommand());
   program.addCommand(runCommand());

@@ -1,6 +1,6 @@
 import { runPool, type JobContext } from '../core/pool.js';
 import { EXIT, runExitStatus, type Outcome } from '../core/outcome.js';
-import type { KillReason } from '../core/kill-reason.js';
+import { jobDeadline } from '../core/deadline.js';
 import type { ProcessResult } from '../core/local-process.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { foldHosts } from '../hosts/ranges.js';
@@ -69,13 +69,7 @@ export async function execAll(opts: ExecAllOptions): Promise<ExecAllResult> {
     const conn = await opts.ssh.connect(spec, ctx.signal);
     if (!conn.ok) return emptyResult(conn.outcome);
     // The command's own deadline starts now; the operator's cancel still reaches it.
-    const cmd = new AbortController();
-    const forward = (): void => cmd.abort(ctx.signal.reason as KillReason);
-    if (ctx.signal.aborted) forward();
-    ctx.signal.addEventListener('abort', forward, { once: true });
-    const deadline = opts.timeoutMs
-      ? setTimeout(() => cmd.abort({ kind: 'timeout', afterMs: opts.timeoutMs! } satisfies KillReason), opts.timeoutMs)
-      : undefined;
+    const cmd = jobDeadline(ctx.signal, opts.timeoutMs);
     try {
       return await execRemote(conn.client, {
         command: opts.command,
@@ -87,8 +81,7 @@ export async function execAll(opts: ExecAllOptions): Promise<ExecAllResult> {
         ...(opts.sudo ? { sudo: true } : {}),
       });
     } finally {
-      clearTimeout(deadline);
-      ctx.signal.removeEventListener('abort', forward);
+      cmd.dispose();
       conn.client.end();
     }
   };

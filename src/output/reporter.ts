@@ -47,6 +47,11 @@ export class Reporter {
     return this.live !== undefined;
   }
 
+  /** Bytes moved by a transfer, for the progress line. */
+  bytes(n: number): void {
+    this.progress?.addBytes(n);
+  }
+
   started(): void {
     this.progress?.jobStarted();
   }

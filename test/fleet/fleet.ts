@@ -13,6 +13,12 @@
  * Everything lives in one directory: keys, configs, pid files, logs. Processes are
  * started detached so a fleet outlives the CLI that started it; stopFleetDir() finds
  * them again from that directory alone.
+ *
+ * By default every host sees this machine's filesystem, so every host writes the same
+ * paths, which hides transfer bugs. With `privateRoot` each sshd host gets its own: one
+ * sshd per address, started inside its own mount namespace (unshare --mount, propagation
+ * private) with a fresh tmpfs mounted at `privateRoot`. Needs root. Nothing is mounted in
+ * the caller's namespace; the tmpfs disappears with the host's last process.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
@@ -29,7 +35,7 @@ import {
   renderSshdConfig,
 } from './config.js';
 import { listeningSockets, mapLimit, probe, waitUp } from './probe.js';
-import { killFleetProcesses } from './procs.js';
+import { killFleetProcesses, listProcesses } from './procs.js';
 
 export type FleetHostKind = 'good' | 'refused' | 'blackhole' | 'changed-key' | 'refused-key';
 export interface FleetHost {
@@ -56,6 +62,11 @@ export interface FleetOptions {
   firstAddress?: string;
   /** Extra sshd_config lines, overriding the defaults in config.ts; '' removes a default. */
   sshdOptions?: Record<string, string>;
+  /**
+   * An absolute path (e.g. '/srv/lwt-host') that is a separate, empty tmpfs on every host:
+   * one sshd per address, each in its own mount namespace. Default: none (shared filesystem).
+   */
+  privateRoot?: string;
 }
 export interface Fleet {
   dir: string;
@@ -66,6 +77,21 @@ export interface Fleet {
   port: number;
   hosts: FleetHost[];
   addresses(kind?: FleetHostKind): string[];
+  /** `privateRoot` as given, when the hosts have one. */
+  privateRoot?: string;
+  /**
+   * Where this process sees a host's private root: /proc/<its sshd>/root<privateRoot>, the
+   * path through that host's mount namespace. Only with `privateRoot`.
+   */
+  hostRoot(address: string): Promise<string>;
+  /**
+   * Signal every process of a host's established sessions (all descendants of its sshd
+   * listener, which stays up): SIGKILL drops the connections, SIGSTOP freezes them
+   * mid-transfer. Returns how many processes were signalled.
+   */
+  signalSessions(address: string, signal?: NodeJS.Signals): Promise<number>;
+  /** The pids of a host's established sessions (descendants of its listener), from /proc. */
+  sessionPids(address: string): Promise<number[]>;
   /**
    * Kill every process the fleet started (listeners, per-connection children,
    * the blackhole helper) and wait until they are gone. Removes pid files only,
@@ -134,7 +160,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const ownsDir = opts.dir === undefined;
   const dir = ownsDir ? await mkdtemp(join(tmpdir(), 'lwt-fleet-')) : resolve(opts.dir!);
   try {
-    return await startIn(dir, ownsDir, hosts, port, opts.sshdOptions);
+    return await startIn(dir, ownsDir, hosts, port, opts.sshdOptions, opts.privateRoot);
   } catch (err) {
     if (ownsDir) await rm(dir, { recursive: true, force: true });
     throw err;
@@ -147,7 +173,16 @@ async function startIn(
   hosts: FleetHost[],
   port: number,
   sshdOptions: Record<string, string> | undefined,
+  privateRoot: string | undefined,
 ): Promise<Fleet> {
+  if (privateRoot !== undefined) {
+    if (!privateRoot.startsWith('/') || /(^|\/)\.\.?(\/|$)/.test(privateRoot) || privateRoot === '/') {
+      throw new Error(`fleet: privateRoot must be an absolute path below /, got ${JSON.stringify(privateRoot)}`);
+    }
+    if (process.getuid?.() !== 0) throw new Error('fleet: privateRoot needs root (mount namespaces and tmpfs)');
+    // The mount point, in our own namespace: an empty folder, never mounted on here.
+    await mkdir(privateRoot, { recursive: true });
+  }
   await mkdir(dir, { recursive: true, mode: 0o700 });
   for (const name of await readdir(dir)) {
     if (GENERATED.test(name)) await rm(join(dir, name), { force: true });
@@ -177,16 +212,17 @@ async function startIn(
     writeFile(p('hosts-all'), addrs().map((a) => `${a}\n`).join('')),
   ]);
 
-  // One sshd per kind and per 16 addresses.
+  // One sshd per kind and per 16 addresses; one per address with private roots.
+  const perSshd = privateRoot !== undefined ? 1 : MAX_LISTEN_PER_SSHD;
   const daemons: Daemon[] = [];
   for (const kind of ['good', 'changed-key', 'refused-key'] as const) {
     const list = addrs(kind);
-    for (let i = 0; i < list.length; i += MAX_LISTEN_PER_SSHD) {
+    for (let i = 0; i < list.length; i += perSshd) {
       const name = `sshd-${daemons.length}`;
       daemons.push({
         name,
         kind,
-        addresses: list.slice(i, i + MAX_LISTEN_PER_SSHD),
+        addresses: list.slice(i, i + perSshd),
         pidFile: p(`${name}.pid`),
         log: p(`${name}.log`),
       });
@@ -210,7 +246,7 @@ async function startIn(
 
   // For people and for `status`: which address is which kind, and who serves it.
   const layout = daemons.map(({ name, kind, addresses, pidFile, log }) => ({ name, kind, addresses, pidFile, log }));
-  await writeFile(p('fleet.json'), JSON.stringify({ dir, port, user, ownsDir, hosts, daemons: layout }, null, 2) + '\n');
+  await writeFile(p('fleet.json'), JSON.stringify({ dir, port, user, ownsDir, privateRoot, hosts, daemons: layout }, null, 2) + '\n');
 
   try {
     for (const d of daemons) {
@@ -225,7 +261,27 @@ async function startIn(
       // -D keeps sshd in the foreground so we know its pid and see it exit on a config
       // error; detached + unref lets it outlive us (the CLI's `up` exits right away).
       // The absolute path matters: sshd re-executes itself for every connection.
-      await launch(d, SSHD, ['-D', '-f', conf, '-E', d.log]);
+      if (privateRoot === undefined) {
+        await launch(d, SSHD, ['-D', '-f', conf, '-E', d.log]);
+      } else {
+        // unshare execs sh, sh mounts and execs sshd: the child's pid is sshd's. The sh
+        // command line already names the config, so a kill during start-up finds it too.
+        await launch(d, 'unshare', [
+          '--mount',
+          '--propagation',
+          'private',
+          '/bin/sh',
+          '-c',
+          'mount -t tmpfs -o mode=0755 lwt-host "$0" && exec "$@"',
+          privateRoot,
+          SSHD,
+          '-D',
+          '-f',
+          conf,
+          '-E',
+          d.log,
+        ]);
+      }
     }
     await waitReady(port, daemons);
   } catch (err) {
@@ -235,6 +291,13 @@ async function startIn(
   }
 
   let stopping: Promise<void> | undefined;
+  const listenerPid = async (address: string): Promise<number> => {
+    const d = daemons.find((x) => x.addresses.includes(address) && x.kind !== 'blackhole');
+    if (!d) throw new Error(`fleet: no sshd serves ${address}`);
+    const pid = Number.parseInt(await readFile(d.pidFile, 'utf8'), 10);
+    if (!Number.isInteger(pid) || pid <= 1) throw new Error(`fleet: bad pid file ${d.pidFile}`);
+    return pid;
+  };
   return {
     dir,
     sshConfig: p('ssh_config'),
@@ -244,12 +307,68 @@ async function startIn(
     port,
     hosts,
     addresses: addrs,
+    ...(privateRoot !== undefined ? { privateRoot } : {}),
+    hostRoot: async (address) => {
+      if (privateRoot === undefined) throw new Error('fleet: hostRoot needs a fleet started with privateRoot');
+      return `/proc/${await listenerPid(address)}/root${privateRoot}`;
+    },
+    sessionPids: async (address) => descendants(await listenerPid(address)),
+    signalSessions: async (address, signal = 'SIGKILL') => {
+      const pids = await descendants(await listenerPid(address));
+      for (const p of pids) {
+        try {
+          process.kill(p, signal);
+        } catch {
+          /* gone already */
+        }
+      }
+      return pids.length;
+    },
     stop: () =>
       (stopping ??= (async () => {
         await stopFleetDir(dir);
         if (ownsDir) await rm(dir, { recursive: true, force: true });
       })()),
   };
+}
+
+/**
+ * Descendants of `pid`, read from /proc/<pid>/task/<tid>/children (cheap even with thousands
+ * of processes on the machine); falls back to a full process table scan without that file.
+ */
+async function descendants(pid: number): Promise<number[]> {
+  const out: number[] = [];
+  const queue = [pid];
+  for (let p = queue.pop(); p !== undefined; p = queue.pop()) {
+    let kids: number[];
+    try {
+      const tids = await readdir(`/proc/${p}/task`);
+      kids = (await Promise.all(tids.map((t) => readFile(`/proc/${p}/task/${t}/children`, 'utf8').catch(() => ''))))
+        .join(' ')
+        .split(/\s+/)
+        .filter(Boolean)
+        .map(Number);
+    } catch {
+      if (p !== pid) continue;
+      const all = await listProcesses();
+      const below = new Set([pid]);
+      for (let grew = true; grew; ) {
+        grew = false;
+        for (const proc of all) {
+          if (proc.state === 'Z' || !below.has(proc.ppid) || below.has(proc.pid)) continue;
+          below.add(proc.pid);
+          grew = true;
+        }
+      }
+      below.delete(pid);
+      return [...below];
+    }
+    for (const k of kids) {
+      out.push(k);
+      queue.push(k);
+    }
+  }
+  return out;
 }
 
 function keygen(path: string, comment: string): Promise<void> {

@@ -1,0 +1,71 @@
+import { Command } from 'commander';
+import { mkdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { getAll } from '../commands/get-all.js';
+import { UsageError } from '../errors.js';
+import { describeLocalError } from '../transfer/local-tree.js';
+import { normalizeRemote, sourceIsContents } from '../transfer/paths.js';
+import { addTransferOptions, prepareTransfer, runTransferVerb, TRANSFER_EXIT_HELP, type TransferFlags } from './transfer-options.js';
+
+export function getAllCommand(): Command {
+  const cmd = new Command('get-all')
+    .summary('fetch a file or folder from every host into LOCALDIR/<host>/')
+    .description(
+      'Fetch REMOTE (a file or folder on each host) into LOCALDIR/<host>/, one SSH connection per host,\n' +
+        'at most -p at once, each file written atomically. Hosts are chosen as for exec-all.\n' +
+        'A name from a host can never write outside LOCALDIR/<host>/: names with .., absolute names,\n' +
+        'and symlinks pointing outside are refused and reported; everything else is fetched.',
+    )
+    .argument('<REMOTE>', "remote file or folder; with a trailing slash, the folder's contents")
+    .argument('<LOCALDIR>', 'local folder; each host gets LOCALDIR/<host>/ (created)');
+  addTransferOptions(cmd, 'get').addHelpText(
+    'after',
+    `
+Trailing slash (as rsync): REMOTE/ puts the folder's contents into LOCALDIR/<host>/; REMOTE puts
+the folder (or file) itself there as LOCALDIR/<host>/<name>. REMOTE may be relative to the remote
+home. Mode (without set-uid/set-gid) and mtime are kept; symlinks are recreated unless -L, which
+fetches what they point to (then nothing is a symlink, so nothing can point outside). --changed,
+--checksum, --delete, --dry-run and --exclude work as for put-all, with the local copy as the
+side that changes. A host's listing needs GNU find on the host (one command lists the tree).
+
+${TRANSFER_EXIT_HELP}
+
+Examples:
+  lwt get-all /etc/os-release ./inventory                # ./inventory/<host>/os-release
+  lwt get-all -w 'db[1-4]' --changed /var/log/app/ ./logs`,
+  );
+  cmd.action(async (remote: string, localDirArg: string, flags: TransferFlags, command: Command) => {
+    const r = normalizeRemote(remote, 'REMOTE');
+    const contents = sourceIsContents(remote) || r.path === '/';
+    const name = r.path === '/' || r.path === '.' ? '' : r.path.slice(r.path.lastIndexOf('/') + 1);
+    const setup = await prepareTransfer('get-all', flags, command);
+    const localDir = resolve(localDirArg);
+    const st = await stat(localDir).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new UsageError(`LOCALDIR ${localDirArg}: not a folder`);
+    if (!st && !setup.sync.dryRun) {
+      await mkdir(localDir, { recursive: true }).catch((err: unknown) => {
+        throw new UsageError(`LOCALDIR ${localDirArg}: ${describeLocalError(err)}`);
+      });
+    }
+    await runTransferVerb(setup, 'get-all', `${remote} -> ${localDirArg}/<host>/`, setup.hostNames, (common) =>
+      getAll({
+        ...common,
+        verb: 'get-all',
+        hosts: setup.selection.hosts,
+        ssh: setup.ssh,
+        concurrency: setup.concurrency,
+        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+        retries: setup.retries,
+        mode: setup.mode,
+        screen: setup.screen,
+        remote: r.path,
+        contents: contents || name === '',
+        name,
+        localDir,
+        followLinks: flags.copyLinks === true,
+        sync: setup.sync,
+      }),
+    );
+  });
+  return cmd;
+}

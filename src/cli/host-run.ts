@@ -1,0 +1,55 @@
+/**
+ * The set-up every verb that reaches hosts over SSH shares (exec-all, put-all, get-all):
+ * the SshContext from flags and settings, the run journal, the "N hosts from SOURCE" line.
+ */
+import type { Settings } from '../config.js';
+import type { HostSpec } from '../hosts/host-spec.js';
+import { logger } from '../log.js';
+import type { Screen } from '../output/screen.js';
+import { RunJournal, type RunMeta } from '../runs/journal.js';
+import { SshContext, type SshOverrides } from '../ssh/connect.js';
+import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+
+/** The flags addHostOptions() declares that shape the SSH connections. */
+export interface SshFlags {
+  sshConfig?: string;
+  login?: string;
+  identity?: string[];
+  port?: number;
+  connectTimeout?: number;
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  acceptNewHostKeys?: boolean;
+  compress?: boolean;
+}
+
+export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
+
+/** OpenSSH config plus the operator's overrides; config warnings go to the log. */
+export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: string, extra: SshOverrides = {}): Promise<SshContext> {
+  const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? settings.sshConfig), {
+    ...extra,
+    ...(flags.login ? { user: flags.login } : {}),
+    ...(flags.port ? { port: flags.port } : {}),
+    ...(flags.identity ? { identityFiles: flags.identity } : {}),
+    connectTimeoutMs: (flags.connectTimeout ?? settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
+    ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
+    ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
+    ...(flags.compress ? { compress: true } : {}),
+  });
+  for (const w of ssh.config.warnings) logger(verb).info(w);
+  return ssh;
+}
+
+/** A journal for this run, or none (with a warning) when the home cannot hold one. */
+export async function openJournal(home: string, meta: Omit<RunMeta, 'id' | 'startedAt'>): Promise<RunJournal | undefined> {
+  return RunJournal.create(home, meta).catch((err: unknown) => {
+    logger(meta.verb).warn(`no run journal: ${String(err)}`);
+    return undefined;
+  });
+}
+
+/** "lwt: 20 hosts from hosts/ok" on stderr, unless the output is JSON or -q. */
+export function announceHosts(screen: Screen, hosts: readonly HostSpec[] | readonly string[], source: string, quiet: boolean): void {
+  if (quiet) return;
+  screen.err(`lwt: ${hosts.length} host${hosts.length === 1 ? '' : 's'} from ${source}\n`);
+}

@@ -1,0 +1,176 @@
+import { Command } from 'commander';
+import { readdir, stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { putAll, type Payload } from '../commands/put-all.js';
+import { UsageError } from '../errors.js';
+import type { HostSpec } from '../hosts/host-spec.js';
+import { foldHosts } from '../hosts/ranges.js';
+import { hostFileName } from '../runs/journal.js';
+import { describeLocalError, LocalWalkError, walkLocal, type LocalTree } from '../transfer/local-tree.js';
+import { normalizeRemote, sourceIsContents, sourceName, treeRoot } from '../transfer/paths.js';
+import type { Excluder } from '../transfer/exclude.js';
+import {
+  addTransferOptions,
+  prepareTransfer,
+  runTransferVerb,
+  SYNC_HELP,
+  TRANSFER_EXIT_HELP,
+  type TransferFlags,
+  type TransferSetup,
+} from './transfer-options.js';
+
+export function putAllCommand(): Command {
+  const cmd = new Command('put-all')
+    .summary('copy a file or folder to every host over SFTP')
+    .description(
+      'Copy SRC (a local file or folder) to DEST on every selected host, one SSH connection per host,\n' +
+        'at most -p hosts at once, files pipelined within each host. Hosts are chosen as for exec-all.',
+    )
+    .argument('<SRC>', 'local file or folder; with a trailing slash, the folder\'s contents')
+    .argument('<DEST>', 'remote folder (or, for a file, the new name); relative means below the remote home');
+  addTransferOptions(cmd, 'put').addHelpText(
+    'after',
+    `${SYNC_HELP}
+
+Output: nothing per host unless something went wrong (or --dry-run); then per host what was
+sent and deleted, hosts with the same counts on one line, and the summary. -x is
+--exclude-hosts here: --exclude takes path globs, as rsync.
+
+${TRANSFER_EXIT_HELP}
+
+Examples:
+  lwt put-all -w 'web[01-20]' ./site/ /srv/www            # the contents of site into /srv/www
+  lwt put-all --changed --delete ./site/ /srv/www         # only what differs; remove the rest
+  lwt put-all -C -t 600 release.tar.gz /var/tmp/          # compressed, 10 minutes per host
+  lwt put-all -n --changed --checksum ./etc/ /etc/app     # what would change, by SHA-256`,
+  );
+  cmd.action(async (src: string, dest: string, flags: TransferFlags, command: Command) => {
+    const d = normalizeRemote(dest, 'DEST');
+    const setup = await prepareTransfer('put-all', flags, command);
+    const contents = sourceIsContents(src);
+    const tree = await walkSource(resolve(src), `SRC ${src}`, { contents, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
+    const name = sourceName(resolve(src));
+    checkDelete(setup, tree, d.path, name, contents);
+    warnSkipped(setup, tree);
+    const payload: Payload = { tree, name, contents };
+    await runTransferVerb(setup, 'put-all', `${src} -> ${dest}`, setup.hostNames, (common) =>
+      putAll({
+        ...common,
+        verb: 'put-all',
+        hosts: setup.selection.hosts,
+        ssh: setup.ssh,
+        concurrency: setup.concurrency,
+        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+        retries: setup.retries,
+        mode: setup.mode,
+        screen: setup.screen,
+        dest: d.path,
+        destSlash: d.trailingSlash,
+        payloadFor: () => payload,
+        sync: setup.sync,
+      }),
+    );
+  });
+  return cmd;
+}
+
+export function putAllDiffCommand(): Command {
+  const cmd = new Command('put-all-diff')
+    .summary('copy each host its own folder, LOCAL/<host>/, over SFTP')
+    .description(
+      'Copy LOCAL/<host>/ (the contents of the folder named as the host appears in the host list,\n' +
+        'else as its bare host name) to DEST on that host. Hosts without a folder are reported and\n' +
+        'skipped; folders that match no selected host are reported. Everything else as put-all.',
+    )
+    .argument('<LOCAL>', 'local folder holding one folder per host')
+    .argument('<DEST>', 'remote folder that receives the host\'s folder contents');
+  addTransferOptions(cmd, 'put').addHelpText(
+    'after',
+    `${SYNC_HELP}
+
+${TRANSFER_EXIT_HELP}
+
+Examples:
+  lwt put-all-diff -H web ./per-host /etc/app              # ./per-host/web01/ to web01:/etc/app, …
+  lwt put-all-diff --changed --delete ./per-host /etc/app`,
+  );
+  cmd.action(async (localArg: string, dest: string, flags: TransferFlags, command: Command) => {
+    const d = normalizeRemote(dest, 'DEST');
+    const setup = await prepareTransfer('put-all-diff', flags, command);
+    const local = resolve(localArg);
+    const st = await stat(local).catch((err: unknown) => {
+      throw new UsageError(`LOCAL ${localArg}: ${describeLocalError(err)}`);
+    });
+    if (!st.isDirectory()) throw new UsageError(`LOCAL ${localArg}: not a folder`);
+    const folders = new Set(
+      (await readdir(local, { withFileTypes: true })).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => e.name),
+    );
+    const used = new Set<string>();
+    const payloads = new Map<string, Payload>();
+    const hosts: HostSpec[] = [];
+    const labels: string[] = [];
+    const missing: string[] = [];
+    for (const [i, spec] of setup.selection.hosts.entries()) {
+      const label = setup.hostNames[i]!;
+      const folder = [hostFileName(label), hostFileName(spec.host)].find((f) => folders.has(f));
+      if (folder === undefined) {
+        missing.push(label);
+        continue;
+      }
+      used.add(folder);
+      const tree = await walkSource(resolve(local, folder), `LOCAL/${folder}`, { contents: true, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
+      if (tree.kind !== 'tree') throw new UsageError(`LOCAL/${folder}: not a folder`);
+      checkDelete(setup, tree, d.path, folder, true);
+      warnSkipped(setup, tree);
+      payloads.set(label, { tree, name: folder, contents: true });
+      hosts.push(spec);
+      labels.push(label);
+    }
+    const unmatched = [...folders].filter((f) => !used.has(f)).sort();
+    if (missing.length > 0) setup.screen.err(`lwt: no folder in ${localArg} for ${missing.length} host${missing.length === 1 ? '' : 's'}, skipped: ${foldHosts(missing)}\n`);
+    if (unmatched.length > 0) setup.screen.err(`lwt: ${unmatched.length} folder${unmatched.length === 1 ? '' : 's'} in ${localArg} match no selected host: ${unmatched.join(', ')}\n`);
+    if (hosts.length === 0) throw new UsageError(`no folder in ${localArg} matches a selected host (${setup.hostNames.length} selected from ${setup.selection.source})`);
+    await runTransferVerb(setup, 'put-all-diff', `${localArg}/<host>/ -> ${dest}`, labels, (common) =>
+      putAll({
+        ...common,
+        verb: 'put-all-diff',
+        hosts,
+        ssh: setup.ssh,
+        concurrency: setup.concurrency,
+        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+        retries: setup.retries,
+        mode: setup.mode,
+        screen: setup.screen,
+        dest: d.path,
+        destSlash: true,
+        payloadFor: (_spec, label) => payloads.get(label)!,
+        sync: setup.sync,
+      }),
+    );
+  });
+  return cmd;
+}
+
+/** Walk a local source; an unreadable part is a usage error naming it (nothing was sent). */
+async function walkSource(path: string, what: string, opts: { contents: boolean; followLinks: boolean; excluder: Excluder }): Promise<LocalTree> {
+  try {
+    const tree = await walkLocal(path, { followLinks: opts.followLinks, followRoot: opts.contents, excluder: opts.excluder, strict: true });
+    if (!tree.exists) throw new UsageError(`${what}: no such file or folder`);
+    if (opts.contents && tree.kind !== 'tree') throw new UsageError(`${what}: not a folder (a trailing slash means the folder's contents)`);
+    return tree;
+  } catch (err) {
+    if (err instanceof LocalWalkError) throw new UsageError(`${what}: ${err.message}`);
+    throw err;
+  }
+}
+
+function checkDelete(setup: TransferSetup, tree: LocalTree, dest: string, name: string, contents: boolean): void {
+  if (!setup.sync.delete) return;
+  if (tree.kind !== 'tree') throw new UsageError('--delete needs a folder as the source (it removes what the folder does not have)');
+  const root = treeRoot(dest, name, contents);
+  if (root === '/' || root === '.') throw new UsageError(`--delete refuses to clean ${root === '/' ? 'the root folder /' : 'the remote home folder'} (name a folder below it)`);
+}
+
+function warnSkipped(setup: TransferSetup, tree: LocalTree): void {
+  for (const s of tree.skipped) setup.screen.err(`lwt: warning: ${s}\n`);
+}

@@ -1,0 +1,152 @@
+/**
+ * Flags and set-up shared by put-all, put-all-diff and get-all: host selection (as exec-all,
+ * with host exclusion under -x/--exclude-hosts since --exclude is for paths here), the
+ * sync flags, the journal, interrupts and the exit status.
+ */
+import { Command } from 'commander';
+import { trapInterrupts } from '../core/interrupt.js';
+import { formatHostSpec } from '../hosts/host-spec.js';
+import { selectHosts, type HostSelection } from '../hosts/select.js';
+import { logger } from '../log.js';
+import { terminalScreen, type Screen } from '../output/screen.js';
+import type { RunJournal } from '../runs/journal.js';
+import type { SshContext } from '../ssh/connect.js';
+import { compileExcludes } from '../transfer/exclude.js';
+import type { SyncOptions } from '../commands/put-all.js';
+import type { TransferRunResult } from '../commands/transfer-run.js';
+import { prepare, type CommandContext, type GlobalOptions } from './context.js';
+import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
+import { EXIT_STATUS_HELP } from './exit-help.js';
+import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
+import { collect, seconds } from './parse.js';
+
+export interface TransferFlags extends SshFlags {
+  hosts?: string;
+  targets?: string[];
+  excludeHosts?: string[];
+  parallel?: number;
+  retries?: number;
+  timeout?: number;
+  changed?: boolean;
+  checksum?: boolean;
+  delete?: boolean;
+  dryRun?: boolean;
+  copyLinks?: boolean;
+  exclude?: string[];
+  json?: boolean;
+}
+
+export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
+  For transfers: 0 means every host's transfer completed; a transfer that failed on a host
+  (SFTP error, permission denied, disk full, a name refused) is outcome "error" and counts as 4.`;
+
+/** Host options, then everything a transfer verb takes. */
+export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {
+  addHostOptions(cmd, { hostExcludeLong: 'exclude-hosts' });
+  const there = direction === 'put' ? 'DEST on the host' : 'the local copy';
+  return cmd
+    .option('-t, --timeout <SEC>', 'deadline per host for the whole transfer, after connecting (default: none)', seconds)
+    .option('--changed', `send only files that differ from ${there} (size and mtime, read in one listing)`)
+    .option('--checksum', 'with --changed, compare SHA-256 instead of mtime (computed on the host in one command); implies --changed')
+    .option('--delete', `remove files under ${direction === 'put' ? 'DEST' : 'the local copy'} that the source does not have (never outside it)`)
+    .option('-n, --dry-run', 'print per host what would be sent and deleted; change nothing')
+    .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
+    .option('--exclude <GLOB>', 'skip paths matching GLOB, rsync style: *.log, cache/, /build, a/**/b (repeatable)', collect)
+    .option('--json', 'one JSON object per host as it finishes (with filesSent, bytesSent, filesDeleted), then a {"summary": …} line');
+}
+
+export const SYNC_HELP = `
+Trailing slash (as rsync): SRC/ copies the folder's contents into DEST; SRC copies the
+folder itself, as DEST/<name>. A file goes into DEST when DEST ends with / or is a folder on
+the host, else DEST is its new name. Missing folders on the way to DEST are created. DEST may
+be relative: it is then below the remote user's home (~/ is accepted), as with scp.
+
+Each file is written to a temporary name (.lwt-tmp-*) in its folder and renamed over the
+final name (posix-rename@openssh.com): a host cut off mid-transfer never has a partial file
+under a final name; the next run removes the temporary files. Mode and mtime are kept;
+symlinks are recreated as symlinks unless -L. An existing DEST folder keeps its own mode
+and mtime (SRC/ into / or a home must not change them); folders lwt creates get the source's.
+
+--changed: a file is sent when its size or mtime (whole seconds: SFTP carries seconds)
+differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
+set without being sent. --delete needs a folder SRC, and refuses when the folder it would
+clean is / or the remote home (SRC/ into / or ~).
+--exclude: a pattern without / matches a name at any depth, a leading / anchors it at the
+top of SRC, a trailing / matches folders only; excluded paths are neither sent nor deleted.`;
+
+export interface TransferSetup {
+  ctx: CommandContext;
+  selection: HostSelection;
+  hostNames: string[];
+  ssh: SshContext;
+  screen: Screen;
+  mode: 'live' | 'json';
+  quiet: boolean;
+  sync: SyncOptions;
+  timeoutMs?: number;
+  concurrency: number;
+  retries: number;
+}
+
+export async function prepareTransfer(verb: string, flags: TransferFlags, command: Command): Promise<TransferSetup> {
+  const g = command.optsWithGlobals<GlobalOptions>();
+  const ctx = await prepare(verb, g);
+  const excluder = compileExcludes(flags.exclude ?? []);
+  const selection = await selectHosts({
+    home: ctx.home,
+    ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
+    ...(flags.targets ? { targets: flags.targets } : {}),
+    ...(flags.excludeHosts ? { exclude: flags.excludeHosts } : {}),
+  });
+  // Transfers write many small packets per connection: batch them (see connect.ts).
+  const ssh = await sshContextFrom(flags, ctx.settings, verb, { batchWrites: true });
+  const mode = flags.json ? 'json' : 'live';
+  const timeoutSec = flags.timeout ?? ctx.settings.timeout;
+  return {
+    ctx,
+    selection,
+    hostNames: selection.hosts.map(formatHostSpec),
+    ssh,
+    screen: terminalScreen(),
+    mode,
+    quiet: mode === 'json' || g.quiet === true,
+    sync: {
+      changed: flags.changed === true || flags.checksum === true,
+      checksum: flags.checksum === true,
+      delete: flags.delete === true,
+      dryRun: flags.dryRun === true,
+      excluder,
+    },
+    ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
+    concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+    retries: flags.retries ?? ctx.settings.retries ?? 0,
+  };
+}
+
+/** Journal, Ctrl-C, the run, the exit status: the tail every transfer verb shares. */
+export async function runTransferVerb(
+  setup: TransferSetup,
+  verb: string,
+  description: string,
+  hostNames: string[],
+  run: (common: { journal?: RunJournal; signal: AbortSignal }) => Promise<TransferRunResult>,
+): Promise<void> {
+  announceHosts(setup.screen, hostNames, setup.selection.source, setup.quiet);
+  const journal = await openJournal(setup.ctx.home, {
+    verb,
+    command: description,
+    argv: process.argv.slice(2),
+    hostSource: setup.selection.source,
+    hosts: hostNames,
+  });
+  const interrupt = trapInterrupts((n) =>
+    logger().warn(n === 2 ? 'still stopping transfers; interrupt once more to exit at once' : 'exiting'),
+  );
+  try {
+    const result = await run({ ...(journal ? { journal } : {}), signal: interrupt.signal });
+    if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+    process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,173 @@
+/**
+ * `lwt get-all`: a remote file or folder from every host into LOCALDIR/<host>/…, the reverse
+ * of put-all (pslurp, clush --rcopy). The host is not trusted: every name of its listing must
+ * be a plain relative name whose parent is a folder of the same listing, and a symlink must
+ * not point outside LOCALDIR/<host>/ (absolute targets, `..` climbing out, `..` through
+ * another symlink). Refused entries are reported and everything else is fetched.
+ */
+import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { killedOutcome, reasonOf } from '../core/kill-reason.js';
+import { hostFileName } from '../runs/journal.js';
+import type { Entry } from '../transfer/entry.js';
+import { describeLocalError, LocalHasher, walkLocal } from '../transfer/local-tree.js';
+import { describePlan, planCounts, planTransfer } from '../transfer/plan.js';
+import { isTempName, joinRemote, linkEscapes, parentOf } from '../transfer/paths.js';
+import { newPullResult, pullPlan } from '../transfer/pull.js';
+import { findPrefix, type ListingSpec } from '../transfer/remote-list.js';
+import { SftpError, SftpSession } from '../transfer/sftp.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from './put-all.js';
+import { emptyTransfer, runTransfers, type HostJob, type TransferResult, type TransferRunOptions, type TransferRunResult } from './transfer-run.js';
+
+export interface GetAllOptions extends Omit<TransferRunOptions, 'transfer' | 'direction' | 'dryRun'> {
+  /** REMOTE, normalized. */
+  remote: string;
+  /** REMOTE/: the folder's contents go straight into LOCALDIR/<host>/. */
+  contents: boolean;
+  /** REMOTE's last component, the name it lands under without the slash. */
+  name: string;
+  /** LOCALDIR, absolute. */
+  localDir: string;
+  /** -L: follow remote symlinks (find -L) and fetch what they point to. */
+  followLinks: boolean;
+  sync: SyncOptions;
+}
+
+/** Set-uid/set-gid are not kept on fetched files (they now belong to the local user). */
+const KEEP_BITS = 0o1777;
+
+export async function getAll(opts: GetAllOptions): Promise<TransferRunResult> {
+  const hasher = new LocalHasher();
+  return runTransfers({ ...opts, direction: 'received', dryRun: opts.sync.dryRun, transfer: (job) => getHost(job, opts, hasher) });
+}
+
+/**
+ * Drop what a hostile listing could use to write outside the host's folder: entries whose
+ * parent is not a folder of the listing (`link/x` below a symlink `link`), and symlinks that
+ * point outside. `prefix` is where the listing's root sits below the host's folder.
+ */
+export function confineEntries(entries: readonly Entry[], prefix: string): { kept: Entry[]; refused: string[] } {
+  const refused: string[] = [];
+  const links = new Set(entries.filter((e) => e.type === 'l').map((e) => prefix + e.rel));
+  const dirs = new Set<string>();
+  const kept: Entry[] = [];
+  // Parents come before children in the order find prints, but do not rely on it.
+  const sorted = [...entries].sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
+  for (const e of sorted) {
+    if (e.rel !== '' && !dirs.has(parentOf(e.rel))) {
+      refused.push(`${prefix + e.rel}: its parent is not a folder on the host, refused`);
+      continue;
+    }
+    if (e.type === 'l') {
+      const why = linkEscapes(prefix + e.rel, e.target ?? '', (p) => links.has(p));
+      if (why) {
+        refused.push(`${prefix + e.rel}: symlink ${why}, refused`);
+        continue;
+      }
+    }
+    if (e.type === 'd') dirs.add(e.rel);
+    kept.push(e);
+  }
+  return { kept, refused };
+}
+
+async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): Promise<TransferResult> {
+  const { client, signal } = job;
+  const sync = opts.sync;
+  const hostDir = join(opts.localDir, hostFileName(job.label));
+  const listSpec: ListingSpec = { kind: 'tree', root: opts.remote, followAll: opts.followLinks, checksum: sync.checksum, createParent: false };
+  let sending = false;
+  let sftp: SftpSession | undefined;
+  const res = newPullResult();
+  const onAbort = (): void => {
+    if (sending) client.destroy();
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const sftpOpening = sync.dryRun ? undefined : SftpSession.open(client);
+  sftpOpening?.catch(() => undefined);
+  try {
+    const listed = await runListing(client, listSpec, signal, () => findPrefix(opts.remote));
+    if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
+    const { listing } = listed;
+    const problems = [...listing.problems, ...listed.warnings];
+    const notes = listing.specials.map((e) => `${joinRemote(opts.remote, e.rel)}: not a file, folder or symlink, skipped`);
+    const root = listing.entries.find((e) => e.rel === '');
+    if (!root) {
+      return emptyTransfer({ kind: 'error', message: `${opts.remote}: ${problems[0] ?? 'no such file or folder on the host'}` });
+    }
+    if (opts.contents && root.type !== 'd') return emptyTransfer({ kind: 'error', message: `${opts.remote}/: not a folder on the host` });
+
+    const tree = root.type === 'd';
+    const base = tree && !opts.contents ? join(hostDir, opts.name) : hostDir;
+    const prefix = tree ? (opts.contents ? '' : `${opts.name}/`) : '';
+    // A single file is checked as the one entry of a folder: its name, and a symlink's target.
+    // Excluded names are skipped before they are judged: --exclude can leave a bad link behind.
+    const wanted = sync.excluder.empty ? listing.entries : listing.entries.filter((e) => !sync.excluder.excludes(e.rel, e.type === 'd'));
+    const { kept, refused } = tree
+      ? confineEntries(wanted, prefix)
+      : confineEntries([{ ...root, rel: '', type: 'd' }, { ...root, rel: opts.name }], '');
+    problems.push(...refused);
+    const source = kept.filter((e) => tree || e.rel !== '').map((e) => ({ ...e, mode: e.mode & KEEP_BITS }));
+
+    // The host's folder must be a real folder: never write through a symlink planted there.
+    if (!sync.dryRun) await mkdir(hostDir, { recursive: true });
+    const hd = await lstat(hostDir).catch(() => undefined);
+    if (hd && !hd.isDirectory()) return emptyTransfer({ kind: 'error', message: `${hostDir}: not a folder (a symlink or file is in the way)` });
+
+    let target: Entry[] = [];
+    let temps: string[] = [];
+    if (tree) {
+      const walked = await walkLocal(base, { followLinks: false, followRoot: false, excluder: sync.excluder, strict: false });
+      target = walked.entries;
+      temps = walked.temps;
+      problems.push(...walked.skipped);
+    } else if (hd) {
+      const names = await readdir(hostDir).catch(() => [] as string[]);
+      temps = names.filter(isTempName);
+      const st = await lstat(join(hostDir, opts.name)).catch(() => undefined);
+      if (st) {
+        const type = st.isDirectory() ? 'd' : st.isSymbolicLink() ? 'l' : 'f';
+        target = [{ rel: opts.name, type, mode: st.mode & 0o7777, size: type === 'f' ? st.size : 0, mtime: st.mtimeMs / 1000 }];
+      }
+    }
+    const local = (rel: string): string => join(base, rel);
+    if (sync.checksum) {
+      // Here the local side is the target: hash it where the host's file has the same size.
+      target = await withLocalHashes(target, source, local, hasher);
+    }
+    const plan = planTransfer(source, target, temps, { changed: sync.changed, checksum: sync.checksum, delete: sync.delete, excluder: sync.excluder });
+    if (opts.contents) plan.dirAttrs = plan.dirAttrs.filter((e) => e.rel !== '');
+    problems.push(...plan.conflicts);
+    const counts = planCounts(plan);
+    const stderrOf = (): string => [...problems, ...notes].map((p) => `${p}\n`).join('');
+    if (sync.dryRun) {
+      return {
+        outcome: transferOutcome(problems),
+        stdout: describePlan(plan, local).filter((l) => !l.startsWith('cannot: ')).map((l) => `${l}\n`).join(''),
+        stderr: stderrOf(),
+        extra: { filesReceived: counts.files, bytesReceived: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
+      };
+    }
+    sending = true;
+    if (signal.aborted) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
+    sftp = await sftpOpening!;
+    await pullPlan({ sftp, plan, remote: (rel) => (tree ? joinRemote(opts.remote, rel) : opts.remote), local, onBytes: job.onBytes }, res);
+    problems.push(...res.problems);
+    return {
+      outcome: transferOutcome(problems),
+      stdout: '',
+      stderr: stderrOf(),
+      extra: { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted },
+    };
+  } catch (err) {
+    const done = { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted };
+    const lost = lostOutcome(err, signal);
+    if (lost) return { ...emptyTransfer(lost), extra: done };
+    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'error', message: `sftp: ${err.message}` }), extra: done };
+    if ((err as NodeJS.ErrnoException)?.code) return emptyTransfer({ kind: 'error', message: `${hostDir}: ${describeLocalError(err)}` });
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    sftp?.close();
+  }
+}

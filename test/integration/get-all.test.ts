@@ -1,0 +1,139 @@
+/**
+ * lwt get-all against hosts with filesystems of their own: each host's tree lands in
+ * LOCALDIR/<host>/ identical to what the host has, except symlinks that point outside,
+ * which are refused and reported while everything else is fetched.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, symlink, lstat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { runLwt, type LwtRun } from './helpers.js';
+import { describeLocal, describeRemote, lines, onHost } from './transfer-helpers.js';
+
+const ROOT = '/srv/lwt-host';
+let fleet: Fleet;
+let home: string;
+let work: string;
+let hosts: string[];
+
+before(async () => {
+  fleet = await startFleet({ good: 3, port: 2228, firstAddress: '127.0.6.1', privateRoot: ROOT });
+  hosts = fleet.addresses('good');
+  home = await mkdtemp(join(tmpdir(), 'lwt-home-'));
+  work = await mkdtemp(join(tmpdir(), 'lwt-get-'));
+  await runLwt(['init', home]);
+  // Every host its own tree, with its name inside, a set-uid file, and two symlinks out.
+  await Promise.all(
+    hosts.map((h) =>
+      onHost(
+        fleet,
+        h,
+        [
+          `cd ${ROOT} && mkdir -p tree/a/b tree/empty`,
+          `echo ${h} > tree/name`,
+          'echo deep > tree/a/b/deep',
+          "printf '#!/bin/sh\\necho hi\\n' > tree/run.sh && chmod 755 tree/run.sh",
+          "echo spaces > 'tree/with space'",
+          'cp /bin/true tree/suid && chmod 4755 tree/suid',
+          'ln -s a/b/deep tree/ok-link',
+          'ln -s /etc/passwd tree/evil',
+          'ln -s ../../../../etc tree/a/up',
+          'touch -d @1600000000 tree/run.sh tree/a/b',
+        ].join(' && '),
+      ),
+    ),
+  );
+});
+
+after(async () => {
+  await fleet?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+const lwt = (args: string[]): Promise<LwtRun> => runLwt(['--home', home, 'get-all', '-F', fleet.sshConfig, '-w', hosts.join(','), ...args]);
+const byHost = (r: LwtRun): Map<string, Record<string, any>> =>
+  new Map(r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.host).map((l) => [l.host, l]));
+
+/** What the host has, as it should arrive: no outward symlinks, no set-uid bit. */
+async function expected(h: string): Promise<string[]> {
+  const m = await describeRemote(fleet, h, `${ROOT}/tree`);
+  m.delete('evil');
+  m.delete('a/up');
+  m.get('suid')!.mode = '755';
+  return lines(m);
+}
+
+test('get-all fetches every host into LOCALDIR/<host>/, refusing symlinks that point outside and fetching everything else', async () => {
+  const out = join(work, 'out');
+  const r = await lwt(['--json', `${ROOT}/tree`, out]);
+  assert.equal(r.status, 4, 'a refused name fails the host');
+  const res = byHost(r);
+  for (const h of hosts) {
+    const l = res.get(h)!;
+    assert.equal(l.outcome.kind, 'error', JSON.stringify(l));
+    assert.match(l.stderr, /tree\/evil: symlink points to an absolute path \(\/etc\/passwd\), refused/);
+    assert.match(l.stderr, /tree\/a\/up: symlink points outside \(\.\.\/\.\.\/\.\.\/\.\.\/etc\), refused/);
+    assert.equal(l.filesReceived, 6);
+    assert.deepEqual(lines(await describeLocal(join(out, h, 'tree'))), await expected(h), h);
+    assert.equal((await readFile(join(out, h, 'tree', 'name'), 'utf8')).trim(), h);
+    assert.equal(await readlink(join(out, h, 'tree', 'ok-link')), 'a/b/deep');
+  }
+  assert.deepEqual((await readdir(out)).sort(), [...hosts].sort());
+  // A second run with --changed fetches nothing more.
+  const again = await lwt(['--json', '--changed', `${ROOT}/tree`, out]);
+  for (const l of byHost(again).values()) assert.deepEqual([l.filesReceived, l.bytesReceived], [0, 0]);
+});
+
+test('trailing slash: REMOTE/ lands as the contents of LOCALDIR/<host>/; a single file lands by its name; -L fetches what links point to', async () => {
+  const out = join(work, 'contents');
+  let r = await lwt([`${ROOT}/tree/`, out, '--exclude', 'evil', '--exclude', 'up']);
+  assert.equal(r.status, 0, r.stderr);
+  for (const h of hosts) assert.equal((await readFile(join(out, h, 'name'), 'utf8')).trim(), h);
+  const one = join(work, 'one');
+  r = await lwt([`${ROOT}/tree/name`, one]);
+  assert.equal(r.status, 0, r.stderr);
+  for (const h of hosts) assert.deepEqual(await readdir(join(one, h)), ['name']);
+  const followed = join(work, 'followed');
+  r = await lwt(['-L', `${ROOT}/tree/`, followed, '--exclude', 'up']);
+  assert.equal(r.status, 0, r.stderr);
+  const evil = await lstat(join(followed, hosts[0]!, 'evil'));
+  assert.ok(evil.isFile(), 'with -L the link target comes as a plain file');
+  assert.equal(await readFile(join(followed, hosts[0]!, 'evil'), 'utf8'), await onHost(fleet, hosts[0]!, 'cat /etc/passwd'));
+});
+
+test('a symlink planted in the local copy is replaced, never written through; --delete removes what the host no longer has', async () => {
+  const out = join(work, 'planted');
+  const victim = join(work, 'victim');
+  await mkdir(victim);
+  const h = hosts[1]!;
+  await mkdir(join(out, h, 'tree'), { recursive: true });
+  await symlink(victim, join(out, h, 'tree', 'a'));
+  const r = await lwt(['--exclude', 'evil', '--exclude', 'up', `${ROOT}/tree`, out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(await readdir(victim), [], 'nothing written through the planted link');
+  assert.ok((await lstat(join(out, h, 'tree', 'a'))).isDirectory());
+  assert.equal((await readFile(join(out, h, 'tree', 'a', 'b', 'deep'), 'utf8')).trim(), 'deep');
+
+  await onHost(fleet, h, `rm ${ROOT}/tree/with\\ space`);
+  const dry = await lwt(['--changed', '--delete', '--dry-run', '--exclude', 'evil', '--exclude', 'up', `${ROOT}/tree`, out]);
+  assert.match(dry.stdout, new RegExp(`${h.replace(/\./g, '\\.')}: delete .*/tree/with space`));
+  assert.ok(await stat(join(out, h, 'tree', 'with space')), 'dry run deleted nothing');
+  const del = await lwt(['--json', '--changed', '--delete', '--exclude', 'evil', '--exclude', 'up', `${ROOT}/tree`, out]);
+  assert.equal(del.status, 0, del.stdout);
+  assert.deepEqual([byHost(del).get(h)!.filesDeleted, byHost(del).get(hosts[0]!)!.filesDeleted], [1, 0]);
+  assert.equal(await stat(join(out, h, 'tree', 'with space')).catch(() => undefined), undefined);
+});
+
+test('get-all: a missing REMOTE is that host\'s error; bad input is a usage error', async () => {
+  const r = await lwt(['--json', `${ROOT}/nothing-here`, join(work, 'none')]);
+  assert.equal(r.status, 4);
+  for (const l of byHost(r).values()) assert.match(l.outcome.message, /nothing-here/);
+  const file = join(work, 'a-file');
+  await (await import('node:fs/promises')).writeFile(file, 'x');
+  const bad = await lwt([`${ROOT}/tree`, file]);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /^lwt: LOCALDIR .*a-file: not a folder$/m);
+});

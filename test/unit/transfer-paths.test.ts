@@ -1,0 +1,138 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  depthOf,
+  isTempName,
+  joinRemote,
+  linkEscapes,
+  normalizeRemote,
+  parentOf,
+  sourceIsContents,
+  sourceName,
+  TempNames,
+  treeRoot,
+  unsafeRelative,
+} from '../../src/transfer/paths.js';
+import { confineEntries } from '../../src/commands/get-all.js';
+import type { Entry } from '../../src/transfer/entry.js';
+import { usageError } from './usage-error.js';
+
+test('names a hostile server could send are refused; plain relative names pass', () => {
+  for (const ok of ['', 'a', 'a/b', 'with space', 'a/.hidden', '..a', 'a..', '...', 'a/b c/d', 'ü/名前']) {
+    assert.equal(unsafeRelative(ok), undefined, ok);
+  }
+  const bad: Array<[string, RegExp]> = [
+    ['..', /'\.\.'/],
+    ['../etc/passwd', /'\.\.'/],
+    ['a/../../x', /'\.\.'/],
+    ['a/..', /'\.\.'/],
+    ['/etc/passwd', /absolute/],
+    ['/', /absolute/],
+    ['a//b', /empty component/],
+    ['a/', /empty component/],
+    ['./a', /'\.'/],
+    ['a/./b', /'\.'/],
+    ['a\0b', /NUL/],
+  ];
+  for (const [name, why] of bad) assert.match(unsafeRelative(name) ?? '', why, JSON.stringify(name));
+});
+
+test('a listing that names files outside its root never gets them fetched', () => {
+  const e = (rel: string, type: Entry['type'] = 'f', target?: string): Entry => ({ rel, type, mode: 0o644, size: 1, mtime: 1, ...(target ? { target } : {}) });
+  const { kept, refused } = confineEntries(
+    [
+      e('', 'd'),
+      e('ok'),
+      e('dir', 'd'),
+      e('dir/in'),
+      e('link', 'l', '/etc'),
+      e('link/passwd'), // below a symlink: would be written through it
+      e('ghost/x'), // parent never listed
+      e('up', 'l', '../../../root'),
+      e('sib', 'l', 'dir/in'),
+      e('dir/back', 'l', '../ok'),
+    ],
+    '',
+  );
+  assert.deepEqual(kept.map((x) => x.rel), ['', 'dir', 'dir/back', 'dir/in', 'ok', 'sib']);
+  assert.equal(refused.length, 4);
+  assert.match(refused.join('\n'), /link: symlink points to an absolute path/);
+  assert.match(refused.join('\n'), /link\/passwd: its parent is not a folder/);
+  assert.match(refused.join('\n'), /ghost\/x: its parent is not a folder/);
+  assert.match(refused.join('\n'), /up: symlink points outside/);
+});
+
+test('symlink targets are judged from where the link lands below the host folder', () => {
+  const none = (): boolean => false;
+  assert.equal(linkEscapes('a', 'b', none), undefined);
+  assert.equal(linkEscapes('d/a', '../b', none), undefined);
+  assert.equal(linkEscapes('d/a', '../../b', none)?.includes('outside'), true);
+  assert.equal(linkEscapes('a', '..', none)?.includes('outside'), true);
+  assert.equal(linkEscapes('a', '/etc/passwd', none)?.includes('absolute'), true);
+  assert.equal(linkEscapes('a', 'x/../../y', none)?.includes('outside'), true);
+  assert.equal(linkEscapes('a', './b/./c', none), undefined);
+  assert.equal(linkEscapes('a', '', none)?.includes('empty'), true);
+  // name/… as the fetched folder's prefix: name/x -> ../y stays in the host folder.
+  assert.equal(linkEscapes('name/x', '../y', none), undefined);
+  // `..` after another symlink: its real parent is not its lexical parent.
+  const links = new Set(['x/a']);
+  assert.equal(linkEscapes('c', 'x/a/../..', (p) => links.has(p))?.includes('another symlink'), true);
+  assert.equal(linkEscapes('c', 'x/a/b/..', (p) => links.has(p))?.includes('another symlink'), true);
+  assert.equal(linkEscapes('c', 'x/a/file', (p) => links.has(p)), undefined);
+});
+
+test('remote paths are spelled once; the trailing slash is remembered', () => {
+  assert.deepEqual(normalizeRemote('/srv/www/', 'DEST'), { path: '/srv/www', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('/srv//www', 'DEST'), { path: '/srv/www', trailingSlash: false });
+  assert.deepEqual(normalizeRemote('/srv/./www/.', 'DEST'), { path: '/srv/www', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('/', 'DEST'), { path: '/', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('~', 'DEST'), { path: '.', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('~/app', 'DEST'), { path: 'app', trailingSlash: false });
+  assert.deepEqual(normalizeRemote('app/', 'DEST'), { path: 'app', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('.', 'DEST'), { path: '.', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('../x', 'DEST'), { path: '../x', trailingSlash: false });
+  assert.throws(() => normalizeRemote('', 'DEST'), usageError('DEST is empty (use . for the remote home folder)'));
+  assert.throws(() => normalizeRemote('~bob/x', 'DEST'), usageError(/~user is not supported/));
+});
+
+test("rsync's trailing-slash rule: dir/ is the contents, dir is the folder itself", () => {
+  assert.equal(sourceIsContents('site/'), true);
+  assert.equal(sourceIsContents('site'), false);
+  assert.equal(sourceIsContents('.'), true);
+  assert.equal(sourceIsContents('..'), true);
+  assert.equal(sourceIsContents('a/.'), true);
+  assert.equal(sourceIsContents('/'), true);
+  assert.equal(sourceIsContents('.hidden'), false);
+  assert.equal(sourceName('/x/site/'), 'site');
+  assert.equal(sourceName('site'), 'site');
+  assert.equal(treeRoot('/srv/www', 'site', true), '/srv/www');
+  assert.equal(treeRoot('/srv/www', 'site', false), '/srv/www/site');
+  assert.equal(treeRoot('/', 'site', false), '/site');
+  assert.equal(treeRoot('.', 'site', false), './site');
+  assert.equal(treeRoot('dest', '', false), 'dest');
+});
+
+test('relative names: parent, depth, join', () => {
+  assert.equal(parentOf('a/b/c'), 'a/b');
+  assert.equal(parentOf('a'), '');
+  assert.equal(depthOf(''), 0);
+  assert.equal(depthOf('a'), 1);
+  assert.equal(depthOf('a/b/c'), 3);
+  assert.equal(joinRemote('/', 'a'), '/a');
+  assert.equal(joinRemote('/srv', 'a/b'), '/srv/a/b');
+  assert.equal(joinRemote('/srv', ''), '/srv');
+});
+
+test('temporary names sit in the final folder, are short, and are recognised', () => {
+  const t = new TempNames();
+  const a = t.next('/srv/www/index.html');
+  const b = t.next('/srv/www/index.html');
+  assert.notEqual(a, b);
+  assert.match(a, /^\/srv\/www\/\.lwt-tmp-[0-9a-f]{8}-0$/);
+  assert.ok(isTempName(a.slice(a.lastIndexOf('/') + 1)));
+  assert.match(t.next('file'), /^\.lwt-tmp-[0-9a-f]{8}-2$/);
+  assert.match(t.next(`/d/${'x'.repeat(255)}`), /^\/d\/\.lwt-tmp-/);
+  assert.equal(isTempName('.lwt-tmp-'), false);
+  assert.equal(isTempName('lwt-tmp-0123abcd-1'), false);
+  assert.equal(isTempName('.lwt-tmp-0123abcd-1x'), true);
+});
