@@ -42,7 +42,10 @@ after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-const monitor = (args: string[]): Promise<LwtRun> => runLwt(['--home', home, 'monitor', '-F', sshConfig, '--connect-timeout', '2', ...args]);
+// The fleet is this machine, whose load the test run itself drives up: thresholds out of the way
+// (overloaded is the unit tests' business), so these tests are about reachability and the list.
+const monitor = (args: string[]): Promise<LwtRun> =>
+  runLwt(['--home', home, 'monitor', '-F', sshConfig, '--connect-timeout', '2', '--max-load', '100000', '--max-disk', '100', ...args]);
 const jsonRows = (r: LwtRun): Record<string, any>[] => r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => l.host);
 const okHosts = async (): Promise<string[]> => parseHostList(await readFile(join(home, 'hosts', 'ok'), 'utf8'), 'hosts/ok').map((h) => h.host + (h.port ? `:${h.port}` : ''));
 
