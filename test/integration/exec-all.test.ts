@@ -66,8 +66,9 @@ test('faulty fleet: every fault host has its reason, good output is complete, th
   }
   assert.equal(r.status, 4, 'unreachable wins the exit status');
   assert.equal(summary.counts.exited, 20);
-  // Blackholes cost the connect timeout, not ssh2's 20 s default or a hang.
-  assert.ok(summary.wallMs < 6000, `wall ${summary.wallMs} ms`);
+  // Blackholes cost the connect timeout, not ssh2's 20 s default or a hang (a loose bound: the
+  // point is the deadline, not speed on a busy machine).
+  assert.ok(summary.wallMs < 15000, `wall ${summary.wallMs} ms`);
 });
 
 /** Expected `echo begin; seq 1 N; echo end` output. */

@@ -22,7 +22,7 @@ test('a timeout kills the whole tree: TERM-ignoring child, setsid grandchild, pl
     assert.equal(line.outcome.kind, 'timeout');
     assert.ok(line.outcome.killed >= 4, `killed ${line.outcome.killed}`);
     assert.equal(r.status, 3);
-    assert.ok(r.wallMs < 5000, `took ${r.wallMs} ms`);
+    assert.ok(r.wallMs < 30000, `took ${r.wallMs} ms (the job itself would sleep 300 s)`);
     assert.deepEqual(await processesMatching(new RegExp(`sleep (${n}|${n + 1}|${n + 2})$`)), []);
   } finally {
     await cleanup();
