@@ -36,7 +36,7 @@ test('a deadline reports timeout even when the worker then says exit 0', async (
   const run = await runPool([1], waitOrAbort(5000), { concurrency: 1, timeoutMs: 30 });
   const s = run.settled[0]!;
   assert.equal(s.outcome.kind, 'timeout');
-  assert.ok(s.durationMs < 1000);
+  assert.ok(s.durationMs < 4000);
 });
 
 test('cancel kills running jobs and settles queued ones as never started', async () => {

@@ -278,5 +278,5 @@ test('large files: 100k lines load once and verify fast', async () => {
   assert.equal(again.verify('host7.example.com', 22, edA.type, edA.blob).status, 'match');
   assert.ok(loadMs < 5000, `load took ${loadMs} ms`);
   assert.ok(verifyMs < 5000, `verify took ${verifyMs} ms`);
-  assert.ok(reloadMs < 50, `a cached load took ${reloadMs} ms`);
+  assert.ok(reloadMs < 250, `a cached load took ${reloadMs} ms`);
 });
