@@ -5,16 +5,17 @@ import { getAll } from '../commands/get-all.js';
 import { UsageError } from '../errors.js';
 import { describeLocalError } from '../transfer/local-tree.js';
 import { normalizeRemote, sourceIsContents } from '../transfer/paths.js';
-import { addTransferOptions, prepareTransfer, runTransferVerb, TRANSFER_EXIT_HELP, type TransferFlags } from './transfer-options.js';
+import { addTransferOptions, prepareTransfer, runBase, runTransferVerb, TRANSFER_EXIT_HELP, type TransferFlags } from './transfer-options.js';
 
 export function getAllCommand(): Command {
   const cmd = new Command('get-all')
     .summary('fetch a file or folder from every host into LOCALDIR/<host>/')
     .description(
-      'Fetch REMOTE (a file or folder on each host) into LOCALDIR/<host>/, one SSH connection per host,\n' +
-        'at most -p at once, each file written atomically. Hosts are chosen as for exec-all.\n' +
-        'A name from a host can never write outside LOCALDIR/<host>/: names with .., absolute names,\n' +
-        'and symlinks pointing outside are refused and reported; everything else is fetched.',
+      'Fetch REMOTE (a file or folder on each host) into LOCALDIR/<host>/: one SSH\n' +
+        'connection per host, at most -p at once, each file written atomically. Hosts\n' +
+        'are chosen as for exec-all. A name from a host never writes outside\n' +
+        'LOCALDIR/<host>/: names with .., absolute names and symlinks pointing outside\n' +
+        'are refused and reported; everything else is fetched.',
     )
     .argument('<REMOTE>', "remote file or folder; with a trailing slash, the folder's contents")
     .argument('<LOCALDIR>', 'local folder; each host gets LOCALDIR/<host>/ (created)');
@@ -49,21 +50,12 @@ Examples:
     }
     await runTransferVerb(setup, 'get-all', `${remote} -> ${localDirArg}/<host>/`, setup.hostNames, (common) =>
       getAll({
-        ...common,
-        verb: 'get-all',
-        hosts: setup.selection.hosts,
-        ssh: setup.ssh,
-        concurrency: setup.concurrency,
-        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
-        retries: setup.retries,
-        mode: setup.mode,
-        screen: setup.screen,
+        ...runBase(setup, 'get-all', setup.selection.hosts, common),
         remote: r.path,
         contents: contents || name === '',
         name,
         localDir,
         followLinks: flags.copyLinks === true,
-        sync: setup.sync,
       }),
     );
   });

@@ -12,6 +12,7 @@ import type { Excluder } from '../transfer/exclude.js';
 import {
   addTransferOptions,
   prepareTransfer,
+  runBase,
   runTransferVerb,
   SYNC_HELP,
   TRANSFER_EXIT_HELP,
@@ -23,8 +24,9 @@ export function putAllCommand(): Command {
   const cmd = new Command('put-all')
     .summary('copy a file or folder to every host over SFTP')
     .description(
-      'Copy SRC (a local file or folder) to DEST on every selected host, one SSH connection per host,\n' +
-        'at most -p hosts at once, files pipelined within each host. Hosts are chosen as for exec-all.',
+      'Copy SRC (a local file or folder) to DEST on every selected host: one SSH\n' +
+        'connection per host, at most -p hosts at once, files pipelined within each\n' +
+        'host over SFTP. Hosts are chosen as for exec-all.',
     )
     .argument('<SRC>', 'local file or folder; with a trailing slash, the folder\'s contents')
     .argument('<DEST>', 'remote folder (or, for a file, the new name); relative means below the remote home');
@@ -54,21 +56,7 @@ Examples:
     warnSkipped(setup, tree);
     const payload: Payload = { tree, name, contents };
     await runTransferVerb(setup, 'put-all', `${src} -> ${dest}`, setup.hostNames, (common) =>
-      putAll({
-        ...common,
-        verb: 'put-all',
-        hosts: setup.selection.hosts,
-        ssh: setup.ssh,
-        concurrency: setup.concurrency,
-        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
-        retries: setup.retries,
-        mode: setup.mode,
-        screen: setup.screen,
-        dest: d.path,
-        destSlash: d.trailingSlash,
-        payloadFor: () => payload,
-        sync: setup.sync,
-      }),
+      putAll({ ...runBase(setup, 'put-all', setup.selection.hosts, common), dest: d.path, destSlash: d.trailingSlash, payloadFor: () => payload }),
     );
   });
   return cmd;
@@ -78,9 +66,10 @@ export function putAllDiffCommand(): Command {
   const cmd = new Command('put-all-diff')
     .summary('copy each host its own folder, LOCAL/<host>/, over SFTP')
     .description(
-      'Copy LOCAL/<host>/ (the contents of the folder named as the host appears in the host list,\n' +
-        'else as its bare host name) to DEST on that host. Hosts without a folder are reported and\n' +
-        'skipped; folders that match no selected host are reported. Everything else as put-all.',
+      'Copy LOCAL/<host>/ (the contents of the folder named as the host appears in\n' +
+        'the host list, else by its bare host name) to DEST on that host. Hosts without\n' +
+        'a folder are reported and skipped; folders that match no selected host are\n' +
+        'reported. Everything else works as in put-all.',
     )
     .argument('<LOCAL>', 'local folder holding one folder per host')
     .argument('<DEST>', 'remote folder that receives the host\'s folder contents');
@@ -131,21 +120,7 @@ Examples:
     if (unmatched.length > 0) setup.screen.err(`lwt: ${unmatched.length} folder${unmatched.length === 1 ? '' : 's'} in ${localArg} match no selected host: ${unmatched.join(', ')}\n`);
     if (hosts.length === 0) throw new UsageError(`no folder in ${localArg} matches a selected host (${setup.hostNames.length} selected from ${setup.selection.source})`);
     await runTransferVerb(setup, 'put-all-diff', `${localArg}/<host>/ -> ${dest}`, labels, (common) =>
-      putAll({
-        ...common,
-        verb: 'put-all-diff',
-        hosts,
-        ssh: setup.ssh,
-        concurrency: setup.concurrency,
-        ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
-        retries: setup.retries,
-        mode: setup.mode,
-        screen: setup.screen,
-        dest: d.path,
-        destSlash: true,
-        payloadFor: (_spec, label) => payloads.get(label)!,
-        sync: setup.sync,
-      }),
+      putAll({ ...runBase(setup, 'put-all-diff', hosts, common), dest: d.path, destSlash: true, payloadFor: (_spec, label) => payloads.get(label)! }),
     );
   });
   return cmd;

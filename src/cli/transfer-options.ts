@@ -5,7 +5,7 @@
  */
 import { Command } from 'commander';
 import { trapInterrupts } from '../core/interrupt.js';
-import { formatHostSpec } from '../hosts/host-spec.js';
+import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { logger } from '../log.js';
 import { terminalScreen, type Screen } from '../output/screen.js';
@@ -13,7 +13,7 @@ import type { RunJournal } from '../runs/journal.js';
 import type { SshContext } from '../ssh/connect.js';
 import { compileExcludes } from '../transfer/exclude.js';
 import type { SyncOptions } from '../commands/put-all.js';
-import type { TransferRunResult } from '../commands/transfer-run.js';
+import type { TransferRunOptions, TransferRunResult } from '../commands/transfer-run.js';
 import { prepare, type CommandContext, type GlobalOptions } from './context.js';
 import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
@@ -66,6 +66,9 @@ final name (posix-rename@openssh.com): a host cut off mid-transfer never has a p
 under a final name; the next run removes the temporary files. Mode and mtime are kept;
 symlinks are recreated as symlinks unless -L. An existing DEST folder keeps its own mode
 and mtime (SRC/ into / or a home must not change them); folders lwt creates get the source's.
+
+The host's side is listed by one command per host (GNU find; sha256sum with --checksum),
+on the same connection as the SFTP session that carries the files.
 
 --changed: a file is sent when its size or mtime (whole seconds: SFTP carries seconds)
 differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
@@ -120,6 +123,27 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
     ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
     concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
     retries: flags.retries ?? ctx.settings.retries ?? 0,
+  };
+}
+
+/** The run options every transfer verb passes the same way (putAll, getAll). */
+export function runBase(
+  setup: TransferSetup,
+  verb: string,
+  hosts: HostSpec[],
+  common: { journal?: RunJournal; signal: AbortSignal },
+): Omit<TransferRunOptions, 'transfer' | 'direction' | 'dryRun'> & { sync: SyncOptions } {
+  return {
+    ...common,
+    verb,
+    hosts,
+    ssh: setup.ssh,
+    concurrency: setup.concurrency,
+    ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
+    retries: setup.retries,
+    mode: setup.mode,
+    screen: setup.screen,
+    sync: setup.sync,
   };
 }
 

@@ -143,7 +143,7 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
     if (sync.dryRun) {
       return {
         outcome: transferOutcome(problems),
-        stdout: describePlan(plan, local).filter((l) => !l.startsWith('cannot: ')).map((l) => `${l}\n`).join(''),
+        stdout: describePlan(plan, local, 'fetch').filter((l) => !l.startsWith('cannot: ')).map((l) => `${l}\n`).join(''),
         stderr: stderrOf(),
         extra: { filesReceived: counts.files, bytesReceived: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
       };

@@ -182,12 +182,12 @@ export function planCounts(plan: Plan): { files: number; bytes: number; deletes:
 }
 
 /** The --dry-run text of a plan, one action a line, paths shown under `show` (the root as the operator named it). */
-export function describePlan(plan: Plan, show: (rel: string) => string): string[] {
+export function describePlan(plan: Plan, show: (rel: string) => string, send: 'send' | 'fetch' = 'send'): string[] {
   const lines: string[] = [];
   for (const t of plan.removeTemps) lines.push(`remove leftover ${show(t)}`);
   for (const d of plan.deletes) lines.push(`delete ${show(d.rel)}${d.type === 'd' ? '/' : ''}`);
   for (const d of plan.mkdirs) lines.push(`mkdir ${show(d.rel)}/`);
-  for (const f of plan.files) lines.push(`send ${show(f.rel)} (${f.size} bytes)`);
+  for (const f of plan.files) lines.push(`${send} ${show(f.rel)} (${f.size} bytes)`);
   for (const l of plan.links) lines.push(`link ${show(l.rel)} -> ${l.target ?? ''}`);
   for (const f of plan.fileAttrs) lines.push(`set mode/mtime ${show(f.rel)}`);
   for (const c of plan.conflicts) lines.push(`cannot: ${c}`);

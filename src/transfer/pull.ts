@@ -9,9 +9,10 @@
 import { chmod, lutimes, mkdir, open as openLocal, rename, rmdir, symlink, unlink, utimes, lstat } from 'node:fs/promises';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { depthOf, TempNames } from './paths.js';
+import { TempNames } from './paths.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
+import { byDepth, guardStep } from './steps.js';
 import { SftpError, type SftpSession } from './sftp.js';
 
 const FILE_LANES = 32;
@@ -46,35 +47,21 @@ class LocalError extends Error {}
 export async function pullPlan(input: PullInput, res: PullResult = newPullResult()): Promise<PullResult> {
   const { plan, local } = input;
   const temps = new TempNames();
-  const guard = async (what: Promise<unknown>): Promise<boolean> => {
-    try {
-      await what;
-      return true;
-    } catch (err) {
-      if (err instanceof SftpError && err.lost) throw err;
-      res.problems.push(err instanceof LocalError || err instanceof SftpError ? err.message : `${describeLocalError(err)}`);
-      return false;
-    }
-  };
+  const guard = (step: Promise<unknown>): Promise<boolean> => guardStep(res.problems, step);
   const wrap = (path: string, p: Promise<unknown>): Promise<unknown> =>
     p.catch((err: unknown) => {
       throw new LocalError(`${path}: ${describeLocalError(err)}`);
     });
-  const groups = (entries: readonly Entry[], deepestFirst: boolean): Entry[][] => {
-    const m = new Map<number, Entry[]>();
-    for (const e of entries) m.set(depthOf(e.rel), [...(m.get(depthOf(e.rel)) ?? []), e]);
-    return [...m.keys()].sort((a, b) => (deepestFirst ? b - a : a - b)).map((k) => m.get(k)!);
-  };
 
   await Promise.all(plan.removeTemps.map((rel) => guard(wrap(local(rel), unlink(local(rel)).catch(ignoreEnoent)))));
-  for (const group of groups(plan.deletes, true)) {
+  for (const group of byDepth(plan.deletes, true)) {
     const done = await Promise.all(
       group.map((e) => guard(wrap(local(e.rel), (e.type === 'd' ? rmdir(local(e.rel)) : unlink(local(e.rel))).catch(ignoreEnoent)))),
     );
     res.filesDeleted += done.filter(Boolean).length;
   }
   const failedDirs = new Set<string>();
-  for (const group of groups(plan.mkdirs, false)) {
+  for (const group of byDepth(plan.mkdirs, false)) {
     await Promise.all(
       group.map(async (e) => {
         const ok = await guard(wrap(local(e.rel), mkdirOrExisting(local(e.rel))));

@@ -13,9 +13,10 @@ import { open as openLocal, readFile } from 'node:fs/promises';
 import type { InputAttributes } from 'ssh2';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { depthOf, joinRemote, TempNames } from './paths.js';
+import { TempNames } from './paths.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
+import { byDepth, guardStep } from './steps.js';
 import { FX, SftpError, type SftpSession } from './sftp.js';
 
 /** Files in progress at once per host. */
@@ -139,27 +140,7 @@ function attrsOf(e: Entry): InputAttributes {
 export async function pushPlan(input: PushInput, res: PushResult = newPushResult()): Promise<PushResult> {
   const { sftp, plan, remote } = input;
   const temps = new TempNames();
-  /** Record a per-entry failure; a lost session ends the whole transfer. */
-  const guard = async (what: Promise<unknown>): Promise<boolean> => {
-    try {
-      await what;
-      return true;
-    } catch (err) {
-      if (err instanceof SftpError && err.lost) throw err;
-      res.problems.push(err instanceof Error ? err.message : String(err));
-      return false;
-    }
-  };
-  const byDepth = (entries: readonly Entry[], deepestFirst: boolean): Entry[][] => {
-    const groups = new Map<number, Entry[]>();
-    for (const e of entries) {
-      const d = depthOf(e.rel);
-      const g = groups.get(d);
-      if (g) g.push(e);
-      else groups.set(d, [e]);
-    }
-    return [...groups.keys()].sort((a, b) => (deepestFirst ? b - a : a - b)).map((k) => groups.get(k)!);
-  };
+  const guard = (step: Promise<unknown>): Promise<boolean> => guardStep(res.problems, step);
 
   // 1. Leftovers of an interrupted run.
   await Promise.all(plan.removeTemps.map((rel) => guard(ignoreMissing(sftp.unlink(remote(rel))))));
