@@ -12,26 +12,17 @@ import { readHostListFile } from '../hosts/host-list.js';
 import { selectHosts } from '../hosts/select.js';
 import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
-import { SshContext } from '../ssh/connect.js';
-import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { sshContextFrom, type SshFlags } from './host-run.js';
 import { prepare, type GlobalOptions } from './context.js';
 import { addHostOptions } from './exec-all.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { mkdir } from 'node:fs/promises';
 
-interface MonitorFlags {
+interface MonitorFlags extends SshFlags {
   hosts?: string;
   targets?: string[];
   exclude?: string[];
-  sshConfig?: string;
-  login?: string;
-  identity?: string[];
-  port?: number;
-  connectTimeout?: number;
   parallel?: number;
-  strictHostKeyChecking?: StrictHostKeyChecking;
-  acceptNewHostKeys?: boolean;
-  compress?: boolean;
   probeTimeout?: number;
   diskPath?: string;
   load?: boolean;
@@ -107,14 +98,7 @@ Examples:
       const interrupt = trapInterrupts();
       const screen = terminalScreen();
       try {
-        const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? ctx.settings.sshConfig), {
-          ...(flags.login ? { user: flags.login } : {}),
-          ...(flags.port ? { port: flags.port } : {}),
-          ...(flags.identity ? { identityFiles: flags.identity } : {}),
-          connectTimeoutMs: (flags.connectTimeout ?? ctx.settings.connectTimeout ?? 10) * 1000,
-          ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
-          ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
-        });
+        const ssh = await sshContextFrom(flags, ctx.settings, 'monitor');
         for (;;) {
           const report = await monitorCycle({
             home: ctx.home,

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
-import type { KillReason } from '../core/kill-reason.js';
+import { jobDeadline } from '../core/deadline.js';
 import { runPool, type JobContext } from '../core/pool.js';
 import { formatMs } from '../core/outcome.js';
 import { homePaths } from '../home.js';
@@ -117,18 +117,13 @@ async function measureRates(
   return { upRate: (bytes * 1000) / upMs, downRate: (received * 1000) / downMs };
 }
 
-/** Run `fn` with a signal that aborts on the outer signal or after `ms` (as a timeout). */
+/** Run `fn` under a deadline of `ms` that the outer (pool) signal can also end. */
 async function withDeadline<T>(outer: AbortSignal, ms: number, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const ctl = new AbortController();
-  const forward = (): void => ctl.abort(outer.reason as KillReason);
-  if (outer.aborted) forward();
-  outer.addEventListener('abort', forward, { once: true });
-  const timer = setTimeout(() => ctl.abort({ kind: 'timeout', afterMs: ms } satisfies KillReason), ms);
+  const deadline = jobDeadline(outer, ms);
   try {
-    return await fn(ctl.signal);
+    return await fn(deadline.signal);
   } finally {
-    clearTimeout(timer);
-    outer.removeEventListener('abort', forward);
+    deadline.dispose();
   }
 }
 
