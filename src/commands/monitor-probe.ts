@@ -30,7 +30,7 @@ export function probeCommand(opts: { diskPath: string; load: boolean }): string 
     'read l1 l5 l15 rest < /proc/loadavg 2>/dev/null && echo "load=$l1 $l5 $l15"',
     'read up idle < /proc/uptime 2>/dev/null && echo "uptime=$up"',
     'echo "cpus=$(getconf _NPROCESSORS_ONLN 2>/dev/null || grep -c ^processor /proc/cpuinfo)"',
-    `df -Pk ${shellQuote(opts.diskPath)} 2>/dev/null | awk 'NR==2 {sub("%","",$5); print "disk=" $4 " " $5}'`,
+    `df -Pk -- ${shellQuote(opts.diskPath)} 2>/dev/null | awk 'NR==2 {sub("%","",$5); print "disk=" $4 " " $5}'`,
     `awk '/^MemTotal:/ {t=$2} /^MemAvailable:/ {a=$2} END {if (t) print "mem=" a " " t}' /proc/meminfo 2>/dev/null`,
   ];
   if (opts.load) {

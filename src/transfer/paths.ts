@@ -76,7 +76,20 @@ export function normalizeRemote(path: string, what: string): { path: string; tra
   const absolute = p.startsWith('/');
   const parts = p.split('/').filter((s) => s !== '' && s !== '.');
   const joined = parts.join('/');
-  return { path: absolute ? `/${joined}` : joined === '' ? '.' : joined, trailingSlash };
+  // A relative path beginning with '-' would be read as an option or, by find, as an
+  // expression (`-delete`): spelled './-x' it is a path to every program.
+  const relative = joined === '' ? '.' : joined.startsWith('-') ? `./${joined}` : joined;
+  return { path: absolute ? `/${joined}` : relative, trailingSlash };
+}
+
+/**
+ * A path as an operand of a remote program (find, mkdir, sha256sum, df, …): refused when it
+ * could be read as an option or expression. Callers spell paths with normalizeRemote, which
+ * never yields one; this is the guard that keeps a future caller from reintroducing one.
+ */
+export function remoteOperand(path: string): string {
+  if (path === '' || path.startsWith('-')) throw new Error(`internal: remote path ${JSON.stringify(path)} would be read as an option`);
+  return path;
 }
 
 /**

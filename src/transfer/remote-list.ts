@@ -12,7 +12,7 @@
  */
 import { shellQuote } from '../ssh/shell-quote.js';
 import type { Entry, EntryType } from './entry.js';
-import { isTempName, parentOf, unsafeRelative } from './paths.js';
+import { isTempName, parentOf, remoteOperand, unsafeRelative } from './paths.js';
 
 export type ListingSpec =
   | {
@@ -39,6 +39,11 @@ export type ListingSpec =
 const PRINTF = `'%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
 const TEMP_GLOB = `'.lwt-tmp-*'`;
 
+/** A path as a quoted operand: never one that begins with '-' (find would take `-delete` as an action). */
+function operand(path: string): string {
+  return shellQuote(remoteOperand(path));
+}
+
 /** Escape a literal name for find -name. */
 function findName(name: string): string {
   return shellQuote(name.replace(/[\\*?[\]]/g, '\\$&'));
@@ -62,9 +67,9 @@ export function fileLanding(spec: Extract<ListingSpec, { kind: 'file' }>, destIs
 /** The POSIX sh script that lists (and prepares) one host's side. */
 export function listingScript(spec: ListingSpec): string {
   const lines = ['s=0'];
-  const mkdirP = (dir: string): string => `mkdir -p -- ${shellQuote(dir)} || exit 96`;
+  const mkdirP = (dir: string): string => `mkdir -p -- ${operand(dir)} || exit 96`;
   if (spec.kind === 'tree') {
-    const r = shellQuote(spec.root);
+    const r = operand(spec.root);
     const follow = spec.followAll ? '-L' : '-H';
     if (spec.createParent && parentPath(spec.root) !== spec.root) lines.push(mkdirP(parentPath(spec.root)));
     lines.push(`printf 'LWT1\\0T\\0'`);
@@ -77,7 +82,7 @@ export function listingScript(spec: ListingSpec): string {
     lines.push('fi');
   } else {
     const listIn = (dir: string, name: string): string[] => {
-      const d = shellQuote(dir);
+      const d = operand(dir);
       const out = [`  find -H ${d} -mindepth 1 -maxdepth 1 \\( -name ${findName(name)} -o -name ${TEMP_GLOB} \\) -printf ${PRINTF} || s=1`];
       if (spec.checksum) {
         out.push(`  printf '=\\0'`);
@@ -90,14 +95,14 @@ export function listingScript(spec: ListingSpec): string {
     if (spec.destIsDir) {
       if (spec.createParent) lines.push(mkdirP(spec.dest));
       lines.push(`printf 'LWT1\\0D\\0'`);
-      lines.push(`if [ -d ${shellQuote(spec.dest)} ]; then`, ...listIn(inside.dir, inside.name), 'fi');
+      lines.push(`if [ -d ${operand(spec.dest)} ]; then`, ...listIn(inside.dir, inside.name), 'fi');
     } else {
-      lines.push(`if [ -d ${shellQuote(spec.dest)} ]; then`);
+      lines.push(`if [ -d ${operand(spec.dest)} ]; then`);
       lines.push(`  printf 'LWT1\\0D\\0'`, ...listIn(inside.dir, inside.name));
       lines.push('else');
       if (spec.createParent && asName.dir !== '.' && asName.dir !== '/') lines.push(`  ${mkdirP(asName.dir)}`);
       lines.push(`  printf 'LWT1\\0F\\0'`);
-      lines.push(`  if [ -d ${shellQuote(asName.dir)} ]; then`, ...listIn(asName.dir, asName.name).map((l) => `  ${l}`), '  fi');
+      lines.push(`  if [ -d ${operand(asName.dir)} ]; then`, ...listIn(asName.dir, asName.name).map((l) => `  ${l}`), '  fi');
       lines.push('fi');
     }
   }

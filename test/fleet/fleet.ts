@@ -35,6 +35,7 @@ import {
   renderSshdConfig,
 } from './config.js';
 import { listeningSockets, mapLimit, probe, waitUp } from './probe.js';
+import { shellQuote as shQuote } from '../../src/ssh/shell-quote.js';
 import { killFleetProcesses, listProcesses } from './procs.js';
 
 export type FleetHostKind = 'good' | 'refused' | 'blackhole' | 'changed-key' | 'refused-key';
@@ -67,6 +68,11 @@ export interface FleetOptions {
    * one sshd per address, each in its own mount namespace. Default: none (shared filesystem).
    */
   privateRoot?: string;
+  /**
+   * With privateRoot: the login user's home folder is a scratch tmpfs on every host as well,
+   * so tests of relative remote paths (and of attacks on them) never touch this machine's home.
+   */
+  privateHome?: boolean;
 }
 export interface Fleet {
   dir: string;
@@ -160,7 +166,7 @@ export async function startFleet(opts: FleetOptions): Promise<Fleet> {
   const ownsDir = opts.dir === undefined;
   const dir = ownsDir ? await mkdtemp(join(tmpdir(), 'lwt-fleet-')) : resolve(opts.dir!);
   try {
-    return await startIn(dir, ownsDir, hosts, port, opts.sshdOptions, opts.privateRoot);
+    return await startIn(dir, ownsDir, hosts, port, opts.sshdOptions, opts.privateRoot, opts.privateHome === true);
   } catch (err) {
     if (ownsDir) await rm(dir, { recursive: true, force: true });
     throw err;
@@ -174,7 +180,9 @@ async function startIn(
   port: number,
   sshdOptions: Record<string, string> | undefined,
   privateRoot: string | undefined,
+  privateHome: boolean,
 ): Promise<Fleet> {
+  if (privateHome && privateRoot === undefined) throw new Error('fleet: privateHome needs privateRoot');
   if (privateRoot !== undefined) {
     if (!privateRoot.startsWith('/') || /(^|\/)\.\.?(\/|$)/.test(privateRoot) || privateRoot === '/') {
       throw new Error(`fleet: privateRoot must be an absolute path below /, got ${JSON.stringify(privateRoot)}`);
@@ -272,7 +280,9 @@ async function startIn(
           'private',
           '/bin/sh',
           '-c',
-          'mount -t tmpfs -o mode=0755 lwt-host "$0" && exec "$@"',
+          privateHome
+            ? `mount -t tmpfs -o mode=0755 lwt-host "$0" && mount -t tmpfs -o mode=0700 lwt-home ${shQuote(userInfo().homedir)} && exec "$@"`
+            : 'mount -t tmpfs -o mode=0755 lwt-host "$0" && exec "$@"',
           privateRoot,
           SSHD,
           '-D',

@@ -1,11 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, mkdir, rm, symlink, writeFile, chmod, utimes } from 'node:fs/promises';
+import { mkdtemp, mkdir, readFile, rm, stat, symlink, writeFile, chmod, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileLanding, findPrefix, listingScript, parseListing, type ListingSpec } from '../../src/transfer/remote-list.js';
+import { normalizeRemote } from '../../src/transfer/paths.js';
 
 const run = promisify(execFile);
 
@@ -89,4 +90,32 @@ test('a hostile listing: unsafe names are refused, junk before the header is ski
   assert.deepEqual(l.specials.map((e) => [e.rel, e.size]), [['fifo', -1]]);
   assert.throws(() => parseListing('no header', () => ''), /printed no listing/);
   assert.throws(() => parseListing(`LWT1\0T\0f\0nope\0x\0y\0z\0\0`, () => ''), /unreadable listing record/);
+});
+
+test("paths beginning with '-' stay paths: find never reads `-delete` as an action (the home survives)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-list-'));
+  try {
+    // `dir` plays the remote login folder: the command runs there, as in the login shell.
+    await writeFile(join(dir, 'canary'), 'must survive');
+    await mkdir(join(dir, '-delete'));
+    await writeFile(join(dir, '-delete', 'inside'), 'x');
+    const { path: root } = normalizeRemote('-delete', 'REMOTE');
+    assert.equal(root, './-delete');
+    const t = parseListing(await list({ kind: 'tree', root, checksum: true, createParent: true }, dir), () => findPrefix(root));
+    assert.deepEqual(t.entries.map((e) => e.rel).sort(), ['', 'inside']);
+    assert.equal(t.entries.find((e) => e.rel === 'inside')!.sha256?.length, 64, 'sha256sum read it as a file too');
+    for (const dest of ['-delete/', '-delete', '--help', '-exec/x']) {
+      const d = normalizeRemote(dest, 'DEST');
+      const spec: ListingSpec = { kind: 'file', dest: d.path, destIsDir: d.trailingSlash, name: '-name', checksum: true, createParent: true };
+      parseListing(await list(spec, dir), (k) => findPrefix(fileLanding(spec, k === 'D').dir));
+    }
+    assert.equal(await readFile(join(dir, 'canary'), 'utf8'), 'must survive');
+    assert.equal(await readFile(join(dir, '-delete', 'inside'), 'utf8'), 'x');
+    assert.equal((await stat(join(dir, '-exec'))).isDirectory(), true, "mkdir -p made the folder named '-exec'");
+    // The builder refuses such a path outright, whoever calls it.
+    assert.throws(() => listingScript({ kind: 'tree', root: '-delete', checksum: false, createParent: false }), /would be read as an option/);
+    assert.throws(() => listingScript({ kind: 'file', dest: '-x', destIsDir: true, name: 'f', checksum: false, createParent: true }), /would be read as an option/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

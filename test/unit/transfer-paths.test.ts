@@ -91,6 +91,12 @@ test('remote paths are spelled once; the trailing slash is remembered', () => {
   assert.deepEqual(normalizeRemote('app/', 'DEST'), { path: 'app', trailingSlash: true });
   assert.deepEqual(normalizeRemote('.', 'DEST'), { path: '.', trailingSlash: true });
   assert.deepEqual(normalizeRemote('../x', 'DEST'), { path: '../x', trailingSlash: false });
+  // A leading '-' would make the remote find/mkdir/sha256sum read the path as an option.
+  assert.deepEqual(normalizeRemote('-delete', 'DEST'), { path: './-delete', trailingSlash: false });
+  assert.deepEqual(normalizeRemote('-delete/', 'DEST'), { path: './-delete', trailingSlash: true });
+  assert.deepEqual(normalizeRemote('./-x/y', 'DEST'), { path: './-x/y', trailingSlash: false });
+  assert.deepEqual(normalizeRemote('~/-x', 'DEST'), { path: './-x', trailingSlash: false });
+  assert.deepEqual(normalizeRemote('/-x', 'DEST'), { path: '/-x', trailingSlash: false });
   assert.throws(() => normalizeRemote('', 'DEST'), usageError('DEST is empty (use . for the remote home folder)'));
   assert.throws(() => normalizeRemote('~bob/x', 'DEST'), usageError(/~user is not supported/));
 });
