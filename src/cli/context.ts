@@ -1,14 +1,46 @@
+import { Option, type Command } from 'commander';
 import { loadConfig, settingsFor, type Settings } from '../config.js';
 import { existsSync } from 'node:fs';
 import { resolveHome, homePaths } from '../home.js';
 import { setupLogging, type Level } from '../log.js';
 
-/** Options every verb understands (declared on the program, read through optsWithGlobals). */
+/** Options every verb understands, before or after the verb's name (read through globalsOf). */
 export interface GlobalOptions {
   home?: string;
   config?: string;
   verbose?: number;
   quiet?: boolean;
+}
+
+/**
+ * Declare the global options on `cmd`. They are declared on the program and again on every
+ * verb: the program parses positional options (so that a verb can pass the words after its
+ * command through untouched), and `lwt monitor -q` must still work after the verb's name.
+ */
+export function addGlobalOptions(cmd: Command): Command {
+  return cmd
+    .option('--home <DIR>', 'the folder holding hosts/ and tasks/ (default: $LWT_HOME, config, current folder)')
+    .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
+    .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
+    .option('-q, --quiet', 'only errors on stderr');
+}
+
+/**
+ * The global options as given before and after the verb: the nearer one wins (commander's
+ * optsWithGlobals lets the program's win), -v counts add up.
+ */
+export function globalsOf(cmd: Command): GlobalOptions {
+  const chain: Command[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) chain.unshift(c);
+  const g: GlobalOptions = {};
+  for (const c of chain) {
+    const o = c.opts<GlobalOptions>();
+    if (o.home !== undefined) g.home = o.home;
+    if (o.config !== undefined) g.config = o.config;
+    if (o.verbose) g.verbose = (g.verbose ?? 0) + o.verbose;
+    if (o.quiet) g.quiet = true;
+  }
+  return g;
 }
 
 export interface CommandContext {

@@ -12,7 +12,7 @@ import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
 import type { StrictHostKeyChecking } from '../ssh/openssh-config.js';
 import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
-import { prepare, type GlobalOptions } from './context.js';
+import { prepare, globalsOf } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
 
@@ -78,7 +78,9 @@ export function execAllCommand(): Command {
         'Hosts: -H and/or -w; with neither, <home>/hosts/ok (kept by lwt monitor), else <home>/hosts/candidates.\n' +
         'On deadline (-t) or Ctrl-C the remote process tree is frozen and killed, not just the channel.',
     )
-    .argument('[CMD...]', 'the command; several words are joined with spaces (quote it to keep ; and | remote)');
+    .argument('[CMD...]', 'the command; several words are joined with spaces (quote it to keep ; and | remote)')
+    // `lwt exec-all -w h1 ls -la` runs `ls -la`: from the command's first word on, nothing is ours.
+    .passThroughOptions();
   addHostOptions(cmd)
     .option('-t, --timeout <SEC>', "the command's deadline per host, after connecting (default: none)", seconds)
     .option('--retry-failed-commands', 'with --retries, also retry hosts whose command exited non-zero')
@@ -107,7 +109,7 @@ Examples:
   lwt exec-all --rerun-failed last`,
     )
     .action(async (words: string[], flags: ExecFlags, command: Command) => {
-      const ctx = await prepare('exec-all', command.optsWithGlobals<GlobalOptions>());
+      const ctx = await prepare('exec-all', globalsOf(command));
       let commandText = words.join(' ').trim();
       let selection: HostSelection;
       if (flags.rerunFailed) {
@@ -131,7 +133,7 @@ Examples:
       const mode = flags.json ? 'json' : flags.gather ? 'gather' : 'live';
       const screen = terminalScreen();
       const hostNames = selection.hosts.map(formatHostSpec);
-      announceHosts(screen, hostNames, selection.source, mode === 'json' || command.optsWithGlobals<GlobalOptions>().quiet === true);
+      announceHosts(screen, hostNames, selection.source, mode === 'json' || globalsOf(command).quiet === true);
       const journal = await openJournal(ctx.home, {
         verb: 'exec-all',
         command: commandText,

@@ -5,7 +5,7 @@ import { describeOutcome, formatMs, isSuccess } from '../core/outcome.js';
 import { UsageError } from '../errors.js';
 import { foldHosts } from '../hosts/ranges.js';
 import { listRuns, readRun } from '../runs/journal.js';
-import { prepare, type GlobalOptions } from './context.js';
+import { prepare, globalsOf } from './context.js';
 import { positiveInt } from './parse.js';
 
 export function historyCommand(): Command {
@@ -14,7 +14,7 @@ export function historyCommand(): Command {
     .description('List recent runs recorded in <home>/.lwt/runs/, newest first.')
     .option('-n, --limit <N>', 'how many runs (default 20)', positiveInt)
     .action(async (flags: { limit?: number }, cmd: Command) => {
-      const ctx = await prepare('history', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('history', globalsOf(cmd), { logToHome: false });
       const runs = await listRuns(ctx.home, flags.limit ?? 20);
       if (runs.length === 0) {
         process.stdout.write(`no runs yet in ${ctx.home}/.lwt/runs\n`);
@@ -35,7 +35,7 @@ export function logCommand(): Command {
     .argument('<RUN>', 'run id, prefix, or last')
     .argument('[HOST]', 'only this host')
     .action(async (ref: string, host: string | undefined, _flags: unknown, cmd: Command) => {
-      const ctx = await prepare('log', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('log', globalsOf(cmd), { logToHome: false });
       const { meta, results, dir } = await readRun(ctx.home, ref);
       const chosen = host ? results.filter((r) => r.host === host) : results;
       if (host && chosen.length === 0) throw new UsageError(`run ${meta.id} has no host '${host}'`);

@@ -10,7 +10,7 @@ import { readHealth, writeHealth } from '../hosts/health.js';
 import { readHostListFile, parseInlineHosts } from '../hosts/host-list.js';
 import { formatHostSpec } from '../hosts/host-spec.js';
 import { foldHosts } from '../hosts/ranges.js';
-import { prepare, type GlobalOptions } from './context.js';
+import { prepare, globalsOf } from './context.js';
 
 const candidatesPath = (home: string): string => join(homePaths(home).hosts, 'candidates');
 
@@ -23,7 +23,7 @@ export function hostsCommand(): Command {
     .command('list', { isDefault: true })
     .description('candidates with their state, listed in hosts/ok or not, and since when')
     .action(async (_f: unknown, cmd: Command) => {
-      const ctx = await prepare('hosts', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('hosts', globalsOf(cmd), { logToHome: false });
       const candidates = (await readHostListFile(candidatesPath(ctx.home))).map(formatHostSpec);
       const health = await readHealth(healthFilePath(ctx.home));
       const rows = [['HOST', 'STATE', 'LISTED', 'SINCE', 'WHY']];
@@ -40,7 +40,7 @@ export function hostsCommand(): Command {
     .description('add hosts to hosts/candidates (ranges allowed; comments and order kept; atomic)')
     .argument('<LIST...>', 'hosts: web[01-20] db1,db2 root@db3:2222')
     .action(async (lists: string[], _f: unknown, cmd: Command) => {
-      const ctx = await prepare('hosts', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('hosts', globalsOf(cmd), { logToHome: false });
       const specs = lists.flatMap((l) => parseInlineHosts(l, 'hosts add'));
       const added = await addHosts(candidatesPath(ctx.home), specs);
       process.stdout.write(`added ${added.length} host${added.length === 1 ? '' : 's'}${added.length ? `: ${foldHosts(added.map(formatHostSpec))}` : ''} to ${candidatesPath(ctx.home)}\n`);
@@ -51,7 +51,7 @@ export function hostsCommand(): Command {
     .description('remove hosts from hosts/candidates, and from hosts/ok at once')
     .argument('<LIST...>', 'hosts or ranges to remove')
     .action(async (lists: string[], _f: unknown, cmd: Command) => {
-      const ctx = await prepare('hosts', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('hosts', globalsOf(cmd), { logToHome: false });
       const specs = lists.flatMap((l) => parseInlineHosts(l, 'hosts rm'));
       const removed = (await removeHosts(candidatesPath(ctx.home), specs)).map(formatHostSpec);
       process.stdout.write(`removed ${removed.length} host${removed.length === 1 ? '' : 's'}${removed.length ? `: ${foldHosts(removed)}` : ''} from ${candidatesPath(ctx.home)}\n`);
@@ -90,7 +90,7 @@ export function hostsCommand(): Command {
     .command('ok')
     .description('print hosts/ok: the hosts the monitor found working')
     .action(async (_f: unknown, cmd: Command) => {
-      const ctx = await prepare('hosts', cmd.optsWithGlobals<GlobalOptions>(), { logToHome: false });
+      const ctx = await prepare('hosts', globalsOf(cmd), { logToHome: false });
       let text: string;
       try {
         text = await readFile(okFilePath(ctx.home), 'utf8');

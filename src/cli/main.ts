@@ -1,4 +1,5 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError } from 'commander';
+import { addGlobalOptions } from './context.js';
 import { LwtError, errorMessage } from '../errors.js';
 import { EXIT } from '../core/outcome.js';
 import { logger, shutdownLogging } from '../log.js';
@@ -12,14 +13,15 @@ import { putAllCommand, putAllDiffCommand } from './put-all.js';
 import { getAllCommand } from './get-all.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 
+const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
+
 export function buildProgram(): Command {
   const program = new Command('lwt')
     .description('Parallel remote execution for host fleets: bounded concurrency, per-host deadlines, whole process trees killed on timeout or Ctrl-C.')
     .version('0.1.0')
-    .option('--home <DIR>', 'the folder holding hosts/ and tasks/ (default: $LWT_HOME, config, current folder)')
-    .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
-    .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
-    .option('-q, --quiet', 'only errors on stderr')
+    // Options belong to the command they follow: a verb that takes a remote or local command
+    // (exec-all, run) passes every word after the command's first one through untouched.
+    .enablePositionalOptions()
     .addHelpText('after', `\n${EXIT_STATUS_HELP}\n\nStart with: lwt init, then lwt exec-all --help`);
   program.addCommand(execAllCommand());
   program.addCommand(putAllCommand());
@@ -31,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(historyCommand());
   program.addCommand(logCommand());
   program.addCommand(initCommand());
+  for (const cmd of commandTree(program)) addGlobalOptions(cmd);
   return program;
 }
 
@@ -42,8 +45,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   // addCommand() does not pass settings down, so every verb gets them here.
-  const all = (c: Command): Command[] => [c, ...c.commands.flatMap(all)];
-  for (const cmd of all(program)) {
+  for (const cmd of commandTree(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError('(add --help for usage)');
     cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s) });

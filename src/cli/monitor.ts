@@ -13,7 +13,7 @@ import { selectHosts } from '../hosts/select.js';
 import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
 import { sshContextFrom, type SshFlags } from './host-run.js';
-import { prepare, type GlobalOptions } from './context.js';
+import { prepare, globalsOf } from './context.js';
 import { addHostOptions } from './exec-all.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { mkdir } from 'node:fs/promises';
@@ -81,7 +81,7 @@ Examples:
   lwt monitor -w 'web[01-40]' --bandwidth 4M --min-rate 2M`,
     )
     .action(async (flags: MonitorFlags, command: Command) => {
-      const g = command.optsWithGlobals<GlobalOptions>();
+      const g = globalsOf(command);
       const ctx = await prepare('monitor', g);
       const log = logger('monitor');
       const explicit = Boolean(flags.hosts || flags.targets);

@@ -5,7 +5,7 @@ import { runJobs } from '../commands/run.js';
 import { trapInterrupts } from '../core/interrupt.js';
 import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
-import { prepare, type GlobalOptions } from './context.js';
+import { prepare, globalsOf } from './context.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 
@@ -29,6 +29,7 @@ export function runCommand(): Command {
         'Blank lines and lines starting with # are skipped.',
     )
     .argument('[FILE]', "job file; '-' or none reads stdin")
+    .passThroughOptions()
     .option('-p, --parallel <N>', `jobs at once (default: 4 × cores = ${DEFAULT_RUN_PARALLEL})`, positiveInt)
     .option('-t, --timeout <SEC>', 'per-job deadline in seconds, fractions allowed (default: none)', seconds)
     .option('--json', 'one JSON object per job as it ends, then a {"summary": …} line; no live output')
@@ -47,7 +48,7 @@ Examples:
   seq 1 100 | sed 's/^/sleep 0.1; echo /' | lwt run -p 50 --json`,
     )
     .action(async (file: string | undefined, flags: RunFlags, cmd: Command) => {
-      const ctx = await prepare('run', cmd.optsWithGlobals<GlobalOptions>());
+      const ctx = await prepare('run', globalsOf(cmd));
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const interrupt = trapInterrupts((n) =>

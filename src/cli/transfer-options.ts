@@ -14,7 +14,7 @@ import type { SshContext } from '../ssh/connect.js';
 import { compileExcludes } from '../transfer/exclude.js';
 import type { SyncOptions } from '../commands/put-all.js';
 import type { TransferRunOptions, TransferRunResult } from '../commands/transfer-run.js';
-import { prepare, type CommandContext, type GlobalOptions } from './context.js';
+import { prepare, type CommandContext, globalsOf } from './context.js';
 import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';
 import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
@@ -92,7 +92,7 @@ export interface TransferSetup {
 }
 
 export async function prepareTransfer(verb: string, flags: TransferFlags, command: Command): Promise<TransferSetup> {
-  const g = command.optsWithGlobals<GlobalOptions>();
+  const g = globalsOf(command);
   const ctx = await prepare(verb, g);
   const excluder = compileExcludes(flags.exclude ?? []);
   const selection = await selectHosts({

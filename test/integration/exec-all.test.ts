@@ -270,3 +270,24 @@ test('bad input: unknown flag, bad host line, missing command are one-line error
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("the command's own flags are never read as lwt's: `ls -la` does not log in as user 'a'", async () => {
+  const host = fleet.addresses('good')[0]!;
+  // Each word below is also an lwt flag (-l USER, -p N, -h help, -o DIR, -x LIST, --json, -t SEC, -q).
+  const r = await lwt(['-w', host, 'printf', '%s,', '-la', '-p', '1', '-h', '-s', '--json', '-o', 'x', '-x', 'y', '-t', '0', '-q']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout, `${host}: -la,-p,1,-h,-s,--json,-o,x,-x,y,-t,0,-q,\n`);
+  // The login user is the configured one, not 'a' from `-la`; options before the command still count.
+  const who = await lwt(['-w', host, '--json', 'id', '-un']);
+  assert.equal(who.status, 0, who.stderr);
+  assert.equal(jsonLines(who)[0]!.stdout, `${fleet.user}\n`);
+  // Global options also work after the verb's name (before the command): -q drops the header line.
+  const quiet = await lwt(['-w', host, '-q', 'true']);
+  assert.equal(quiet.status, 0, quiet.stderr);
+  assert.doesNotMatch(quiet.stderr, /1 host from -w/);
+  const loud = await lwt(['-w', host, 'true']);
+  assert.match(loud.stderr, /1 host from -w/);
+  // `--` still ends lwt's options.
+  const dashdash = await lwt(['-w', host, '--', 'echo', '-n', 'x']);
+  assert.equal(dashdash.stdout, `${host}: x\n`);
+});

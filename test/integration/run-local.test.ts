@@ -108,4 +108,8 @@ test('bad input is one clear line with status 2', async () => {
   const badNumber = await runLwt(['run', '-p', 'zero']);
   assert.equal(badNumber.status, 2);
   assert.match(badNumber.stderr, /'zero' is not a positive integer/);
+  // Options after FILE are not lwt's: refused, never silently applied.
+  const after = await runLwt(['run', '/nonexistent/jobs', '-p', '1']);
+  assert.equal(after.status, 2);
+  assert.match(after.stderr, /too many arguments for 'run'/);
 });
