@@ -18,7 +18,7 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 node dist/test/fleet/cli.js up "$good" --refused "$bad" --blackhole "$bad" --dir "$dir" --port "$port" >&2
 cfg=$dir/ssh_config; hosts=$dir/hosts-all
 home=$tmp/home; mkdir -p "$home/hosts"; cp "$hosts" "$home/hosts/candidates"
-probe=$(node --input-type=module -e "import { probeCommand } from '$PWD/dist/src/commands/monitor-probe.js'; process.stdout.write(probeCommand({ diskPath: '/', load: false }))")
+probe=$(node --input-type=module -e "import { probeCommand } from '$PWD/dist/src/hosts/probe.js'; process.stdout.write(probeCommand({ diskPath: '/', load: false }))")
 printf '%s\n' "$probe" > "$tmp/probe.sh"
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }

@@ -2,9 +2,6 @@ import { open, readFile, unlink, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LwtError } from './errors.js';
 
-/** EX_TEMPFAIL: another lwt holds the lock; try again later (cron will). */
-export const LOCKED_EXIT = 75;
-
 interface LockInfo {
   pid: number;
   host: string;
@@ -48,7 +45,7 @@ export async function acquireHomeLock(path: string, verb: string): Promise<HomeL
     if (holder && !isStale(holder)) {
       throw new LwtError(
         `another lwt ${holder.verb} holds ${path} (pid ${holder.pid} on ${holder.host} since ${holder.since}); not starting`,
-        LOCKED_EXIT,
+        'busy',
       );
     }
     // Stale (or unreadable and old): remove it if it is still the same file, then retry.
@@ -61,7 +58,7 @@ export async function acquireHomeLock(path: string, verb: string): Promise<HomeL
       await new Promise((r) => setTimeout(r, 50));
     }
   }
-  throw new LwtError(`could not take the lock ${path}: it changed hands while we tried`, LOCKED_EXIT);
+  throw new LwtError(`could not take the lock ${path}: it changed hands while we tried`, 'busy');
 }
 
 async function readLock(path: string): Promise<LockInfo | undefined> {

@@ -1,19 +1,21 @@
 import { Command, Option } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { execAll } from '../commands/exec-all.js';
-import { trapInterrupts } from '../core/interrupt.js';
 import { isSuccess } from '../core/outcome.js';
 import { UsageError } from '../errors.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { describeFsError } from '../hosts/host-list.js';
-import { logger } from '../log.js';
+import { foldHosts } from '../hosts/ranges.js';
+import { Reporter } from '../output/reporter.js';
+import { Connections } from '../runner/connections.js';
+import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
 import type { StrictHostKeyChecking } from '../ssh/openssh-config.js';
 import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
 import { prepare, globalsOf } from './context.js';
-import { EXIT_STATUS_HELP } from './exit-help.js';
+import { EXIT_STATUS_HELP } from './exit-status.js';
 import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
 
 interface ExecFlags {
@@ -142,33 +144,32 @@ Examples:
         hosts: hostNames,
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
-      const interrupt = trapInterrupts((n) =>
-        logger().warn(n === 2 ? 'still killing remote jobs; interrupt once more to exit at once' : 'exiting'),
-      );
-      try {
-        const result = await execAll({
-          hosts: selection.hosts,
-          command: commandText,
-          ssh,
-          concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
-          ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
-          retries: flags.retries ?? ctx.settings.retries ?? 0,
-          ...(flags.retryFailedCommands ? { retryFailedCommands: true } : {}),
-          ...(Object.keys(env).length ? { env } : {}),
-          ...(stdin ? { stdin } : {}),
-          ...(flags.sudo ? { sudo: true } : {}),
-          outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
-          mode,
-          ...(flags.outdir ? { outdir: flags.outdir } : {}),
-          ...(journal ? { journal } : {}),
-          signal: interrupt.signal,
-          screen,
-        });
-        if (journal && mode !== 'json') screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
-        process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
-      } finally {
-        interrupt.dispose();
-      }
+      const connections = new Connections(ssh);
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label }), foldLabels: foldHosts });
+      const { status } = await runVerb({
+        verb: 'exec-all',
+        reporter,
+        ...(journal ? { journal } : {}),
+        ...(flags.outdir ? { outdir: flags.outdir } : {}),
+        run: (events, signal) =>
+          execAll({
+            hosts: selection.hosts,
+            command: commandText,
+            connections,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+            ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
+            retries: flags.retries ?? ctx.settings.retries ?? 0,
+            ...(flags.retryFailedCommands ? { retryFailedCommands: true } : {}),
+            ...(Object.keys(env).length ? { env } : {}),
+            ...(stdin ? { stdin } : {}),
+            ...(flags.sudo ? { sudo: true } : {}),
+            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+            signal,
+            events,
+          }).finally(() => connections.close()),
+      });
+      if (journal && mode !== 'json') screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+      process.exitCode = status;
     });
   return cmd;
 }

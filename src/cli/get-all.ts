@@ -48,9 +48,9 @@ Examples:
         throw new UsageError(`LOCALDIR ${localDirArg}: ${describeLocalError(err)}`);
       });
     }
-    await runTransferVerb(setup, 'get-all', `${remote} -> ${localDirArg}/<host>/`, setup.hostNames, (common) =>
+    await runTransferVerb(setup, 'get-all', `${remote} -> ${localDirArg}/<host>/`, setup.hostNames, 'received', (common) =>
       getAll({
-        ...runBase(setup, 'get-all', setup.selection.hosts, common),
+        ...runBase(setup, setup.selection.hosts, common),
         remote: r.path,
         contents: contents || name === '',
         name,

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { healthFilePath, okFilePath, writeOkFile } from '../commands/monitor.js';
+import { healthFilePath, okFilePath, writeOkFile } from '../hosts/health-files.js';
 import { LwtError } from '../errors.js';
 import { acquireHomeLock } from '../home-lock.js';
 import { homePaths } from '../home.js';
@@ -95,7 +95,7 @@ export function hostsCommand(): Command {
       try {
         text = await readFile(okFilePath(ctx.home), 'utf8');
       } catch {
-        throw new LwtError(`no ${okFilePath(ctx.home)} yet: run lwt monitor first`, 1);
+        throw new LwtError(`no ${okFilePath(ctx.home)} yet: run lwt monitor first`, 'not-found');
       }
       process.stdout.write(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => `${l}\n`).join(''));
     });

@@ -1,7 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { addGlobalOptions } from './context.js';
 import { LwtError, errorMessage } from '../errors.js';
-import { EXIT } from '../core/outcome.js';
 import { logger, shutdownLogging } from '../log.js';
 import { initCommand } from './init.js';
 import { runCommand } from './run.js';
@@ -11,7 +10,7 @@ import { monitorCommand } from './monitor.js';
 import { hostsCommand } from './hosts.js';
 import { putAllCommand, putAllDiffCommand } from './put-all.js';
 import { getAllCommand } from './get-all.js';
-import { EXIT_STATUS_HELP } from './exit-help.js';
+import { EXIT, EXIT_STATUS_HELP, errorStatus } from './exit-status.js';
 
 const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
 
@@ -60,11 +59,11 @@ export async function main(argv: string[]): Promise<number> {
       status = err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     } else if (err instanceof LwtError) {
       process.stderr.write(`lwt: ${err.message}\n`);
-      status = err.exitStatus;
+      status = errorStatus(err);
     } else {
       process.stderr.write(`lwt: internal error: ${errorMessage(err)}\n`);
       logger().error((err as Error)?.stack ?? String(err));
-      status = 70; // EX_SOFTWARE: a bug in lwt, not in the operator's input
+      status = errorStatus(err);
     }
   }
   await shutdownLogging();

@@ -1,11 +1,15 @@
 import { Command } from 'commander';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { formatMonitorSummary, formatMonitorTable, monitorCycle, monitorJsonLine } from '../commands/monitor.js';
-import { trapInterrupts } from '../core/interrupt.js';
-import { EXIT } from '../core/outcome.js';
+import { monitorCycle } from '../commands/monitor.js';
+import { formatMonitorSummary, formatMonitorTable, monitorJsonLine } from '../output/monitor-report.js';
+import { Connections } from '../runner/connections.js';
+import { RunEvents } from '../runner/events.js';
+import { EXIT, signalStatus } from './exit-status.js';
+import { trapInterrupts } from './signals.js';
+import { reasonOf } from '../core/kill-reason.js';
 import { UsageError } from '../errors.js';
-import { acquireHomeLock, LOCKED_EXIT } from '../home-lock.js';
+import { acquireHomeLock } from '../home-lock.js';
 import { homePaths } from '../home.js';
 import { DEFAULT_THRESHOLDS } from '../hosts/health.js';
 import { readHostListFile } from '../hosts/host-list.js';
@@ -72,7 +76,7 @@ number of candidates it is one connect timeout plus one probe timeout. Default -
 States: ok, overloaded (load or disk over the thresholds), slow (--bandwidth), auth, host-key,
 refused (also resets and failing probes), timeout, dns. Only ok counts as working.
 
-Exit status: 0 the cycle ran (whatever the hosts' states); 2 usage error; ${LOCKED_EXIT} another monitor
+Exit status: 0 the cycle ran (whatever the hosts' states); 2 usage error; ${EXIT.busy} another monitor
 holds the home's lock (named in the message); 130/143 interrupted.
 
 Examples:
@@ -99,11 +103,15 @@ Examples:
       const screen = terminalScreen();
       try {
         const ssh = await sshContextFrom(flags, ctx.settings, 'monitor');
+        const connections = new Connections(ssh);
         for (;;) {
+          let done = 0;
+          const events = new RunEvents().on((e) => e.type === 'job-settled' && screen.status(`[${++done}/${hosts.length} hosts probed]`));
           const report = await monitorCycle({
             home: ctx.home,
             hosts,
-            ssh,
+            connections,
+            events,
             concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_PARALLEL,
             probeTimeoutMs: (flags.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SEC) * 1000,
             diskPath: flags.diskPath ?? '/',
@@ -117,7 +125,6 @@ Examples:
             hysteresis: { dropAfter: flags.dropAfter ?? 2, restoreAfter: flags.restoreAfter ?? 1 },
             signal: interrupt.signal,
             prune: !explicit,
-            onHostDone: (done, total) => screen.status(`[${done}/${total} hosts probed]`),
           });
           screen.close();
           if (report.cancelled) {
@@ -140,8 +147,9 @@ Examples:
             break;
           }
         }
-        await ssh.close();
-        process.exitCode = interrupt.exitStatus() ?? EXIT.ok;
+        await connections.close();
+        const reason = interrupt.signal.aborted ? reasonOf(interrupt.signal) : undefined;
+        process.exitCode = reason?.kind === 'cancelled' && reason.signal ? signalStatus(reason.signal) : EXIT.ok;
       } finally {
         interrupt.dispose();
         await lock.release();

@@ -5,9 +5,10 @@ import { putAll, type Payload } from '../commands/put-all.js';
 import { UsageError } from '../errors.js';
 import type { HostSpec } from '../hosts/host-spec.js';
 import { foldHosts } from '../hosts/ranges.js';
-import { hostFileName } from '../runs/journal.js';
-import { describeLocalError, LocalWalkError, walkLocal, type LocalTree } from '../transfer/local-tree.js';
-import { normalizeRemote, sourceIsContents, sourceName, treeRoot } from '../transfer/paths.js';
+import { hostFileName } from '../hosts/file-name.js';
+import { describeLocalError, type LocalTree } from '../transfer/local-tree.js';
+import { checkDelete, walkSource } from '../transfer/source.js';
+import { normalizeRemote, sourceIsContents, sourceName } from '../transfer/paths.js';
 import type { Excluder } from '../transfer/exclude.js';
 import {
   addTransferOptions,
@@ -52,11 +53,11 @@ Examples:
     const contents = sourceIsContents(src);
     const tree = await walkSource(resolve(src), `SRC ${src}`, { contents, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
     const name = sourceName(resolve(src));
-    checkDelete(setup, tree, d.path, name, contents);
+    checkDelete(setup.sync.delete, tree, d.path, name, contents);
     warnSkipped(setup, tree);
     const payload: Payload = { tree, name, contents };
-    await runTransferVerb(setup, 'put-all', `${src} -> ${dest}`, setup.hostNames, (common) =>
-      putAll({ ...runBase(setup, 'put-all', setup.selection.hosts, common), dest: d.path, destSlash: d.trailingSlash, payloadFor: () => payload }),
+    await runTransferVerb(setup, 'put-all', `${src} -> ${dest}`, setup.hostNames, 'sent', (common) =>
+      putAll({ ...runBase(setup, setup.selection.hosts, common), dest: d.path, destSlash: d.trailingSlash, payloadFor: () => payload }),
     );
   });
   return cmd;
@@ -109,7 +110,7 @@ Examples:
       used.add(folder);
       const tree = await walkSource(resolve(local, folder), `LOCAL/${folder}`, { contents: true, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
       if (tree.kind !== 'tree') throw new UsageError(`LOCAL/${folder}: not a folder`);
-      checkDelete(setup, tree, d.path, folder, true);
+      checkDelete(setup.sync.delete, tree, d.path, folder, true);
       warnSkipped(setup, tree);
       payloads.set(label, { tree, name: folder, contents: true });
       hosts.push(spec);
@@ -119,31 +120,11 @@ Examples:
     if (missing.length > 0) setup.screen.err(`lwt: no folder in ${localArg} for ${missing.length} host${missing.length === 1 ? '' : 's'}, skipped: ${foldHosts(missing)}\n`);
     if (unmatched.length > 0) setup.screen.err(`lwt: ${unmatched.length} folder${unmatched.length === 1 ? '' : 's'} in ${localArg} match no selected host: ${unmatched.join(', ')}\n`);
     if (hosts.length === 0) throw new UsageError(`no folder in ${localArg} matches a selected host (${setup.hostNames.length} selected from ${setup.selection.source})`);
-    await runTransferVerb(setup, 'put-all-diff', `${localArg}/<host>/ -> ${dest}`, labels, (common) =>
-      putAll({ ...runBase(setup, 'put-all-diff', hosts, common), dest: d.path, destSlash: true, payloadFor: (_spec, label) => payloads.get(label)! }),
+    await runTransferVerb(setup, 'put-all-diff', `${localArg}/<host>/ -> ${dest}`, labels, 'sent', (common) =>
+      putAll({ ...runBase(setup, hosts, common), dest: d.path, destSlash: true, payloadFor: (_spec, label) => payloads.get(label)! }),
     );
   });
   return cmd;
-}
-
-/** Walk a local source; an unreadable part is a usage error naming it (nothing was sent). */
-async function walkSource(path: string, what: string, opts: { contents: boolean; followLinks: boolean; excluder: Excluder }): Promise<LocalTree> {
-  try {
-    const tree = await walkLocal(path, { followLinks: opts.followLinks, followRoot: opts.contents, excluder: opts.excluder, strict: true });
-    if (!tree.exists) throw new UsageError(`${what}: no such file or folder`);
-    if (opts.contents && tree.kind !== 'tree') throw new UsageError(`${what}: not a folder (a trailing slash means the folder's contents)`);
-    return tree;
-  } catch (err) {
-    if (err instanceof LocalWalkError) throw new UsageError(`${what}: ${err.message}`);
-    throw err;
-  }
-}
-
-function checkDelete(setup: TransferSetup, tree: LocalTree, dest: string, name: string, contents: boolean): void {
-  if (!setup.sync.delete) return;
-  if (tree.kind !== 'tree') throw new UsageError('--delete needs a folder as the source (it removes what the folder does not have)');
-  const root = treeRoot(dest, name, contents);
-  if (root === '/' || root === '.') throw new UsageError(`--delete refuses to clean ${root === '/' ? 'the root folder /' : 'the remote home folder'} (name a folder below it)`);
 }
 
 function warnSkipped(setup: TransferSetup, tree: LocalTree): void {

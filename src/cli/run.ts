@@ -1,13 +1,13 @@
 import { Command } from 'commander';
 import { availableParallelism } from 'node:os';
 import { readJobSource, parseJobLines } from '../commands/job-file.js';
-import { runJobs } from '../commands/run.js';
-import { trapInterrupts } from '../core/interrupt.js';
-import { logger } from '../log.js';
+import { runLocal } from '../commands/run.js';
+import { Reporter } from '../output/reporter.js';
+import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
 import { prepare, globalsOf } from './context.js';
 import { bytes, positiveInt, seconds } from './parse.js';
-import { EXIT_STATUS_HELP } from './exit-help.js';
+import { EXIT_STATUS_HELP } from './exit-status.js';
 
 interface RunFlags {
   parallel?: number;
@@ -51,22 +51,21 @@ Examples:
       const ctx = await prepare('run', globalsOf(cmd));
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
-      const interrupt = trapInterrupts((n) =>
-        logger().warn(n === 2 ? 'still killing running jobs; interrupt once more to exit at once' : 'exiting'),
-      );
-      try {
-        const result = await runJobs({
-          jobs,
-          concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_RUN_PARALLEL,
-          ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
-          outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
-          json: flags.json === true,
-          signal: interrupt.signal,
-          screen: terminalScreen(),
-        });
-        process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
-      } finally {
-        interrupt.dispose();
-      }
+      const json = flags.json === true;
+      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true });
+      const { status } = await runVerb({
+        verb: 'run',
+        reporter,
+        run: (events, signal) =>
+          runLocal({
+            jobs,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_RUN_PARALLEL,
+            ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
+            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+            signal,
+            events,
+          }),
+      });
+      process.exitCode = status;
     });
 }

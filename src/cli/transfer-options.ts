@@ -4,19 +4,22 @@
  * sync flags, the journal, interrupts and the exit status.
  */
 import { Command } from 'commander';
-import { trapInterrupts } from '../core/interrupt.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
-import { logger } from '../log.js';
+import { foldHosts } from '../hosts/ranges.js';
+import { Reporter } from '../output/reporter.js';
+import { Connections } from '../runner/connections.js';
+import type { RunEvents } from '../runner/events.js';
+import type { RunSummary } from '../runner/results.js';
 import { terminalScreen, type Screen } from '../output/screen.js';
-import type { RunJournal } from '../runs/journal.js';
 import type { SshContext } from '../ssh/connect.js';
 import { compileExcludes } from '../transfer/exclude.js';
-import type { SyncOptions } from '../commands/put-all.js';
-import type { TransferRunOptions, TransferRunResult } from '../commands/transfer-run.js';
+import type { SyncOptions } from '../transfer/sync.js';
+import { transferSummary, zeroCounts, type TransferRunOptions } from '../commands/transfer-run.js';
+import { runVerb } from './run-verb.js';
 import { prepare, type CommandContext, globalsOf } from './context.js';
 import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
-import { EXIT_STATUS_HELP } from './exit-help.js';
+import { EXIT_STATUS_HELP } from './exit-status.js';
 import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { collect, seconds } from './parse.js';
 
@@ -38,7 +41,7 @@ export interface TransferFlags extends SshFlags {
 
 export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
   For transfers: 0 means every host's transfer completed; a transfer that failed on a host
-  (SFTP error, permission denied, disk full, a name refused) is outcome "error" and counts as 4.`;
+  (SFTP error, permission denied, disk full, a name refused) is outcome "failed" and counts as 1.`;
 
 /** Host options, then everything a transfer verb takes. */
 export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {
@@ -129,31 +132,27 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
 /** The run options every transfer verb passes the same way (putAll, getAll). */
 export function runBase(
   setup: TransferSetup,
-  verb: string,
   hosts: HostSpec[],
-  common: { journal?: RunJournal; signal: AbortSignal },
-): Omit<TransferRunOptions, 'transfer' | 'direction' | 'dryRun'> & { sync: SyncOptions } {
+  common: { connections: Connections; events: RunEvents; signal: AbortSignal },
+): Omit<TransferRunOptions, 'transfer'> & { sync: SyncOptions } {
   return {
     ...common,
-    verb,
     hosts,
-    ssh: setup.ssh,
     concurrency: setup.concurrency,
     ...(setup.timeoutMs ? { timeoutMs: setup.timeoutMs } : {}),
     retries: setup.retries,
-    mode: setup.mode,
-    screen: setup.screen,
     sync: setup.sync,
   };
 }
 
-/** Journal, Ctrl-C, the run, the exit status: the tail every transfer verb shares. */
+/** Journal, listeners, Ctrl-C, the run, the summary, the exit status: the tail every transfer verb shares. */
 export async function runTransferVerb(
   setup: TransferSetup,
   verb: string,
   description: string,
   hostNames: string[],
-  run: (common: { journal?: RunJournal; signal: AbortSignal }) => Promise<TransferRunResult>,
+  direction: 'sent' | 'received',
+  run: (common: { connections: Connections; events: RunEvents; signal: AbortSignal }) => Promise<RunSummary>,
 ): Promise<void> {
   announceHosts(setup.screen, hostNames, setup.selection.source, setup.quiet);
   const journal = await openJournal(setup.ctx.home, {
@@ -163,14 +162,24 @@ export async function runTransferVerb(
     hostSource: setup.selection.source,
     hosts: hostNames,
   });
-  const interrupt = trapInterrupts((n) =>
-    logger().warn(n === 2 ? 'still stopping transfers; interrupt once more to exit at once' : 'exiting'),
-  );
-  try {
-    const result = await run({ ...(journal ? { journal } : {}), signal: interrupt.signal });
-    if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
-    process.exitCode = interrupt.exitStatus() ?? result.exitStatus;
-  } finally {
-    interrupt.dispose();
-  }
+  const connections = new Connections(setup.ssh);
+  const reporter = new Reporter({
+    screen: setup.screen,
+    mode: setup.mode,
+    noun: 'host',
+    total: hostNames.length,
+    jsonId: (r) => ({ host: r.label }),
+    foldLabels: foldHosts,
+    echoResultOutput: true,
+    jsonDefaults: zeroCounts(direction),
+  });
+  const { status } = await runVerb({
+    verb,
+    reporter,
+    ...(journal ? { journal } : {}),
+    run: (events, signal) => run({ connections, events, signal }).finally(() => connections.close()),
+    ...(setup.mode === 'live' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
+  });
+  if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+  process.exitCode = status;
 }

@@ -8,7 +8,7 @@
 import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
-import { hostFileName } from '../runs/journal.js';
+import { hostFileName } from '../hosts/file-name.js';
 import type { Entry } from '../transfer/entry.js';
 import { describeLocalError, LocalHasher, walkLocal } from '../transfer/local-tree.js';
 import { describePlan, planCounts, planTransfer } from '../transfer/plan.js';
@@ -16,10 +16,12 @@ import { isTempName, joinRemote, linkEscapes, parentOf } from '../transfer/paths
 import { newPullResult, pullPlan } from '../transfer/pull.js';
 import { findPrefix, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError, SftpSession } from '../transfer/sftp.js';
-import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from './put-all.js';
-import { emptyTransfer, runTransfers, type HostJob, type TransferResult, type TransferRunOptions, type TransferRunResult } from './transfer-run.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from '../transfer/sync.js';
+import type { HostJob } from '../runner/host-runner.js';
+import type { RunSummary } from '../runner/results.js';
+import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
 
-export interface GetAllOptions extends Omit<TransferRunOptions, 'transfer' | 'direction' | 'dryRun'> {
+export interface GetAllOptions extends Omit<TransferRunOptions, 'transfer'> {
   /** REMOTE, normalized. */
   remote: string;
   /** REMOTE/: the folder's contents go straight into LOCALDIR/<host>/. */
@@ -36,9 +38,9 @@ export interface GetAllOptions extends Omit<TransferRunOptions, 'transfer' | 'di
 /** Set-uid/set-gid are not kept on fetched files (they now belong to the local user). */
 const KEEP_BITS = 0o1777;
 
-export async function getAll(opts: GetAllOptions): Promise<TransferRunResult> {
+export async function getAll(opts: GetAllOptions): Promise<RunSummary> {
   const hasher = new LocalHasher();
-  return runTransfers({ ...opts, direction: 'received', dryRun: opts.sync.dryRun, transfer: (job) => getHost(job, opts, hasher) });
+  return runTransfers({ ...opts, transfer: (job) => getHost(job, opts, hasher) });
 }
 
 /**
@@ -93,9 +95,9 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
     const notes = listing.specials.map((e) => `${joinRemote(opts.remote, e.rel)}: not a file, folder or symlink, skipped`);
     const root = listing.entries.find((e) => e.rel === '');
     if (!root) {
-      return emptyTransfer({ kind: 'error', message: `${opts.remote}: ${problems[0] ?? 'no such file or folder on the host'}` });
+      return emptyTransfer({ kind: 'failed', message: `${opts.remote}: ${problems[0] ?? 'no such file or folder on the host'}` });
     }
-    if (opts.contents && root.type !== 'd') return emptyTransfer({ kind: 'error', message: `${opts.remote}/: not a folder on the host` });
+    if (opts.contents && root.type !== 'd') return emptyTransfer({ kind: 'failed', message: `${opts.remote}/: not a folder on the host` });
 
     const tree = root.type === 'd';
     const base = tree && !opts.contents ? join(hostDir, opts.name) : hostDir;
@@ -112,7 +114,7 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
     // The host's folder must be a real folder: never write through a symlink planted there.
     if (!sync.dryRun) await mkdir(hostDir, { recursive: true });
     const hd = await lstat(hostDir).catch(() => undefined);
-    if (hd && !hd.isDirectory()) return emptyTransfer({ kind: 'error', message: `${hostDir}: not a folder (a symlink or file is in the way)` });
+    if (hd && !hd.isDirectory()) return emptyTransfer({ kind: 'local-error', message: `${hostDir}: not a folder (a symlink or file is in the way)` });
 
     let target: Entry[] = [];
     let temps: string[] = [];
@@ -163,8 +165,8 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
     const done = { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted };
     const lost = lostOutcome(err, signal);
     if (lost) return { ...emptyTransfer(lost), extra: done };
-    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'error', message: `sftp: ${err.message}` }), extra: done };
-    if ((err as NodeJS.ErrnoException)?.code) return emptyTransfer({ kind: 'error', message: `${hostDir}: ${describeLocalError(err)}` });
+    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'failed', message: `sftp: ${err.message}` }), extra: done };
+    if ((err as NodeJS.ErrnoException)?.code) return emptyTransfer({ kind: 'local-error', message: `${hostDir}: ${describeLocalError(err)}` });
     throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);

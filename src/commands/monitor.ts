@@ -1,9 +1,7 @@
-import { join } from 'node:path';
-import { writeFileAtomic } from '../atomic-file.js';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { jobDeadline } from '../core/deadline.js';
-import { runPool, type JobContext } from '../core/pool.js';
-import { formatMs } from '../core/outcome.js';
-import { homePaths } from '../home.js';
+import { healthFilePath, okFilePath, writeOkFile } from '../hosts/health-files.js';
 import {
   classifyProbe,
   nextHealth,
@@ -17,16 +15,19 @@ import {
   type Thresholds,
 } from '../hosts/health.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
 import type { Client } from 'ssh2';
-import type { SshContext } from '../ssh/connect.js';
+import type { Connections } from '../runner/connections.js';
+import type { RunEvents } from '../runner/events.js';
+import { runHosts, type HostJob } from '../runner/host-runner.js';
+import type { JobWork } from '../runner/job-runner.js';
+import type { RunSummary } from '../runner/results.js';
 import { execRemote } from '../ssh/remote-exec.js';
-import { parseProbeOutput, probeCommand } from './monitor-probe.js';
+import { parseProbeOutput, probeCommand } from '../hosts/probe.js';
 
 export interface MonitorOptions {
   home: string;
   hosts: HostSpec[];
-  ssh: SshContext;
+  connections: Connections;
   concurrency: number;
   /** Deadline of the probe command (and of each bandwidth transfer), after connecting. */
   probeTimeoutMs: number;
@@ -36,13 +37,13 @@ export interface MonitorOptions {
   bandwidthBytes?: number;
   thresholds: Thresholds;
   hysteresis: Hysteresis;
-  signal: AbortSignal;
+  signal?: AbortSignal;
+  events?: RunEvents;
   /**
    * The hosts are the whole candidate list: forget state of hosts no longer in it, so a host
    * removed from the candidates also leaves hosts/ok. False when probing a subset (-H/-w).
    */
   prune: boolean;
-  onHostDone?: (done: number, total: number) => void;
 }
 
 export interface MonitorRow {
@@ -60,31 +61,24 @@ export interface CycleReport {
   wallMs: number;
   okFile: string;
   cancelled: boolean;
+  /** The probes as the runner settled them (outcome per host). */
+  run: RunSummary<ProbeResult>;
 }
 
-export const healthFilePath = (home: string): string => join(homePaths(home).state, 'health.json');
-export const okFilePath = (home: string): string => join(homePaths(home).hosts, 'ok');
-
-/** One probe: connect, run the probe command, optionally move bytes both ways. Never throws. */
-async function probeHost(spec: HostSpec, ctx: JobContext, opts: MonitorOptions): Promise<ProbeResult> {
-  const conn = await opts.ssh.connect(spec, ctx.signal);
-  if (!conn.ok) return { outcome: conn.outcome };
-  try {
-    const started = Date.now();
-    const probe = await withDeadline(ctx.signal, opts.probeTimeoutMs, (signal) =>
-      execRemote(conn.client, { command: probeCommand({ diskPath: opts.diskPath, load: opts.load }), signal, outputCapBytes: 64 * 1024 }),
-    );
-    const latencyMs = Date.now() - started;
-    const result: ProbeResult = { outcome: probe.outcome, latencyMs, metrics: parseProbeOutput(probe.stdout) };
-    if (opts.bandwidthBytes && probe.outcome.kind === 'exited' && probe.outcome.code === 0) {
-      const rates = await measureRates(conn.client, opts.bandwidthBytes, ctx.signal, opts.probeTimeoutMs);
-      if ('outcome' in rates) result.outcome = rates.outcome;
-      else Object.assign(result, rates);
-    }
-    return result;
-  } finally {
-    conn.client.end();
+/** One probe on an open connection: the probe command, optionally bytes both ways. Never throws. */
+async function probeHost(job: HostJob, opts: MonitorOptions): Promise<JobWork<ProbeResult>> {
+  const started = Date.now();
+  const probe = await withDeadline(job.signal, opts.probeTimeoutMs, (signal) =>
+    execRemote(job.client, { command: probeCommand({ diskPath: opts.diskPath, load: opts.load }), signal, outputCapBytes: 64 * 1024 }),
+  );
+  const latencyMs = Date.now() - started;
+  const result: ProbeResult = { outcome: probe.outcome, latencyMs, metrics: parseProbeOutput(probe.stdout) };
+  if (opts.bandwidthBytes && probe.outcome.kind === 'exited' && probe.outcome.code === 0) {
+    const rates = await measureRates(job.client, opts.bandwidthBytes, job.signal, opts.probeTimeoutMs);
+    if ('outcome' in rates) result.outcome = rates.outcome;
+    else Object.assign(result, rates);
   }
+  return { outcome: result.outcome, data: result };
 }
 
 /** Upload N bytes into /dev/null, then download N bytes of zeros; bytes per second each way. */
@@ -136,16 +130,16 @@ export async function monitorCycle(opts: MonitorOptions): Promise<CycleReport> {
   const started = Date.now();
   const statePath = healthFilePath(opts.home);
   const health = await readHealth(statePath);
-  const probes: ProbeResult[] = [];
-  let done = 0;
-  const run = await runPool(opts.hosts, (spec, ctx) => probeHost(spec, ctx, opts).then((r) => ({ ...r })), {
+  const run = await runHosts<ProbeResult>({
+    hosts: opts.hosts,
+    connections: opts.connections,
     concurrency: opts.concurrency,
-    signal: opts.signal,
-    onSettled: (s) => {
-      probes[s.index] = { ...(s.result ?? {}), outcome: s.outcome };
-      opts.onHostDone?.(++done, opts.hosts.length);
-    },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.events ? { events: opts.events } : {}),
+    work: (job) => probeHost(job, opts),
   });
+  // The runner's outcome wins (it says so when we killed a probe); the data rides along.
+  const probes: ProbeResult[] = run.results.map((r) => ({ ...(r.data ?? {}), outcome: r.outcome }));
   const now = new Date().toISOString();
   const rows: MonitorRow[] = [];
   if (!run.cancelled) {
@@ -167,80 +161,11 @@ export async function monitorCycle(opts: MonitorOptions): Promise<CycleReport> {
       for (const host of Object.keys(health.hosts)) if (!probed.has(host)) delete health.hosts[host];
     }
     health.updated = now;
+    await mkdir(dirname(statePath), { recursive: true });
+    await mkdir(dirname(okFilePath(opts.home)), { recursive: true });
     await writeHealth(statePath, health);
     await writeOkFile(opts.home, health.hosts, opts.hosts.map(formatHostSpec));
   }
-  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), cancelled: run.cancelled };
+  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), cancelled: run.cancelled, run };
 }
 
-/** hosts/ok: every listed host, probed ones in the order given, then the others. */
-export async function writeOkFile(home: string, hosts: Record<string, HostHealth>, order: string[]): Promise<string[]> {
-  const listed = new Set(Object.entries(hosts).filter(([, h]) => h.listed).map(([host]) => host));
-  const ordered = [...order.filter((h) => listed.has(h)), ...[...listed].filter((h) => !order.includes(h)).sort()];
-  const text = `# written by lwt monitor at ${new Date().toISOString()}: ${ordered.length} working hosts\n${ordered.join('\n')}${ordered.length ? '\n' : ''}`;
-  await writeFileAtomic(okFilePath(home), text);
-  return ordered;
-}
-
-const SEVERITY: Record<HealthState, number> = { 'host-key': 0, auth: 1, dns: 2, refused: 3, timeout: 4, slow: 5, overloaded: 6, ok: 7 };
-
-/** The table, problems first: host, state, latency, load, disk, since. */
-export function formatMonitorTable(rows: readonly MonitorRow[]): string {
-  const sorted = [...rows].sort((a, b) => SEVERITY[a.state] - SEVERITY[b.state] || a.host.localeCompare(b.host, 'en', { numeric: true }));
-  const table = [['HOST', 'STATE', 'LATENCY', 'LOAD', 'DISK', 'SINCE', 'LISTED']];
-  for (const r of sorted) {
-    const m = r.health.metrics;
-    table.push([
-      r.host,
-      r.state,
-      r.probe.latencyMs !== undefined && r.state !== 'timeout' ? `${r.probe.latencyMs}ms` : '-',
-      m?.load1 !== undefined ? `${m.load1}${m.cpus ? `/${m.cpus}` : ''}` : '-',
-      m?.diskUsePct !== undefined ? `${m.diskUsePct}%` : '-',
-      r.health.since.replace('T', ' ').slice(0, 19),
-      r.listed ? 'yes' : 'no',
-    ]);
-  }
-  const widths = table[0]!.map((_, c) => Math.max(...table.map((row) => row[c]!.length)));
-  return table.map((row) => row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd()).join('\n') + '\n';
-}
-
-/** Dropped/restored lines and the one-line summary. */
-export function formatMonitorSummary(report: CycleReport): string {
-  const lines: string[] = [];
-  for (const r of report.rows) {
-    if (r.change === 'dropped') {
-      lines.push(`dropped ${r.host}: ${r.state} (${r.why}), ${r.health.consecutiveFailures} failures in a row`);
-    } else if (r.change === 'restored') {
-      lines.push(`restored ${r.host}: ok again, ${r.health.consecutiveSuccesses} successes in a row`);
-    } else if (r.change === 'added') {
-      lines.push(`added ${r.host}`);
-    }
-  }
-  const counts = new Map<HealthState, string[]>();
-  for (const r of report.rows) counts.set(r.state, [...(counts.get(r.state) ?? []), r.host]);
-  const parts = [...counts].sort((a, b) => SEVERITY[b[0]] - SEVERITY[a[0]]).map(([s, hosts]) => `${hosts.length} ${s}`);
-  const listed = report.rows.filter((r) => r.listed).length;
-  lines.push(`${report.rows.length} hosts in ${formatMs(report.wallMs)}: ${parts.join(', ')}; ${listed} listed in ${report.okFile}`);
-  const bad = report.rows.filter((r) => r.state !== 'ok').map((r) => r.host);
-  if (bad.length) lines.push(`not ok: ${foldHosts(bad)}`);
-  return lines.join('\n') + '\n';
-}
-
-export function monitorJsonLine(r: MonitorRow): string {
-  const m = r.health.metrics;
-  return (
-    JSON.stringify({
-      host: r.host,
-      state: r.state,
-      why: r.why,
-      latencyMs: r.probe.latencyMs ?? null,
-      load: m?.load1 ?? null,
-      listed: r.listed,
-      ...(r.change ? { change: r.change } : {}),
-      since: r.health.since,
-      consecutiveFailures: r.health.consecutiveFailures,
-      ...(m ? { metrics: m } : {}),
-      ...(r.probe.upRate !== undefined ? { upRate: Math.round(r.probe.upRate), downRate: Math.round(r.probe.downRate ?? 0) } : {}),
-    }) + '\n'
-  );
-}

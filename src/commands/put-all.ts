@@ -19,16 +19,10 @@ import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError, SftpSession } from '../transfer/sftp.js';
 import { execRemote } from '../ssh/remote-exec.js';
-import { emptyTransfer, runTransfers, type HostJob, type TransferResult, type TransferRunOptions, type TransferRunResult } from './transfer-run.js';
-
-export interface SyncOptions {
-  /** Send only what differs (size and mtime, or SHA-256 with checksum). */
-  changed: boolean;
-  checksum: boolean;
-  delete: boolean;
-  dryRun: boolean;
-  excluder: Excluder;
-}
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from '../transfer/sync.js';
+import type { HostJob } from '../runner/host-runner.js';
+import type { RunSummary } from '../runner/results.js';
+import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
 
 /** What one host receives. */
 export interface Payload {
@@ -39,7 +33,7 @@ export interface Payload {
   contents: boolean;
 }
 
-export interface PutAllOptions extends Omit<TransferRunOptions, 'transfer' | 'direction' | 'dryRun'> {
+export interface PutAllOptions extends Omit<TransferRunOptions, 'transfer'> {
   dest: string;
   /** DEST was written with a trailing slash: for a file source it is a folder. */
   destSlash: boolean;
@@ -47,66 +41,14 @@ export interface PutAllOptions extends Omit<TransferRunOptions, 'transfer' | 'di
   sync: SyncOptions;
 }
 
-/** A listing of a huge tree is still one answer; beyond this it is refused, not truncated. */
-const LISTING_CAP = 512 * 1024 * 1024;
 
-export async function putAll(opts: PutAllOptions): Promise<TransferRunResult> {
+export async function putAll(opts: PutAllOptions): Promise<RunSummary> {
   const cache = new ContentCache();
   const hasher = new LocalHasher();
   return runTransfers({
     ...opts,
-    direction: 'sent',
-    dryRun: opts.sync.dryRun,
     transfer: (job) => putHost(job, opts.payloadFor(job.spec, job.label), opts, cache, hasher),
   });
-}
-
-/** The listing command's answer, or the outcome that ends the host's transfer. */
-export async function runListing(
-  client: Client,
-  spec: ListingSpec,
-  signal: AbortSignal,
-  sumsPrefix: (kind: Listing['kind']) => string,
-): Promise<{ listing: Listing; warnings: string[] } | { outcome: Outcome; stderr: string }> {
-  const r = await execRemote(client, { command: listingScript(spec), signal, outputCapBytes: LISTING_CAP });
-  const o = r.outcome;
-  const stderr = r.stderr.trim();
-  if (o.kind === 'no-status') return { outcome: { kind: 'unreachable', reason: 'reset', message: 'connection lost while listing the remote side' }, stderr };
-  // Our deadline or cancel (killedOutcome from execRemote) and a dead connection stand as they are.
-  if (o.kind === 'timeout' || o.kind === 'cancelled' || o.kind === 'unreachable') return { outcome: o, stderr };
-  if (o.kind !== 'exited') return { outcome: { kind: 'error', message: `listing the remote side: ${describeOutcome(o)}` }, stderr };
-  if (r.truncated.stdout > 0) return { outcome: { kind: 'error', message: `the remote listing is larger than ${LISTING_CAP} bytes` }, stderr };
-  if (o.code === 96) return { outcome: { kind: 'error', message: `cannot create the destination folder: ${firstLine(stderr)}` }, stderr };
-  if (o.code !== 0 && /-printf|unknown predicate|invalid predicate/.test(stderr)) {
-    return { outcome: { kind: 'error', message: 'the host has no GNU find (find -printf is needed for the listing)' }, stderr };
-  }
-  try {
-    const listing = parseListing(r.stdout, sumsPrefix);
-    // find's own complaints (unreadable folders) are problems of this host's transfer.
-    const warnings = o.code === 0 ? [] : stderr.split('\n').filter(Boolean);
-    return { listing, warnings };
-  } catch (err) {
-    return { outcome: { kind: 'error', message: `${(err as Error).message}${stderr ? `: ${firstLine(stderr)}` : ''}` }, stderr };
-  }
-}
-
-function firstLine(text: string): string {
-  return text.split('\n')[0] ?? '';
-}
-
-/** The outcome of a finished transfer: exit 0, or an error naming the first problem. */
-export function transferOutcome(problems: readonly string[]): Outcome {
-  if (problems.length === 0) return { kind: 'exited', code: 0 };
-  return { kind: 'error', message: `${problems.length} problem${problems.length === 1 ? '' : 's'}, first: ${problems[0]}` };
-}
-
-/** A lost session or connection, or our own abort, as the host's outcome. */
-export function lostOutcome(err: unknown, signal: AbortSignal): Outcome | undefined {
-  // Our deadline or the operator's cancel: the reason the signal carries is the outcome.
-  if (signal.aborted) return killedOutcome(reasonOf(signal), 0);
-  if (err instanceof SftpError && err.op === 'start') return { kind: 'error', message: `no SFTP on the host: ${err.message}` };
-  if (err instanceof SftpError && err.lost) return { kind: 'unreachable', reason: 'reset', message: `connection lost during the transfer (${err.message})` };
-  return undefined;
 }
 
 async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cache: ContentCache, hasher: LocalHasher): Promise<TransferResult> {
@@ -190,29 +132,12 @@ async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cach
     const done = { filesSent: res.filesSent, bytesSent: res.bytesSent, filesDeleted: res.filesDeleted };
     const lost = lostOutcome(err, signal);
     if (lost) return { ...emptyTransfer(lost), extra: done };
-    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'error', message: `sftp: ${err.message}` }), extra: done };
+    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'failed', message: `sftp: ${err.message}` }), extra: done };
     throw err;
   } finally {
     signal.removeEventListener('abort', onAbort);
     sftp?.close();
   }
-}
-
-/** Source files get their SHA-256 where the target has a file of the same size (the only case it decides). */
-export async function withLocalHashes(
-  source: Entry[],
-  target: readonly Entry[],
-  local: (rel: string) => string,
-  hasher: LocalHasher,
-): Promise<Entry[]> {
-  const byRel = new Map(target.map((e) => [e.rel, e]));
-  return Promise.all(
-    source.map(async (e) => {
-      const t = byRel.get(e.rel);
-      if (e.type !== 'f' || t?.type !== 'f' || t.size !== e.size) return e;
-      return { ...e, sha256: await hasher.hash(local(e.rel), e) };
-    }),
-  );
 }
 
 export type { Plan };

@@ -27,7 +27,7 @@ export const JOB_COOKIE_VAR = 'LWT_JOB';
 /**
  * Run `sh -c COMMAND` in a session and process group of its own (detached: Node calls
  * setsid), so the whole job can be frozen and killed without touching lwt.
- * Never rejects: a spawn failure is an 'error' outcome.
+ * Never rejects: a spawn failure is a 'local-error' outcome.
  * The job ends when the shell has exited AND its output pipes are closed, as ssh does:
  * a background child still writing to our pipe is still part of the job.
  */
@@ -71,7 +71,7 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
 
     child.once('error', (err) => {
       opts.signal.removeEventListener('abort', onAbort);
-      resolve(finish({ kind: 'error', message: `cannot run /bin/sh: ${err.message}` }));
+      resolve(finish({ kind: 'local-error', message: `cannot run /bin/sh: ${err.message}` }));
     });
     // 'close' comes after 'exit' and after both pipes have closed.
     child.once('close', (code, sig) => {

@@ -23,8 +23,18 @@ export type Outcome =
   | { kind: 'unreachable'; reason: UnreachableReason; message: string }
   /** The SSH channel closed without an exit status (RFC 4254 allows it). */
   | { kind: 'no-status' }
-  /** lwt itself could not run the job (spawn failed, local I/O error): names the cause. */
-  | { kind: 'error'; message: string };
+  /**
+   * The connection was up and the work had begun, then the connection or session went away
+   * (reset, keepalive lost, channel refused). Not `unreachable`: the host was reached, and
+   * whatever ran there may have run in part.
+   */
+  | { kind: 'lost'; message: string }
+  /** The work on the host failed without an exit status of its own (a transfer, a listing): names the cause. */
+  | { kind: 'failed'; message: string }
+  /** lwt could not do its local part (spawn /bin/sh, write a local file): names the cause. */
+  | { kind: 'local-error'; message: string }
+  /** A defect in lwt: a worker threw. Reported, never hidden as another kind. */
+  | { kind: 'internal'; message: string };
 
 export type OutcomeKind = Outcome['kind'];
 
@@ -35,8 +45,11 @@ export const OUTCOME_KINDS: readonly OutcomeKind[] = [
   'timeout',
   'cancelled',
   'no-status',
+  'lost',
+  'failed',
   'unreachable',
-  'error',
+  'local-error',
+  'internal',
 ];
 
 export const isSuccess = (o: Outcome): boolean => o.kind === 'exited' && o.code === 0;
@@ -67,7 +80,7 @@ export function fromNodeExit(code: number | null, signal: NodeJS.Signals | null)
 export function fromWaitStatus(status: number): Outcome {
   const sig = status & 0x7f;
   if (sig === 0) return { kind: 'exited', code: (status >> 8) & 0xff };
-  if (sig === 0x7f) return { kind: 'error', message: `wait status ${status} is a stopped process, not an exit` };
+  if (sig === 0x7f) return { kind: 'internal', message: `wait status ${status} is a stopped process, not an exit` };
   return { kind: 'signaled', signal: signalName(sig), coreDumped: (status & 0x80) !== 0 };
 }
 
@@ -101,8 +114,14 @@ export function describeOutcome(o: Outcome): string {
       return `unreachable (${o.reason}): ${o.message}`;
     case 'no-status':
       return 'closed without exit status';
-    case 'error':
-      return `error: ${o.message}`;
+    case 'lost':
+      return `connection lost: ${o.message}`;
+    case 'failed':
+      return `failed: ${o.message}`;
+    case 'local-error':
+      return `local error: ${o.message}`;
+    case 'internal':
+      return `internal error: ${o.message}`;
   }
 }
 
@@ -121,45 +140,4 @@ export function outcomeJson(o: Outcome): Record<string, unknown> {
     default:
       return { ...o };
   }
-}
-
-/**
- * Exit status of a whole run, the worst class wins:
- *   0 all exited 0 · 1 some command exited non-zero · 3 some killed by a signal, timed out,
- *   or closed without status · 4 some host unreachable or job could not run · 130/143 interrupted.
- * 2 is reserved for usage errors (thrown before any job runs).
- */
-export const EXIT = {
-  ok: 0,
-  failed: 1,
-  usage: 2,
-  killed: 3,
-  unreachable: 4,
-  sigint: 130,
-  sigterm: 143,
-} as const;
-
-export function runExitStatus(outcomes: Iterable<Outcome>): number {
-  let worst: number = EXIT.ok;
-  const rank = (s: number): number => [EXIT.ok, EXIT.failed, EXIT.killed, EXIT.unreachable].indexOf(s as 0);
-  for (const o of outcomes) {
-    let s: number;
-    switch (o.kind) {
-      case 'exited':
-        s = o.code === 0 ? EXIT.ok : EXIT.failed;
-        break;
-      case 'signaled':
-      case 'timeout':
-      case 'no-status':
-      case 'cancelled':
-        s = EXIT.killed;
-        break;
-      case 'unreachable':
-      case 'error':
-        s = EXIT.unreachable;
-        break;
-    }
-    if (rank(s) > rank(worst)) worst = s;
-  }
-  return worst;
 }

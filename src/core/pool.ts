@@ -45,6 +45,8 @@ export interface PoolOptions<T, R extends WorkerResult> {
    */
   abortGraceMs?: number;
   onStart?: (item: T, index: number, attempt: number) => void;
+  /** An attempt ended and the next one starts after `delayMs` (outside the slot). */
+  onRetry?: (item: T, index: number, attempt: number, result: R, delayMs: number) => void;
   onSettled?: (settled: Settled<T, R>) => void;
   /** Called when a worker did not settle within abortGraceMs after its abort. */
   onAbandoned?: (item: T, index: number) => void;
@@ -60,7 +62,7 @@ type Worker<T, R> = (item: T, ctx: JobContext) => Promise<R>;
 
 /**
  * Run `worker` over `items` with at most `concurrency` at once. Every item settles exactly
- * once, whatever happens: deadline, cancel, a worker that throws (an 'error' outcome), or a
+ * once, whatever happens: deadline, cancel, a worker that throws (an 'internal' outcome), or a
  * worker that hangs after being told to stop. Items may be an async stream (dispatch): the
  * pool reads ahead only as far as it has free slots.
  */
@@ -113,9 +115,11 @@ async function runJob<T, R extends WorkerResult>(
     const retry = opts.retry;
     if (!s.result || !retry || attempt > retry.limit || cancel?.aborted) return s;
     if (isKillReason(s.outcome) || !retry.shouldRetry(s.result, item)) return s;
+    const delayMs = retryDelayMs(retry, attempt);
+    opts.onRetry?.(item, index, attempt, s.result, delayMs);
     // Wait outside the concurrency slot so that other hosts use it meanwhile.
     try {
-      await sleep(retryDelayMs(retry, attempt), undefined, cancel ? { signal: cancel } : {});
+      await sleep(delayMs, undefined, cancel ? { signal: cancel } : {});
     } catch {
       return s; // cancelled while waiting: the last attempt's outcome stands
     }
@@ -170,7 +174,7 @@ async function runAttempt<T, R extends WorkerResult>(
     return { ...base, outcome: killedOutcome(reasonOf(ctl.signal), 0) };
   }
   if ('error' in done) {
-    return { ...base, outcome: { kind: 'error', message: `internal error: ${done.error}` } };
+    return { ...base, outcome: { kind: 'internal', message: done.error } };
   }
   const result = done.result;
   let outcome = result.outcome;

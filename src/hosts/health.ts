@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../atomic-file.js';
 import type { Outcome } from '../core/outcome.js';
-import type { HostMetrics } from '../commands/monitor-probe.js';
+import type { HostMetrics } from '../hosts/probe.js';
 
 /** What a monitor cycle found on one host. Only `ok` counts as working. */
 export type HealthState = 'ok' | 'overloaded' | 'slow' | 'auth' | 'host-key' | 'refused' | 'timeout' | 'dns';
@@ -58,7 +58,11 @@ export function classifyProbe(p: ProbeResult, t: Thresholds): { state: HealthSta
       return { state: 'refused', why: 'probe channel closed without exit status' };
     case 'cancelled':
       return { state: 'timeout', why: 'cancelled' };
-    case 'error':
+    case 'lost':
+      return { state: 'refused', why: `connection lost during the probe: ${o.message}` };
+    case 'failed':
+    case 'local-error':
+    case 'internal':
       return { state: 'refused', why: o.message };
   }
   const m = p.metrics ?? {};

@@ -1,11 +1,11 @@
-import type { JobRecord } from './job-record.js';
+import type { JobResult } from '../runner/results.js';
 
 /**
  * `-b` (like clush -b / dshbak -c): hosts whose output is identical are printed once, under a
  * header naming them as compact ranges. stdout and stderr are compared together; stderr is
  * shown after stdout, its lines marked.
  */
-export function formatGathered(records: readonly JobRecord[], fold: (labels: string[]) => string): string {
+export function formatGathered(records: readonly JobResult[], fold: (labels: string[]) => string): string {
   const groups = new Map<string, { labels: string[]; stdout: string; stderr: string }>();
   for (const r of records) {
     if (!r.stdout && !r.stderr) continue;

@@ -29,6 +29,12 @@ export class Progress {
     this.drawSoon();
   }
 
+  /** An attempt ended and the job waits to try again: it no longer runs. */
+  attemptEnded(): void {
+    this.running = Math.max(0, this.running - 1);
+    this.drawSoon();
+  }
+
   settled(outcome: Outcome, wasStarted: boolean): void {
     if (wasStarted) this.running = Math.max(0, this.running - 1);
     this.done++;

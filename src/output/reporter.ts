@@ -1,7 +1,9 @@
-import type { StreamName } from '../core/local-process.js';
-import { isSuccess } from '../core/outcome.js';
+import { failedLabels, outcomeCounts } from '../runner/results.js';
+import type { RunEvent, RunEvents } from '../runner/events.js';
+import type { RunSummary } from '../runner/results.js';
 import { formatGathered } from './gather.js';
-import { jsonLine, type JobRecord } from './job-record.js';
+import { jsonLine } from './json-line.js';
+import type { JobResult } from '../runner/results.js';
 import { LivePrefixer } from './live-lines.js';
 import { Progress } from './progress.js';
 import type { Screen } from './screen.js';
@@ -22,13 +24,21 @@ export interface ReporterOptions {
   noun: string;
   total?: number;
   /** Key of the id in JSON lines: { job: 3 } or { host: "web1" }. */
-  jsonId: (r: JobRecord) => Record<string, string | number>;
+  jsonId: (r: JobResult) => Record<string, string | number>;
   foldLabels?: (labels: string[]) => string;
   /** Failed jobs one per line with their command (lwt run). */
   detailed?: boolean;
+  /** Print each result's stdout/stderr as live lines when it settles (transfers). */
+  echoResultOutput?: boolean;
+  /** Fields every JSON line has, a result's own extra over them (a transfer's counts, 0 when nothing moved). */
+  jsonDefaults?: Record<string, unknown>;
 }
 
-/** One object for every way a run shows its progress and results; commands only feed it. */
+/**
+ * Every way a run shows its progress and results, as one listener of the run's events: live
+ * prefixed lines, the progress line, JSON lines as jobs settle; the gathered output and the
+ * summary once the CLI has the run's exit status (finish).
+ */
 export class Reporter {
   private readonly live: LivePrefixer | undefined;
   private readonly progress: Progress | undefined;
@@ -38,42 +48,63 @@ export class Reporter {
     this.progress = opts.mode === 'json' ? undefined : new Progress(opts.screen, opts.total, opts.noun);
   }
 
-  output(label: string, stream: StreamName, chunk: Buffer): void {
-    this.live?.push(label, stream, chunk);
+  /** Listen to a run. Live mode asks for output chunks. */
+  attach(events: RunEvents): this {
+    events.on((e) => this.on(e), { output: this.live !== undefined });
+    return this;
   }
 
-  /** Whether live output is wanted (so callers can skip the per-chunk callback). */
-  get wantsOutput(): boolean {
-    return this.live !== undefined;
+  private on(e: RunEvent): void {
+    switch (e.type) {
+      case 'output':
+        this.live?.push(e.label, e.stream, e.chunk);
+        break;
+      case 'bytes':
+        this.progress?.addBytes(e.bytes);
+        break;
+      case 'job-started':
+        this.progress?.jobStarted();
+        break;
+      case 'job-retrying':
+        this.progress?.attemptEnded();
+        break;
+      case 'job-settled':
+        this.settled(e.result);
+        break;
+      default:
+        break;
+    }
   }
 
-  /** Bytes moved by a transfer, for the progress line. */
-  bytes(n: number): void {
-    this.progress?.addBytes(n);
-  }
-
-  started(): void {
-    this.progress?.jobStarted();
-  }
-
-  settled(r: JobRecord, wasStarted: boolean): void {
+  private settled(r: JobResult): void {
+    // Output that arrives with the result rather than streamed (a transfer's plan and problems).
+    if (this.opts.echoResultOutput && this.live) {
+      if (r.stdout) this.live.push(r.label, 'stdout', Buffer.from(r.stdout));
+      if (r.stderr) this.live.push(r.label, 'stderr', Buffer.from(r.stderr));
+    }
     this.live?.flush(r.label);
-    this.progress?.settled(r.outcome, wasStarted);
-    if (this.opts.mode === 'json') this.opts.screen.out(jsonLine(this.opts.jsonId(r), r));
+    this.progress?.settled(r.outcome, r.attempts > 0);
+    if (this.opts.mode === 'json') {
+      const line = this.opts.jsonDefaults ? { ...r, extra: { ...this.opts.jsonDefaults, ...r.extra } } : r;
+      this.opts.screen.out(jsonLine(this.opts.jsonId(r), line));
+    }
   }
 
-  finish(records: readonly JobRecord[], wallMs: number, exitStatus: number): void {
+  /** The end of the run: gathered output (-b), then the summary or the JSON summary line. */
+  finish(summary: RunSummary, exitStatus: number, extraSummary = ''): void {
     this.progress?.stop();
     const { screen } = this.opts;
+    const results = summary.results;
     if (this.opts.mode === 'json') {
-      screen.out(JSON.stringify({ summary: summaryJson(records, wallMs, exitStatus) }) + '\n');
+      screen.out(JSON.stringify({ summary: summaryJson(results, summary.wallMs, exitStatus) }) + '\n');
       return;
     }
-    if (this.opts.mode === 'gather') screen.out(formatGathered(records, this.opts.foldLabels ?? ((l) => l.join(','))));
+    if (this.opts.mode === 'gather') screen.out(formatGathered(results, this.opts.foldLabels ?? ((l) => l.join(','))));
+    if (extraSummary) screen.err(extraSummary);
     screen.err(
-      formatSummary(records, {
+      formatSummary(results, {
         noun: this.opts.noun,
-        wallMs,
+        wallMs: summary.wallMs,
         ...(this.opts.foldLabels ? { foldLabels: this.opts.foldLabels } : {}),
         ...(this.opts.detailed ? { detailed: true } : {}),
       }),
@@ -81,13 +112,6 @@ export class Reporter {
   }
 }
 
-export function outcomeCounts(records: readonly JobRecord[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of records) counts[r.outcome.kind] = (counts[r.outcome.kind] ?? 0) + 1;
-  return counts;
-}
-
-export function summaryJson(records: readonly JobRecord[], wallMs: number, exitStatus: number): Record<string, unknown> {
-  const failed = records.filter((r) => !isSuccess(r.outcome)).map((r) => r.label);
-  return { total: records.length, counts: outcomeCounts(records), failed, wallMs, exitStatus };
+export function summaryJson(records: readonly JobResult[], wallMs: number, exitStatus: number): Record<string, unknown> {
+  return { total: records.length, counts: outcomeCounts(records), failed: failedLabels(records), wallMs, exitStatus };
 }

@@ -1,5 +1,5 @@
 import { describeOutcome, formatMs, isSuccess, type Outcome } from '../core/outcome.js';
-import type { JobRecord } from './job-record.js';
+import type { JobResult } from '../runner/results.js';
 
 /** Short class of an outcome, the key failures are grouped by. */
 export function outcomeClass(o: Outcome): string {
@@ -16,8 +16,14 @@ export function outcomeClass(o: Outcome): string {
       return `unreachable (${o.reason})`;
     case 'no-status':
       return 'no exit status';
-    case 'error':
-      return 'error';
+    case 'lost':
+      return 'lost';
+    case 'failed':
+      return 'failed';
+    case 'local-error':
+      return 'local error';
+    case 'internal':
+      return 'internal error';
   }
 }
 
@@ -37,9 +43,9 @@ export interface SummaryOptions {
  * The closing summary: one count line, then the failures grouped by class.
  *   12 jobs in 1.04s: 10 ok, 1 exit 3, 1 timeout
  */
-export function formatSummary(records: readonly JobRecord[], opts: SummaryOptions): string {
+export function formatSummary(records: readonly JobResult[], opts: SummaryOptions): string {
   const plural = (n: number): string => `${n} ${opts.noun}${n === 1 ? '' : 's'}`;
-  const groups = new Map<string, JobRecord[]>();
+  const groups = new Map<string, JobResult[]>();
   let ok = 0;
   for (const r of records) {
     if (isSuccess(r.outcome)) {

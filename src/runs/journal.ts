@@ -5,7 +5,8 @@ import { writeFileAtomic } from '../atomic-file.js';
 import { UsageError } from '../errors.js';
 import { outcomeJson, type Outcome } from '../core/outcome.js';
 import { homePaths } from '../home.js';
-import type { JobRecord } from '../output/job-record.js';
+import type { JobResult } from '../runner/results.js';
+import { hostFileName } from '../hosts/file-name.js';
 
 /** run.json: what ran, where, and (once finished) how it ended. Rewritten atomically. */
 export interface RunMeta {
@@ -18,7 +19,7 @@ export interface RunMeta {
   startedAt: string;
   endedAt?: string;
   wallMs?: number;
-  counts?: Record<string, number>;
+  counts?: Partial<Record<string, number>>;
   exitStatus?: number;
 }
 
@@ -34,11 +35,6 @@ export interface ResultLine {
 
 /** Runs kept in the journal; older ones are removed when a new run starts. */
 const KEEP_RUNS = 500;
-
-/** A file name for a host: its name, with anything a path could misread replaced. */
-export function hostFileName(host: string): string {
-  return host.replace(/[^A-Za-z0-9._@:[\]-]/g, '_').replace(/^\.+/, '_');
-}
 
 /**
  * The journal of every run in the home's .lwt/runs/<id>/: run.json, results.jsonl and
@@ -74,7 +70,7 @@ export class RunJournal {
     return this.meta.id;
   }
 
-  async record(r: JobRecord): Promise<void> {
+  async record(r: JobResult): Promise<void> {
     const line: ResultLine = { host: r.label, outcome: r.outcome, durationMs: r.durationMs };
     const base = hostFileName(r.label);
     if (r.stdout) {
@@ -92,7 +88,7 @@ export class RunJournal {
     await write;
   }
 
-  async finish(end: { wallMs: number; counts: Record<string, number>; exitStatus: number }): Promise<void> {
+  async finish(end: { wallMs: number; counts: Partial<Record<string, number>>; exitStatus: number }): Promise<void> {
     this.meta = { ...this.meta, endedAt: new Date().toISOString(), ...end };
     await this.appending;
     await (await this.results).close();

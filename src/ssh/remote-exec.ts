@@ -47,11 +47,17 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     let channel: ClientChannel | undefined;
     let killing: Promise<number> | undefined;
     let done = false;
+    let connectionClosed = false;
+    const onClientClose = (): void => {
+      connectionClosed = true;
+    };
+    client.once('close', onClientClose);
 
     const finish = (outcome: Outcome): void => {
       if (done) return;
       done = true;
       opts.signal.removeEventListener('abort', onAbort);
+      client.removeListener('close', onClientClose);
       resolve(result(outcome, pid));
     };
 
@@ -84,7 +90,8 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
 
     client.exec(wrapped.line, (err, stream) => {
       if (err) {
-        finish({ kind: 'unreachable', reason: 'protocol', message: `cannot open a session channel: ${err.message}` });
+        // The host was reached; it (or the connection) then refused the session.
+        finish({ kind: 'lost', message: `cannot open a session channel: ${err.message}` });
         return;
       }
       channel = stream;
@@ -100,7 +107,10 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       });
       stream.on('close', () => {
         if (killing) return; // the kill decides the outcome
-        finish(exit ?? { kind: 'no-status' });
+        if (exit) return finish(exit);
+        // Without an exit status: a connection that died closes its channels first and
+        // itself right after, in the same turn; only a live connection means no-status.
+        setImmediate(() => finish(connectionClosed ? { kind: 'lost', message: 'the connection closed while the command ran' } : { kind: 'no-status' }));
       });
       stream.on('error', (e: Error) => log.debug(`channel error: ${e.message}`));
       if (opts.stdin) stream.end(opts.stdin);

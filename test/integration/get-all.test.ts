@@ -69,11 +69,11 @@ async function expected(h: string): Promise<string[]> {
 test('get-all fetches every host into LOCALDIR/<host>/, refusing symlinks that point outside and fetching everything else', async () => {
   const out = join(work, 'out');
   const r = await lwt(['--json', `${ROOT}/tree`, out]);
-  assert.equal(r.status, 4, 'a refused name fails the host');
+  assert.equal(r.status, 1, 'a refused name fails the host\'s transfer (status 1, as a failed command)');
   const res = byHost(r);
   for (const h of hosts) {
     const l = res.get(h)!;
-    assert.equal(l.outcome.kind, 'error', JSON.stringify(l));
+    assert.equal(l.outcome.kind, 'failed', JSON.stringify(l));
     assert.match(l.stderr, /tree\/evil: symlink points to an absolute path \(\/etc\/passwd\), refused/);
     assert.match(l.stderr, /tree\/a\/up: symlink points outside \(\.\.\/\.\.\/\.\.\/\.\.\/etc\), refused/);
     assert.equal(l.filesReceived, 6);
@@ -129,8 +129,11 @@ test('a symlink planted in the local copy is replaced, never written through; --
 
 test('get-all: a missing REMOTE is that host\'s error; bad input is a usage error', async () => {
   const r = await lwt(['--json', `${ROOT}/nothing-here`, join(work, 'none')]);
-  assert.equal(r.status, 4);
-  for (const l of byHost(r).values()) assert.match(l.outcome.message, /nothing-here/);
+  assert.equal(r.status, 1, 'a transfer that failed on its host, not an unreachable host');
+  for (const l of byHost(r).values()) {
+    assert.equal(l.outcome.kind, 'failed');
+    assert.match(l.outcome.message, /nothing-here/);
+  }
   const file = join(work, 'a-file');
   await (await import('node:fs/promises')).writeFile(file, 'x');
   const bad = await lwt([`${ROOT}/tree`, file]);

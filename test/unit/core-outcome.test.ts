@@ -4,9 +4,7 @@ import {
   describeOutcome,
   fromNodeExit,
   fromWaitStatus,
-  runExitStatus,
   shellSignalHint,
-  EXIT,
   type Outcome,
 } from '../../src/core/outcome.js';
 
@@ -22,7 +20,7 @@ test('raw wait(2) status: exit code, signal, core flag', () => {
   assert.deepEqual(fromWaitStatus(11), { kind: 'signaled', signal: 'SIGSEGV', coreDumped: false });
   assert.deepEqual(fromWaitStatus(11 | 0x80), { kind: 'signaled', signal: 'SIGSEGV', coreDumped: true });
   assert.deepEqual(fromWaitStatus(9), { kind: 'signaled', signal: 'SIGKILL', coreDumped: false });
-  assert.equal(fromWaitStatus(0x137f).kind, 'error'); // stopped by SIGSTOP is not an exit
+  assert.equal(fromWaitStatus(0x137f).kind, 'internal'); // stopped by SIGSTOP is not an exit
 });
 
 test("shell's 128+N stays an exit code, described with the signal it suggests", () => {
@@ -39,20 +37,4 @@ test('descriptions name the cause', () => {
   assert.equal(describeOutcome({ kind: 'timeout', afterMs: 2000, killed: 3 }), 'timed out after 2.00s, killed 3 processes');
   assert.equal(describeOutcome({ kind: 'cancelled', killed: 0, started: false }), 'cancelled before start');
   assert.match(describeOutcome({ kind: 'unreachable', reason: 'host-key', message: 'key changed' }), /host-key.*key changed/);
-});
-
-test('run exit status: the worst class wins', () => {
-  const ok: Outcome = { kind: 'exited', code: 0 };
-  const bad: Outcome = { kind: 'exited', code: 2 };
-  const sig: Outcome = { kind: 'signaled', signal: 'SIGKILL', coreDumped: false };
-  const tmo: Outcome = { kind: 'timeout', afterMs: 1, killed: 1 };
-  const unr: Outcome = { kind: 'unreachable', reason: 'refused', message: '' };
-  assert.equal(runExitStatus([]), EXIT.ok);
-  assert.equal(runExitStatus([ok, ok]), EXIT.ok);
-  assert.equal(runExitStatus([ok, bad]), EXIT.failed);
-  assert.equal(runExitStatus([bad, sig, ok]), EXIT.killed);
-  assert.equal(runExitStatus([tmo, bad]), EXIT.killed);
-  assert.equal(runExitStatus([unr, sig, bad]), EXIT.unreachable);
-  assert.equal(runExitStatus([bad, unr]), EXIT.unreachable);
-  assert.equal(runExitStatus([{ kind: 'no-status' }]), EXIT.killed);
 });

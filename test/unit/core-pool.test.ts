@@ -57,7 +57,7 @@ test('a worker that throws settles as an error outcome, the others run on', asyn
     if (i === 1) throw new Error('boom');
     return exited(0);
   }, { concurrency: 2 });
-  assert.deepEqual(run.settled[0]!.outcome, { kind: 'error', message: 'internal error: boom' });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'internal', message: 'boom' });
   assert.deepEqual(run.settled[1]!.outcome, { kind: 'exited', code: 0 });
 });
 

@@ -20,10 +20,10 @@ test('only whole lines are written, each with its label; stderr marked', () => {
 test('summary counts outcomes and groups failures', () => {
   const text = formatSummary(
     [
-      { label: 'h1', outcome: { kind: 'exited', code: 0 }, durationMs: 1, stdout: '', stderr: '' },
-      { label: 'h2', outcome: { kind: 'exited', code: 3 }, durationMs: 1, stdout: '', stderr: '' },
-      { label: 'h3', outcome: { kind: 'exited', code: 3 }, durationMs: 1, stdout: '', stderr: '' },
-      { label: 'h4', outcome: { kind: 'unreachable', reason: 'refused', message: 'x' }, durationMs: 1, stdout: '', stderr: '' },
+      { label: 'h1', outcome: { kind: 'exited', code: 0 }, durationMs: 1, attempts: 1, stdout: '', stderr: '' },
+      { label: 'h2', outcome: { kind: 'exited', code: 3 }, durationMs: 1, attempts: 1, stdout: '', stderr: '' },
+      { label: 'h3', outcome: { kind: 'exited', code: 3 }, durationMs: 1, attempts: 1, stdout: '', stderr: '' },
+      { label: 'h4', outcome: { kind: 'unreachable', reason: 'refused', message: 'x' }, durationMs: 1, attempts: 1, stdout: '', stderr: '' },
     ],
     { noun: 'host', wallMs: 1500 },
   );

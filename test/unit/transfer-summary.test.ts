@@ -1,13 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { transferSummary } from '../../src/commands/transfer-run.js';
-import type { JobRecord } from '../../src/output/job-record.js';
+import type { JobResult } from '../../src/runner/results.js';
 import { formatBytes } from '../../src/output/progress.js';
 
-const rec = (label: string, extra: Record<string, number>, ok = true): JobRecord => ({
+const rec = (label: string, extra: Record<string, number>, ok = true): JobResult => ({
   label,
   outcome: ok ? { kind: 'exited', code: 0 } : { kind: 'unreachable', reason: 'refused', message: 'x' },
   durationMs: 1,
+  attempts: 1,
   stdout: '',
   stderr: '',
   extra,

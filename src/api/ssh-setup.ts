@@ -1,0 +1,35 @@
+/**
+ * SSH settings as a library caller (or the CLI) gives them, turned into the SshContext every
+ * connection of a run shares: OpenSSH config file first, the caller's overrides on top.
+ */
+import { SshContext } from '../ssh/connect.js';
+import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+
+export interface SshOptions {
+  /** OpenSSH client config; default ~/.ssh/config, then /etc/ssh/ssh_config. */
+  sshConfigFile?: string;
+  /** Remote user (a user@ in the host list wins). */
+  user?: string;
+  /** Remote port (a :port in the host list wins). */
+  port?: number;
+  /** Private keys tried before the config's. */
+  identityFiles?: string[];
+  /** TCP + SSH handshake + auth per host; default the config's ConnectTimeout, else 10 s. */
+  connectTimeoutMs?: number;
+  strictHostKeyChecking?: StrictHostKeyChecking;
+  compress?: boolean;
+}
+
+/** The context and the config's warnings (unsupported keywords and the like), for the caller to show or log. */
+export async function createSshContext(o: SshOptions, tuning: { batchWrites?: boolean } = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
+  const ssh = new SshContext(await loadSshConfig(o.sshConfigFile), {
+    ...tuning,
+    ...(o.user ? { user: o.user } : {}),
+    ...(o.port ? { port: o.port } : {}),
+    ...(o.identityFiles?.length ? { identityFiles: o.identityFiles } : {}),
+    ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
+    ...(o.strictHostKeyChecking ? { strictHostKeyChecking: o.strictHostKeyChecking } : {}),
+    ...(o.compress ? { compress: true } : {}),
+  });
+  return { ssh, warnings: ssh.config.warnings };
+}

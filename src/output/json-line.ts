@@ -1,0 +1,17 @@
+import { outcomeJson } from '../core/outcome.js';
+import type { JobResult } from '../runner/results.js';
+
+/** One --json line. `id` names the job: { job: 3 } for lwt run, { host: "web1" } for exec-all. */
+export function jsonLine(id: Record<string, string | number>, r: JobResult): string {
+  return (
+    JSON.stringify({
+      ...id,
+      ...(r.command !== undefined ? { command: r.command } : {}),
+      outcome: outcomeJson(r.outcome),
+      durationMs: r.durationMs,
+      stdout: r.stdout,
+      stderr: r.stderr,
+      ...r.extra,
+    }) + '\n'
+  );
+}

@@ -1,0 +1,95 @@
+/**
+ * Steps both transfer directions take on a host (put-all, put-all-diff, get-all): the remote
+ * listing in one command, the outcome of a finished or broken transfer, local hashes where
+ * --checksum needs them.
+ */
+import type { Client } from 'ssh2';
+import { killedOutcome, reasonOf } from '../core/kill-reason.js';
+import { describeOutcome, type Outcome } from '../core/outcome.js';
+import { execRemote } from '../ssh/remote-exec.js';
+import type { Entry } from './entry.js';
+import type { Excluder } from './exclude.js';
+import type { LocalHasher } from './local-tree.js';
+import { listingScript, parseListing, type Listing, type ListingSpec } from './remote-list.js';
+import { SftpError } from './sftp.js';
+
+/** A listing of a huge tree is still one answer; beyond this it is refused, not truncated. */
+const LISTING_CAP = 512 * 1024 * 1024;
+
+export interface SyncOptions {
+  /** Send only what differs (size and mtime, or SHA-256 with checksum). */
+  changed: boolean;
+  checksum: boolean;
+  delete: boolean;
+  dryRun: boolean;
+  excluder: Excluder;
+}
+
+
+/** The listing command's answer, or the outcome that ends the host's transfer. */
+export async function runListing(
+  client: Client,
+  spec: ListingSpec,
+  signal: AbortSignal,
+  sumsPrefix: (kind: Listing['kind']) => string,
+): Promise<{ listing: Listing; warnings: string[] } | { outcome: Outcome; stderr: string }> {
+  const r = await execRemote(client, { command: listingScript(spec), signal, outputCapBytes: LISTING_CAP });
+  const o = r.outcome;
+  const stderr = r.stderr.trim();
+  if (o.kind === 'no-status') return { outcome: { kind: 'lost', message: 'connection lost while listing the remote side' }, stderr };
+  // Our deadline or cancel (killedOutcome from execRemote) and a dead connection stand as they are.
+  if (o.kind === 'timeout' || o.kind === 'cancelled' || o.kind === 'lost') return { outcome: o, stderr };
+  if (o.kind !== 'exited') return { outcome: { kind: 'failed', message: `listing the remote side: ${describeOutcome(o)}` }, stderr };
+  if (r.truncated.stdout > 0) return { outcome: { kind: 'failed', message: `the remote listing is larger than ${LISTING_CAP} bytes` }, stderr };
+  if (o.code === 96) return { outcome: { kind: 'failed', message: `cannot create the destination folder: ${firstLine(stderr)}` }, stderr };
+  if (o.code !== 0 && /-printf|unknown predicate|invalid predicate/.test(stderr)) {
+    return { outcome: { kind: 'failed', message: 'the host has no GNU find (find -printf is needed for the listing)' }, stderr };
+  }
+  try {
+    const listing = parseListing(r.stdout, sumsPrefix);
+    // find's own complaints (unreadable folders) are problems of this host's transfer.
+    const warnings = o.code === 0 ? [] : stderr.split('\n').filter(Boolean);
+    return { listing, warnings };
+  } catch (err) {
+    return { outcome: { kind: 'failed', message: `${(err as Error).message}${stderr ? `: ${firstLine(stderr)}` : ''}` }, stderr };
+  }
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? '';
+}
+
+
+/** The outcome of a finished transfer: exit 0, or an error naming the first problem. */
+export function transferOutcome(problems: readonly string[]): Outcome {
+  if (problems.length === 0) return { kind: 'exited', code: 0 };
+  return { kind: 'failed', message: `${problems.length} problem${problems.length === 1 ? '' : 's'}, first: ${problems[0]}` };
+}
+
+/** A lost session or connection, or our own abort, as the host's outcome. */
+export function lostOutcome(err: unknown, signal: AbortSignal): Outcome | undefined {
+  // Our deadline or the operator's cancel: the reason the signal carries is the outcome.
+  if (signal.aborted) return killedOutcome(reasonOf(signal), 0);
+  if (err instanceof SftpError && err.op === 'start') return { kind: 'failed', message: `no SFTP on the host: ${err.message}` };
+  if (err instanceof SftpError && err.lost) return { kind: 'lost', message: `during the transfer (${err.message})` };
+  return undefined;
+}
+
+
+/** Source files get their SHA-256 where the target has a file of the same size (the only case it decides). */
+export async function withLocalHashes(
+  source: Entry[],
+  target: readonly Entry[],
+  local: (rel: string) => string,
+  hasher: LocalHasher,
+): Promise<Entry[]> {
+  const byRel = new Map(target.map((e) => [e.rel, e]));
+  return Promise.all(
+    source.map(async (e) => {
+      const t = byRel.get(e.rel);
+      if (e.type !== 'f' || t?.type !== 'f' || t.size !== e.size) return e;
+      return { ...e, sha256: await hasher.hash(local(e.rel), e) };
+    }),
+  );
+}
+
