@@ -10,7 +10,7 @@ import { describeFsError } from '../hosts/host-list.js';
 import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
-import type { StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
 import { prepare, globalsOf } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-help.js';

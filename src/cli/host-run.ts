@@ -8,7 +8,8 @@ import { logger } from '../log.js';
 import type { Screen } from '../output/screen.js';
 import { RunJournal, type RunMeta } from '../runs/journal.js';
 import { SshContext, type SshOverrides } from '../ssh/connect.js';
-import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { loadSshConfig } from '../ssh/config/load.js';
+import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 
 /** The flags addHostOptions() declares that shape the SSH connections. */
 export interface SshFlags {

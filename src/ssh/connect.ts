@@ -10,7 +10,8 @@ import { logger } from '../log.js';
 import { classifyConnectError } from './classify-error.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { loadIdentities, type LoadedIdentity } from './identity.js';
-import { resolveHost, type ResolvedHostConfig, type SshConfig, type StrictHostKeyChecking } from './openssh-config.js';
+import { resolveHost } from './config/resolve.js';
+import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './config/types.js';
 
 const { Client } = ssh2;
 

@@ -1,5 +1,5 @@
 import { appendKnownHost, fingerprintSha256, keyTypeFromBlob, KnownHosts } from './known-hosts.js';
-import type { ResolvedHostConfig, StrictHostKeyChecking } from './openssh-config.js';
+import type { ResolvedHostConfig, StrictHostKeyChecking } from './config/types.js';
 import { logger } from '../log.js';
 
 export interface HostKeyCheck {

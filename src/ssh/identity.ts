@@ -10,7 +10,8 @@ import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { displayPath, type IdentityFileRef } from './openssh-config.js';
+import { displayPath } from './config/paths.js';
+import type { IdentityFileRef } from './config/types.js';
 
 export interface LoadedIdentity {
   path: string;
