@@ -1,4 +1,6 @@
-import { appendKnownHost, fingerprintSha256, keyTypeFromBlob, KnownHosts } from './known-hosts.js';
+import { appendKnownHost } from './known-hosts/append.js';
+import { fingerprintSha256, keyTypeFromBlob } from './known-hosts/keys.js';
+import { KnownHosts } from './known-hosts/verify.js';
 import type { ResolvedHostConfig, StrictHostKeyChecking } from './config/types.js';
 import { logger } from '../log.js';
 
