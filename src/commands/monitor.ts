@@ -18,7 +18,7 @@ import {
 } from '../hosts/health.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { foldHosts } from '../hosts/ranges.js';
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import type { SshContext } from '../ssh/connect.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { parseProbeOutput, probeCommand } from './monitor-probe.js';

@@ -5,7 +5,7 @@
  * JobRecord per host (with filesSent/bytesSent/filesDeleted or their get-all twins), the
  * journal, and a summary that says per host what moved.
  */
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import { jobDeadline } from '../core/deadline.js';
 import { EXIT, isSuccess, runExitStatus, type Outcome } from '../core/outcome.js';
 import { runPool, type JobContext } from '../core/pool.js';
