@@ -2,8 +2,9 @@
  * SSH settings as a library caller (or the CLI) gives them, turned into the SshContext every
  * connection of a run shares: OpenSSH config file first, the caller's overrides on top.
  */
-import { SshContext } from '../ssh/connect.js';
-import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { SshContext, type SshOverrides } from '../ssh/connect.js';
+import { loadSshConfig } from '../ssh/config/load.js';
+import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 
 export interface SshOptions {
   /** OpenSSH client config; default ~/.ssh/config, then /etc/ssh/ssh_config. */
@@ -21,7 +22,7 @@ export interface SshOptions {
 }
 
 /** The context and the config's warnings (unsupported keywords and the like), for the caller to show or log. */
-export async function createSshContext(o: SshOptions, tuning: { batchWrites?: boolean } = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
+export async function createSshContext(o: SshOptions, tuning: Pick<SshOverrides, 'batchWrites'> = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
   const ssh = new SshContext(await loadSshConfig(o.sshConfigFile), {
     ...tuning,
     ...(o.user ? { user: o.user } : {}),

@@ -12,7 +12,7 @@ import { Connections } from '../runner/connections.js';
 import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
-import type { StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
 import { prepare, globalsOf } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';

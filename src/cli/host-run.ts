@@ -7,8 +7,9 @@ import type { HostSpec } from '../hosts/host-spec.js';
 import { logger } from '../log.js';
 import type { Screen } from '../output/screen.js';
 import { RunJournal, type RunMeta } from '../runs/journal.js';
-import { SshContext, type SshOverrides } from '../ssh/connect.js';
-import { loadSshConfig, type StrictHostKeyChecking } from '../ssh/openssh-config.js';
+import { createSshContext } from '../api/ssh-setup.js';
+import type { SshContext, SshOverrides } from '../ssh/connect.js';
+import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 
 /** The flags addHostOptions() declares that shape the SSH connections. */
 export interface SshFlags {
@@ -24,18 +25,22 @@ export interface SshFlags {
 
 export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
 
-/** OpenSSH config plus the operator's overrides; config warnings go to the log. */
-export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: string, extra: SshOverrides = {}): Promise<SshContext> {
-  const ssh = new SshContext(await loadSshConfig(flags.sshConfig ?? settings.sshConfig), {
-    ...extra,
-    ...(flags.login ? { user: flags.login } : {}),
-    ...(flags.port ? { port: flags.port } : {}),
-    ...(flags.identity ? { identityFiles: flags.identity } : {}),
-    connectTimeoutMs: (flags.connectTimeout ?? settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
-    ...(flags.acceptNewHostKeys ? { strictHostKeyChecking: 'accept-new' as const } : {}),
-    ...(flags.strictHostKeyChecking ? { strictHostKeyChecking: flags.strictHostKeyChecking } : {}),
-    ...(flags.compress ? { compress: true } : {}),
-  });
+/** OpenSSH config plus the operator's overrides (flag > lwt config > ssh_config); config warnings go to the log. */
+export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: string, extra: Pick<SshOverrides, 'batchWrites'> = {}): Promise<SshContext> {
+  const sshConfigFile = flags.sshConfig ?? settings.sshConfig;
+  const strict = flags.strictHostKeyChecking ?? (flags.acceptNewHostKeys ? 'accept-new' : undefined);
+  const { ssh } = await createSshContext(
+    {
+      ...(sshConfigFile ? { sshConfigFile } : {}),
+      ...(flags.login ? { user: flags.login } : {}),
+      ...(flags.port ? { port: flags.port } : {}),
+      ...(flags.identity ? { identityFiles: flags.identity } : {}),
+      connectTimeoutMs: (flags.connectTimeout ?? settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
+      ...(strict ? { strictHostKeyChecking: strict } : {}),
+      ...(flags.compress ? { compress: true } : {}),
+    },
+    extra,
+  );
   for (const w of ssh.config.warnings) logger(verb).info(w);
   return ssh;
 }

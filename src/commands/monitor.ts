@@ -15,7 +15,7 @@ import {
   type Thresholds,
 } from '../hosts/health.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import type { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';
 import { runHosts, type HostJob } from '../runner/host-runner.js';

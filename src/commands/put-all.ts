@@ -6,7 +6,7 @@
  * then push the plan with pipelined SFTP (see transfer/push.ts).
  */
 import { join } from 'node:path';
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import { describeOutcome, type Outcome } from '../core/outcome.js';
 import type { HostSpec } from '../hosts/host-spec.js';

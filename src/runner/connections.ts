@@ -6,7 +6,7 @@
  * default); more wait for a lease to end. Without `keepIdle` a connection closes when its last
  * lease ends, so a one-shot run holds no more connections than it has hosts running.
  */
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import type { Outcome } from '../core/outcome.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import type { SshContext } from '../ssh/connect.js';

@@ -5,7 +5,7 @@
  * release the connection (closed at once after a kill), retry what is worth retrying, and
  * settle one JobResult. The work gets an open client and a signal; it never connects or closes.
  */
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import { jobDeadline } from '../core/deadline.js';
 import type { StreamName } from '../core/capped-output.js';
 import type { RetryPolicy } from '../core/retry.js';

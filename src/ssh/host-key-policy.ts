@@ -1,5 +1,7 @@
-import { appendKnownHost, fingerprintSha256, keyTypeFromBlob, KnownHosts } from './known-hosts.js';
-import type { ResolvedHostConfig, StrictHostKeyChecking } from './openssh-config.js';
+import { appendKnownHost } from './known-hosts/append.js';
+import { fingerprintSha256, keyTypeFromBlob } from './known-hosts/keys.js';
+import { KnownHosts } from './known-hosts/verify.js';
+import type { ResolvedHostConfig, StrictHostKeyChecking } from './config/types.js';
 import { logger } from '../log.js';
 
 export interface HostKeyCheck {

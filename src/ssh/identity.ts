@@ -4,13 +4,13 @@
  * others can read is refused, and an encrypted key is usable only through ssh-agent (lwt never
  * prompts for a passphrase).
  */
-import ssh2 from 'ssh2';
-import type { ParsedKey } from 'ssh2';
 import { readFile, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { displayPath, type IdentityFileRef } from './openssh-config.js';
+import { displayPath } from './config/paths.js';
+import type { IdentityFileRef } from './config/types.js';
+import { parseKey, type ParsedKey } from './vendor.js';
 
 export interface LoadedIdentity {
   path: string;
@@ -42,7 +42,8 @@ export interface IdentityLoadResult {
   locked: LockedIdentity[];
 }
 
-type Outcome =
+/** What reading one key file gave. */
+type KeyLoad =
   | { kind: 'missing' }
   | { kind: 'key'; privateKey: Buffer; parsed: ParsedKey; publicKeyBlob: Buffer; keyType: string }
   | { kind: 'locked'; reason: 'encrypted' | 'public-only'; publicKeyBlob?: Buffer }
@@ -50,16 +51,7 @@ type Outcome =
   | { kind: 'error'; message: string };
 
 /** One parse per file version per process: a passphrase-protected key costs a bcrypt run per parse. */
-const cache = new Map<string, { sig: string; outcome: Promise<Outcome> }>();
-
-function firstKey(r: ParsedKey | ParsedKey[] | Error): ParsedKey | Error {
-  if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
-  return r;
-}
-
-function parseKey(data: Buffer | string): ParsedKey | Error {
-  return firstKey(ssh2.utils.parseKey(data) as ParsedKey | ParsedKey[] | Error);
-}
+const cache = new Map<string, { sig: string; load: Promise<KeyLoad> }>();
 
 function readString(buf: Buffer, pos: number): { value: Buffer; next: number } | undefined {
   if (pos + 4 > buf.length) return undefined;
@@ -98,7 +90,7 @@ async function publicBlobFor(path: string, text: string): Promise<Buffer | undef
   return undefined;
 }
 
-async function loadOne(path: string, st: Stats): Promise<Outcome> {
+async function loadOne(path: string, st: Stats): Promise<KeyLoad> {
   const uid = process.getuid?.();
   // ssh refuses a private key that group or others can access, when the user owns it.
   if (uid !== undefined && st.uid === uid && (st.mode & 0o077) !== 0) return { kind: 'bad-mode', mode: st.mode & 0o777 };
@@ -124,7 +116,7 @@ async function loadOne(path: string, st: Stats): Promise<Outcome> {
   return { kind: 'key', privateKey: data, parsed, publicKeyBlob, keyType: parsed.type };
 }
 
-async function outcomeFor(path: string): Promise<Outcome> {
+async function keyLoadFor(path: string): Promise<KeyLoad> {
   let st: Stats;
   try {
     st = await stat(path);
@@ -136,10 +128,10 @@ async function outcomeFor(path: string): Promise<Outcome> {
   }
   const sig = `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}:${st.mode}`;
   const hit = cache.get(path);
-  if (hit && hit.sig === sig) return hit.outcome;
-  const outcome = loadOne(path, st);
-  cache.set(path, { sig, outcome });
-  return outcome;
+  if (hit && hit.sig === sig) return hit.load;
+  const load = loadOne(path, st);
+  cache.set(path, { sig, load });
+  return load;
 }
 
 /**
@@ -153,16 +145,16 @@ export async function loadIdentities(
   const home = opts.home ?? homedir();
   const result: IdentityLoadResult = { keys: [], problems: [], locked: [] };
   const seen = new Set<string>();
-  const outcomes = await Promise.all(
+  const loads = await Promise.all(
     files.map(async (f) => {
       const abs = resolve(f.path);
-      return { ref: f, abs, outcome: seen.has(abs) ? undefined : (seen.add(abs), await outcomeFor(abs)) };
+      return { ref: f, abs, load: seen.has(abs) ? undefined : (seen.add(abs), await keyLoadFor(abs)) };
     }),
   );
-  for (const { ref, abs, outcome } of outcomes) {
-    if (outcome === undefined) continue;
+  for (const { ref, abs, load } of loads) {
+    if (load === undefined) continue;
     const shown = displayPath(abs, home);
-    switch (outcome.kind) {
+    switch (load.kind) {
       case 'missing':
         if (ref.explicit) result.problems.push(`identity file ${shown} not found`);
         break;
@@ -170,32 +162,32 @@ export async function loadIdentities(
         result.keys.push({
           path: abs,
           explicit: ref.explicit,
-          privateKey: outcome.privateKey,
-          parsed: outcome.parsed,
-          publicKeyBlob: outcome.publicKeyBlob,
-          keyType: outcome.keyType,
+          privateKey: load.privateKey,
+          parsed: load.parsed,
+          publicKeyBlob: load.publicKeyBlob,
+          keyType: load.keyType,
         });
         break;
       case 'locked': {
         const problem =
-          outcome.reason === 'encrypted'
+          load.reason === 'encrypted'
             ? `identity ${shown} is encrypted and no ssh-agent holds it: add it with ssh-add, or pass -i with an unencrypted key`
             : `identity ${shown} is a public key only and no ssh-agent holds its private key`;
-        const locked: LockedIdentity = { path: abs, explicit: ref.explicit, reason: outcome.reason, problem };
-        if (outcome.publicKeyBlob) locked.publicKeyBlob = outcome.publicKeyBlob;
+        const locked: LockedIdentity = { path: abs, explicit: ref.explicit, reason: load.reason, problem };
+        if (load.publicKeyBlob) locked.publicKeyBlob = load.publicKeyBlob;
         result.locked.push(locked);
         result.problems.push(problem);
         break;
       }
       case 'bad-mode': {
-        const mode = outcome.mode.toString(8).padStart(4, '0');
+        const mode = load.mode.toString(8).padStart(4, '0');
         result.problems.push(
           `identity ${shown} is accessible by others (mode ${mode}): ssh refuses such keys; run chmod 600 ${shown}`,
         );
         break;
       }
       case 'error':
-        result.problems.push(`identity ${shown} ${outcome.message}`);
+        result.problems.push(`identity ${shown} ${load.message}`);
         break;
     }
   }

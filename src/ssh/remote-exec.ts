@@ -1,4 +1,4 @@
-import type { Client, ClientChannel } from 'ssh2';
+import type { Client, ClientChannel } from './vendor.js';
 import { CapturedOutput, type ProcessResult, type StreamName } from '../core/capped-output.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import type { Outcome } from '../core/outcome.js';

@@ -10,7 +10,7 @@
  * several WRITEs in flight. The session bounds requests and bytes in flight (sftp.ts).
  */
 import { open as openLocal, readFile } from 'node:fs/promises';
-import type { InputAttributes } from 'ssh2';
+import type { InputAttributes } from '../ssh/vendor.js';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
 import { TempNames } from './paths.js';

@@ -7,7 +7,7 @@
  * (its send path drops the packet silently), so every call here checks the session first
  * and fails at once once it is gone.
  */
-import type { Client, InputAttributes, SFTPWrapper, Stats } from 'ssh2';
+import { coalesceSftpPackets, type Client, type InputAttributes, type SFTPWrapper, type Stats } from '../ssh/vendor.js';
 import { Semaphore } from './semaphore.js';
 
 /** SSH_FX status codes that matter to us (RFC draft-ietf-secsh-filexfer-02). */
@@ -84,7 +84,7 @@ export class SftpSession {
       try {
         client.sftp((err, sftp) => {
           if (err) return reject(new SftpError('start', 'sftp subsystem', undefined, err.message));
-          coalescePackets(sftp, client);
+          coalesceSftpPackets(sftp, client);
           resolve(new SftpSession(sftp, limits));
         });
       } catch (err) {
@@ -231,70 +231,4 @@ export class SftpSession {
       await this.call('rename', to, (cb) => this.raw.rename(from, to, cb));
     }
   }
-}
-
-/**
- * ssh2 sends every SFTP request as its own SSH packet, and every packet as its own socket
- * write: a small file costs five packets (OPEN, WRITE, FSETSTAT, CLOSE, RENAME), each
- * encrypted with its own random padding and written with its own syscall. Profiling put-all
- * of 1000 small files showed a third of lwt's CPU in socket writes and a tenth in padding.
- *
- * Requests issued in the same tick are instead gathered and sent as one CHANNEL_DATA stream
- * cut at the channel's packet size (SFTP is a byte stream, packet boundaries carry no
- * meaning), and the socket is corked until the next tick so that the packets of one tick
- * leave in one writev. ssh2 has already charged the channel window for every byte when it
- * hands them over, so flow control is unchanged; any other call on the protocol (close, EOF,
- * window adjust) flushes first, so nothing is reordered. Done through ssh2 internals
- * (`_protocol`, `outgoing`, `_sock`); when they are not as expected it does nothing.
- */
-function coalescePackets(sftp: SFTPWrapper, client: Client): void {
-  type Protocol = { channelData(id: number, data: Buffer): void } & Record<string | symbol, unknown>;
-  const s = sftp as unknown as { _protocol?: Protocol; outgoing?: { id: number; packetSize: number } };
-  const proto = s._protocol;
-  const out = s.outgoing;
-  const sock = (client as unknown as { _sock?: { cork?: () => void; uncork?: () => void } })._sock;
-  if (!proto || typeof proto.channelData !== 'function' || !out || !(out.packetSize > 0)) return;
-  const id = out.id;
-  const max = out.packetSize;
-  let pending: Buffer[] = [];
-  let pendingLen = 0;
-  let scheduled = false;
-  const flush = (): void => {
-    if (pendingLen === 0) return;
-    const all = pending.length === 1 ? pending[0]! : Buffer.concat(pending, pendingLen);
-    pending = [];
-    pendingLen = 0;
-    for (let p = 0; p < all.length; p += max) proto.channelData(id, all.subarray(p, Math.min(all.length, p + max)));
-  };
-  const tick = (): void => {
-    scheduled = false;
-    flush();
-    sock?.uncork?.();
-  };
-  const channelData = (chan: number, data: Buffer): void => {
-    if (!scheduled) {
-      scheduled = true;
-      sock?.cork?.();
-      setImmediate(tick);
-    }
-    if (chan !== id || data.length >= max / 2) {
-      flush();
-      proto.channelData(chan, data);
-      return;
-    }
-    pending.push(data);
-    pendingLen += data.length;
-    if (pendingLen >= max) flush();
-  };
-  s._protocol = new Proxy(proto, {
-    get(target, key) {
-      if (key === 'channelData') return channelData;
-      const v = Reflect.get(target, key, target) as unknown;
-      if (typeof v !== 'function') return v;
-      return (...args: unknown[]): unknown => {
-        flush();
-        return (v as (...a: unknown[]) => unknown).apply(target, args);
-      };
-    },
-  });
 }

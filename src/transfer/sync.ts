@@ -3,7 +3,7 @@
  * listing in one command, the outcome of a finished or broken transfer, local hashes where
  * --checksum needs them.
  */
-import type { Client } from 'ssh2';
+import type { Client } from '../ssh/vendor.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import { describeOutcome, type Outcome } from '../core/outcome.js';
 import { execRemote } from '../ssh/remote-exec.js';

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadIdentities } from '../../src/ssh/identity.js';
+import { loadIdentities } from '../../../src/ssh/identity.js';
 
 let home = '';
 let sshDir = '';

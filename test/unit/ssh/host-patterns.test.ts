@@ -6,7 +6,7 @@ import {
   matchPatternList,
   matchPatternListResult,
   splitPatternList,
-} from '../../src/ssh/host-patterns.js';
+} from '../../../src/ssh/host-patterns.js';
 
 test('matchPattern: * and ? globs', () => {
   assert.equal(matchPattern('web1.example.com', '*.example.com'), true);

@@ -1,0 +1,72 @@
+/** Splitting ssh_config lines into a keyword and its words, as OpenSSH's readconf.c does. */
+
+/** A problem with one line; the caller adds `source:line` and turns it into a UsageError. */
+export class LineError extends Error {}
+
+function isWs(c: string | undefined): boolean {
+  return c === ' ' || c === '\t' || c === '\r' || c === '\n';
+}
+
+/** Split `Keyword value`, `Keyword=value` or `Keyword = value` (one `=` at most), as OpenSSH strdelim(). */
+export function splitKeyword(line: string): { keyword: string; rest: string } | undefined {
+  let i = 0;
+  while (isWs(line[i])) i++;
+  if (i >= line.length || line[i] === '#') return undefined;
+  const start = i;
+  while (i < line.length && !isWs(line[i]) && line[i] !== '=' && line[i] !== '"') i++;
+  const keyword = line.slice(start, i);
+  if (line[i] === '=') {
+    i++;
+    while (isWs(line[i])) i++;
+  } else if (isWs(line[i])) {
+    while (isWs(line[i])) i++;
+    if (line[i] === '=') {
+      i++;
+      while (isWs(line[i])) i++;
+    }
+  }
+  return { keyword, rest: line.slice(i) };
+}
+
+/**
+ * OpenSSH argv_split() with comments: words separated by blanks, "double" or 'single' quotes
+ * (possibly mid-word), backslash escaping a quote, a backslash, or (outside quotes) a space.
+ * A word starting with `#` ends the line.
+ */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const c = s[i];
+    if (c === ' ' || c === '\t') {
+      i++;
+      continue;
+    }
+    if (c === '#') break;
+    let quote = '';
+    let arg = '';
+    for (; i < s.length; i++) {
+      const ch = s[i] as string;
+      if (ch === '\\') {
+        const next = s[i + 1];
+        if (next === "'" || next === '"' || next === '\\' || (quote === '' && next === ' ')) {
+          i++;
+          arg += next;
+        } else {
+          arg += ch;
+        }
+      } else if (quote === '' && (ch === ' ' || ch === '\t')) {
+        break;
+      } else if (quote === '' && (ch === '"' || ch === "'")) {
+        quote = ch;
+      } else if (quote !== '' && ch === quote) {
+        quote = '';
+      } else {
+        arg += ch;
+      }
+    }
+    if (quote !== '') throw new LineError('unterminated quote');
+    out.push(arg);
+  }
+  return out;
+}

@@ -1,0 +1,68 @@
+/** One configuration text to entries: syntax and value checks, independent of the host. */
+import { homedir } from 'node:os';
+import { UsageError } from '../../errors.js';
+import { LineError, splitArgs, splitKeyword } from './lexer.js';
+import { parseMatch } from './match.js';
+import { CANONICAL_NAMES, parseOption } from './options.js';
+import type { ConfigEntry, ConfigFile, SshConfig } from './types.js';
+
+export function parseFile(text: string, source: string, userConf: boolean, warnings: string[]): ConfigFile {
+  const entries: ConfigEntry[] = [];
+  const lines = text.split('\n');
+  for (let idx = 0; idx < lines.length; idx++) {
+    const line = idx + 1;
+    // Trailing blanks (and CR, form feed) are not part of the value.
+    const text = (lines[idx] as string).replace(/[ \t\r\n\f]+$/, '');
+    const split = splitKeyword(text);
+    if (split === undefined) continue;
+    const lower = split.keyword.toLowerCase();
+    const known = Object.hasOwn(CANONICAL_NAMES, lower);
+    const name = known ? (CANONICAL_NAMES[lower] as string) : split.keyword;
+    try {
+      if (split.rest === '') throw new LineError(`missing value for ${name}`);
+      if (!known) continue; // Unknown keyword: operators' configs carry many.
+      const args = splitArgs(split.rest);
+      switch (lower) {
+        case 'host':
+          if (args.length === 0 || args.some((a) => a === '')) throw new LineError('missing value for Host');
+          entries.push({ kind: 'host', line, patterns: args });
+          break;
+        case 'match':
+          entries.push({
+            kind: 'match',
+            line,
+            criteria: parseMatch(args, (msg) => warnings.push(`${source}:${line}: ${msg}`)),
+          });
+          break;
+        case 'include':
+          if (args.length === 0 || args.some((a) => a === '')) throw new LineError('missing value for Include');
+          for (const a of args) {
+            if (a.startsWith('~') && !userConf) throw new LineError(`bad Include path in a system configuration: '${a}'`);
+          }
+          entries.push({ kind: 'include', line, args });
+          break;
+        default: {
+          const option = parseOption(lower, args, split.rest);
+          if (option !== undefined) entries.push({ kind: 'option', line, option });
+        }
+      }
+    } catch (err) {
+      if (err instanceof LineError) throw new UsageError(`${source}:${line}: ${err.message}`);
+      throw err;
+    }
+  }
+  return { source, userConf, entries };
+}
+
+/**
+ * Parse one configuration text. Include lines are kept but not followed (a warning says so):
+ * loadSshConfig follows them.
+ */
+export function parseSshConfig(text: string, source: string, opts: { home?: string; userConf?: boolean } = {}): SshConfig {
+  const warnings: string[] = [];
+  const file = parseFile(text, source, opts.userConf ?? true, warnings);
+  for (const e of file.entries) {
+    if (e.kind === 'include') warnings.push(`${source}:${e.line}: Include is not followed when parsing text alone`);
+  }
+  return { files: [file], warnings, home: opts.home ?? homedir() };
+}

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { appendFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { appendKnownHost } from '../../../../src/ssh/known-hosts/append.js';
+import { KnownHosts } from '../../../../src/ssh/known-hosts/verify.js';
+import { scratchKeys, line } from './helpers.js';
+
+const k = scratchKeys();
+
+test('appendKnownHost: creates folder 0700 and file 0600; ssh-keygen -F finds the entries', async () => {
+  const file = join(k.dir, 'newdir', 'sub', 'known_hosts');
+  await appendKnownHost(file, 'Web1.Example', 22, k.edA.type, k.edA.blob);
+  await appendKnownHost(file, 'web1.example', 2222, k.edB.type, k.edB.blob, { hash: true });
+  assert.equal((await stat(join(k.dir, 'newdir'))).mode & 0o777, 0o700);
+  assert.equal((await stat(join(k.dir, 'newdir', 'sub'))).mode & 0o777, 0o700);
+  assert.equal((await stat(file)).mode & 0o777, 0o600);
+  const lines = (await readFile(file, 'utf8')).split('\n');
+  assert.equal(lines[0], `web1.example ${k.edA.type} ${k.edA.b64}`);
+  assert.match(lines[1] ?? '', /^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ ssh-ed25519 /);
+  assert.equal(lines[2], '');
+  const found = execFileSync('ssh-keygen', ['-F', '[web1.example]:2222', '-f', file], { encoding: 'utf8' });
+  assert.ok(found.includes(k.edB.b64), 'OpenSSH finds the hashed [host]:port entry');
+  const plain = execFileSync('ssh-keygen', ['-F', 'web1.example', '-f', file], { encoding: 'utf8' });
+  assert.ok(plain.includes(k.edA.b64));
+  const kh = await KnownHosts.load([file]);
+  assert.equal(kh.verify('web1.example', 2222, k.edB.type, k.edB.blob).status, 'match');
+  await assert.rejects(appendKnownHost(file, 'bad,name', 22, k.edA.type, k.edA.blob), /unsafe host name/);
+});
+
+test('appendKnownHost: keeps the mode of an existing file and adds a missing final newline', async () => {
+  const file = join(k.dir, 'existing_kh');
+  await writeFile(file, line('old', k.edA), { mode: 0o644 });
+  await appendKnownHost(file, 'new', 22, k.edB.type, k.edB.blob);
+  assert.equal((await stat(file)).mode & 0o777, 0o644);
+  assert.equal(await readFile(file, 'utf8'), `${line('old', k.edA)}\n${line('new', k.edB)}\n`);
+});
+
+test('appendKnownHost: concurrent appends to one file all land', async () => {
+  const file = join(k.dir, 'concurrent_kh');
+  const hosts = Array.from({ length: 25 }, (_, i) => `host${i}`);
+  await Promise.all(hosts.map((h, i) => appendKnownHost(file, h, i % 2 ? 2222 : 22, k.edA.type, k.edA.blob, { hash: i % 3 === 0 })));
+  const text = await readFile(file, 'utf8');
+  assert.equal(text.split('\n').filter(Boolean).length, 25);
+  const kh = await KnownHosts.load([file]);
+  for (const [i, h] of hosts.entries()) {
+    assert.equal(kh.verify(h, i % 2 ? 2222 : 22, k.edA.type, k.edA.blob).status, 'match', h);
+  }
+});
+
+test('cache: the next load sees appends and outside edits', async () => {
+  const file = join(k.dir, 'cached_kh');
+  await writeFile(file, `${line('a', k.edA)}\n`);
+  const k1 = await KnownHosts.load([file]);
+  assert.equal(k1.verify('b', 22, k.edB.type, k.edB.blob).status, 'unknown');
+  await appendKnownHost(file, 'b', 22, k.edB.type, k.edB.blob);
+  const k2 = await KnownHosts.load([file]);
+  assert.deepEqual(k2.verify('b', 22, k.edB.type, k.edB.blob), { status: 'match', file, line: 2 });
+  await appendKnownHost(file, 'hashed-one', 2222, k.ecC.type, k.ecC.blob, { hash: true });
+  await appendKnownHost(file, 'hashed-two', 22, k.edA.type, k.edA.blob, { hash: true });
+  const k2b = await KnownHosts.load([file]);
+  assert.equal(k2b.verify('hashed-one', 2222, k.edA.type, k.edA.blob).status, 'changed');
+  await appendKnownHost(file, 'hashed-three', 22, k.edB.type, k.edB.blob, { hash: true });
+  const k2c = await KnownHosts.load([file]);
+  assert.deepEqual(k2c.verify('hashed-two', 22, k.edA.type, k.edA.blob), { status: 'match', file, line: 4 });
+  assert.deepEqual(k2c.verify('hashed-three', 22, k.edB.type, k.edB.blob), { status: 'match', file, line: 5 });
+  await rm(file);
+  await writeFile(file, `${line('a', k.edA)}\n${line('b', k.edB)}\n`);
+  await appendFile(file, `${line('c', k.ecC)}\n`);
+  const k3 = await KnownHosts.load([file]);
+  assert.deepEqual(k3.verify('c', 22, k.ecC.type, k.ecC.blob), { status: 'match', file, line: 3 });
+  assert.equal(k3.verify('hashed-two', 22, k.edA.type, k.edA.blob).status, 'unknown', 'a rewritten file is read again');
+  await writeFile(file, `${line('a', k.edB)}\n`);
+  const k4 = await KnownHosts.load([file]);
+  assert.equal(k4.verify('a', 22, k.edA.type, k.edA.blob).status, 'changed');
+});
