@@ -15,7 +15,7 @@ export type {
   Hysteresis,
   Thresholds,
 } from './api/library.js';
-export { createSshContext, type SshOptions } from './api/ssh-setup.js';
+export { createSshContext, type SshOptions } from './ssh/setup.js';
 
 // The runner, for verbs of one's own: hosts in, work per host, a RunSummary back.
 export { runHosts, type HostJob, type HostRunOptions } from './runner/host-runner.js';

@@ -5,16 +5,16 @@
  */
 import { execAll as execAllCommand } from '../commands/exec-all.js';
 import { getAll as getAllCommand } from '../commands/get-all.js';
-import { monitorCycle as monitorCycleCommand, type CycleReport } from '../commands/monitor.js';
+import { monitorCycle as monitorCycleCommand } from '../commands/monitor.js';
 import { putAll as putAllCommand } from '../commands/put-all.js';
-import { DEFAULT_THRESHOLDS, type Hysteresis, type Thresholds } from '../hosts/health.js';
+import { DEFAULT_THRESHOLDS, type CycleReport, type Hysteresis, type Thresholds } from '../hosts/health.js';
 import type { HostSpec } from '../hosts/host-spec.js';
 import { parseInlineHosts } from '../hosts/host-list.js';
 import { runStatus } from '../cli/exit-status.js';
 import { Connections } from '../runner/connections.js';
 import { RunEvents, type RunListener } from '../runner/events.js';
 import type { JobResult, RunSummary } from '../runner/results.js';
-import { createSshContext, type SshOptions } from './ssh-setup.js';
+import { createSshContext, type SshOptions } from '../ssh/setup.js';
 import type { Outcome } from '../core/outcome.js';
 import { mkdir } from 'node:fs/promises';
 import { resolve } from 'node:path';

@@ -7,7 +7,7 @@ import type { HostSpec } from '../hosts/host-spec.js';
 import { logger } from '../log.js';
 import type { Screen } from '../output/screen.js';
 import { RunJournal, type RunMeta } from '../runs/journal.js';
-import { createSshContext } from '../api/ssh-setup.js';
+import { createSshContext } from '../ssh/setup.js';
 import type { SshContext, SshOverrides } from '../ssh/connect.js';
 import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 
@@ -39,7 +39,7 @@ export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: 
       ...(strict ? { strictHostKeyChecking: strict } : {}),
       ...(flags.compress ? { compress: true } : {}),
     },
-    extra,
+    { ...extra, log: logger('ssh') },
   );
   for (const w of ssh.config.warnings) logger(verb).info(w);
   return ssh;

@@ -44,6 +44,7 @@ export function execAll(opts: ExecAllOptions): Promise<RunSummary> {
         command: opts.command,
         signal: job.signal,
         outputCapBytes: opts.outputCapBytes,
+        log: job.log,
         ...(job.onOutput ? { onOutput: job.onOutput } : {}),
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.stdin ? { stdin: opts.stdin } : {}),

@@ -7,10 +7,9 @@ import {
   nextHealth,
   readHealth,
   writeHealth,
-  type HealthState,
-  type HostHealth,
+  type CycleReport,
+  type MonitorRow,
   type Hysteresis,
-  type ListChange,
   type ProbeResult,
   type Thresholds,
 } from '../hosts/health.js';
@@ -20,7 +19,6 @@ import type { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';
 import { runHosts, type HostJob } from '../runner/host-runner.js';
 import type { JobWork } from '../runner/job-runner.js';
-import type { RunSummary } from '../runner/results.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { parseProbeOutput, probeCommand } from '../hosts/probe.js';
 
@@ -44,25 +42,6 @@ export interface MonitorOptions {
    * removed from the candidates also leaves hosts/ok. False when probing a subset (-H/-w).
    */
   prune: boolean;
-}
-
-export interface MonitorRow {
-  host: string;
-  state: HealthState;
-  why: string;
-  listed: boolean;
-  change: ListChange;
-  health: HostHealth;
-  probe: ProbeResult;
-}
-
-export interface CycleReport {
-  rows: MonitorRow[];
-  wallMs: number;
-  okFile: string;
-  cancelled: boolean;
-  /** The probes as the runner settled them (outcome per host). */
-  run: RunSummary<ProbeResult>;
 }
 
 /** One probe on an open connection: the probe command, optionally bytes both ways. Never throws. */
@@ -166,6 +145,6 @@ export async function monitorCycle(opts: MonitorOptions): Promise<CycleReport> {
     await writeHealth(statePath, health);
     await writeOkFile(opts.home, health.hosts, opts.hosts.map(formatHostSpec));
   }
-  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), cancelled: run.cancelled, run };
+  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), cancelled: run.cancelled };
 }
 

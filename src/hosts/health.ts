@@ -164,3 +164,22 @@ export async function readHealth(path: string): Promise<HealthFile> {
 export function writeHealth(path: string, data: HealthFile): Promise<void> {
   return writeFileAtomic(path, JSON.stringify(data, null, 1) + '\n');
 }
+
+/** One host's line of a monitor cycle: its state now, listed or not, and what changed. */
+export interface MonitorRow {
+  host: string;
+  state: HealthState;
+  why: string;
+  listed: boolean;
+  change: ListChange;
+  health: HostHealth;
+  probe: ProbeResult;
+}
+
+export interface CycleReport {
+  rows: MonitorRow[];
+  wallMs: number;
+  okFile: string;
+  /** Interrupted: nothing was written (half a cycle would drop hosts never probed). */
+  cancelled: boolean;
+}

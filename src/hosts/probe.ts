@@ -1,4 +1,4 @@
-import { shellQuote } from '../ssh/shell-quote.js';
+import { shellQuote } from '../core/shell-quote.js';
 
 /** What one probe command reports about a host (Linux /proc and df). Missing values stay undefined. */
 export interface HostMetrics {

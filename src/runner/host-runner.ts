@@ -8,6 +8,7 @@
 import type { Client } from '../ssh/vendor.js';
 import { jobDeadline } from '../core/deadline.js';
 import type { StreamName } from '../core/capped-output.js';
+import type { LogSink } from '../core/log-sink.js';
 import type { RetryPolicy } from '../core/retry.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { Connections } from './connections.js';
@@ -25,6 +26,8 @@ export interface HostJob {
   onOutput: ((stream: StreamName, chunk: Buffer) => void) | undefined;
   /** Bytes moved (transfers), for progress. */
   onBytes(n: number): void;
+  /** The connection context's log. */
+  log: LogSink;
 }
 
 export interface HostRunOptions<D> {
@@ -81,6 +84,7 @@ export function runHosts<D = unknown>(opts: HostRunOptions<D>): Promise<RunSumma
           signal: deadline.signal,
           onOutput: events.wantsOutput ? (stream, chunk) => events.emit({ type: 'output', label: ctx.label, stream, chunk }) : undefined,
           onBytes: (bytes) => events.emit({ type: 'bytes', label: ctx.label, bytes }),
+          log: opts.connections.ssh.log,
         });
       } finally {
         deadline.dispose();

@@ -1,9 +1,9 @@
 /** Authentication methods for one host, in OpenSSH's order: agent keys, then identity files. */
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { logger } from '../log.js';
+import type { LogSink } from '../core/log-sink.js';
 import type { ResolvedHostConfig } from './config/types.js';
-import { loadIdentities, type LoadedIdentity } from './identity.js';
+import { loadIdentities, type IdentityCache, type LoadedIdentity } from './identity.js';
 import { fastSigner } from './signer.js';
 import type { AnyAuthMethod } from './vendor.js';
 
@@ -27,7 +27,9 @@ export function localUser(): string {
  */
 export class AuthMethods {
   private identities = new Map<string, Promise<{ keys: LoadedIdentity[]; problems: string[] }>>();
-  private readonly log = logger('ssh');
+  private readonly keyFiles: IdentityCache = new Map();
+  constructor(private readonly log: LogSink) {}
+
 
   /** The methods to offer `cfg`'s host. A string explains why there are none. */
   async for(cfg: ResolvedHostConfig): Promise<AnyAuthMethod[] | string> {
@@ -41,7 +43,7 @@ export class AuthMethods {
     const key = cfg.identities.map((i) => `${i.explicit ? '!' : ''}${i.path}`).join('\0');
     let loading = this.identities.get(key);
     if (!loading) {
-      loading = loadIdentities(cfg.identities);
+      loading = loadIdentities(cfg.identities, { cache: this.keyFiles });
       this.identities.set(key, loading);
     }
     const { keys, problems } = await loading;

@@ -1,39 +1,15 @@
 import type { Readable } from 'node:stream';
 import type { Outcome } from '../core/outcome.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import { logger } from '../log.js';
+import { silentLog, type LogSink } from '../core/log-sink.js';
 import { AuthMethods } from './auth.js';
 import { resolveHost } from './config/resolve.js';
 import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './config/types.js';
-import { fail, handshake } from './handshake.js';
+import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
+import { handshake } from './handshake.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { JumpHosts } from './proxy-jump.js';
 import type { Client as ClientType } from './vendor.js';
-
-/** Operator overrides, from flags; each wins over the OpenSSH config. */
-export interface SshOverrides {
-  /** -l */
-  user?: string;
-  /** --port */
-  port?: number;
-  /** -i, repeatable */
-  identityFiles?: string[];
-  /** --connect-timeout, ms: TCP, banner, key exchange and authentication together. */
-  connectTimeoutMs?: number;
-  /** --strict-host-key-checking */
-  strictHostKeyChecking?: StrictHostKeyChecking;
-  /** -C */
-  compress?: boolean;
-  /**
-   * Gather the socket writes of one event-loop turn into one writev (transfers). ssh2 writes
-   * every SSH packet with its own syscall; on a busy run each is a wakeup of the server too.
-   */
-  batchWrites?: boolean;
-}
-
-export type ConnectResult =
-  | { ok: true; client: ClientType; config: ResolvedHostConfig }
-  | { ok: false; outcome: Extract<Outcome, { kind: 'unreachable' }> };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
@@ -42,18 +18,24 @@ const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
  * (each key file parsed once: an encrypted key costs ~280 ms of bcrypt per parse),
  * the known_hosts files, and jump-host connections.
  */
+export type { ConnectResult, SshOverrides };
+
 export class SshContext {
-  private readonly auth = new AuthMethods();
+  private readonly auth: AuthMethods;
   private readonly jumps = new JumpHosts((spec, chain, signal) =>
     chain === undefined ? this.connect(spec, signal) : this.connectVia(spec, chain, signal),
   );
-  readonly hostKeys = new HostKeyPolicy();
-  private readonly log = logger('ssh');
+  readonly hostKeys: HostKeyPolicy;
 
   constructor(
     readonly config: SshConfig,
     readonly overrides: SshOverrides = {},
-  ) {}
+    /** Where this context's connections log (warnings about keys, host keys, handshakes). */
+    readonly log: LogSink = silentLog,
+  ) {
+    this.auth = new AuthMethods(log);
+    this.hostKeys = new HostKeyPolicy(log);
+  }
 
   /** The OpenSSH options for one host of the list, with the list's user@ and :port first. */
   resolve(spec: HostSpec): ResolvedHostConfig {

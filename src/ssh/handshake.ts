@@ -1,11 +1,11 @@
 /** One SSH handshake: TCP (or a given stream), host key check and authentication, under one deadline. */
 import type { Readable } from 'node:stream';
-import type { Logger } from 'log4js';
+import type { LogSink } from '../core/log-sink.js';
 import type { Outcome } from '../core/outcome.js';
 import { localUser } from './auth.js';
 import { classifyConnectError } from './classify-error.js';
 import type { ResolvedHostConfig } from './config/types.js';
-import type { ConnectResult, SshOverrides } from './connect.js';
+import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
 import { batchSocketWrites, Client, type AnyAuthMethod, type ConnectConfig } from './vendor.js';
 
@@ -13,9 +13,6 @@ import { batchSocketWrites, Client, type AnyAuthMethod, type ConnectConfig } fro
 const DEFAULT_KEEPALIVE_MS = 15_000;
 const DEFAULT_KEEPALIVE_COUNT = 3;
 
-export function fail(reason: Extract<Outcome, { kind: 'unreachable' }>['reason'], message: string): Extract<ConnectResult, { ok: false }> {
-  return { ok: false, outcome: { kind: 'unreachable', reason, message } };
-}
 
 export interface HandshakeRequest {
   label: string;
@@ -27,7 +24,7 @@ export interface HandshakeRequest {
   sock: Readable | undefined;
   overrides: SshOverrides;
   hostKeys: HostKeyPolicy;
-  log: Logger;
+  log: LogSink;
 }
 
 export function handshake(req: HandshakeRequest): Promise<ConnectResult> {

@@ -1,8 +1,9 @@
 import { appendKnownHost } from './known-hosts/append.js';
+import { KnownHostsFiles } from './known-hosts/cache.js';
 import { fingerprintSha256, keyTypeFromBlob } from './known-hosts/keys.js';
 import { KnownHosts } from './known-hosts/verify.js';
 import type { ResolvedHostConfig, StrictHostKeyChecking } from './config/types.js';
-import { logger } from '../log.js';
+import type { LogSink } from '../core/log-sink.js';
 
 export interface HostKeyCheck {
   /** The host as the operator named it, for messages. */
@@ -26,7 +27,9 @@ export type HostKeyDecision = { ok: true } | { ok: false; message: string };
  */
 export class HostKeyPolicy {
   private loaded = new Map<string, Promise<KnownHosts>>();
-  private readonly log = logger('ssh');
+  private readonly files = new KnownHostsFiles();
+  constructor(private readonly log: LogSink) {}
+
 
   async check(c: HostKeyCheck): Promise<HostKeyDecision> {
     const files = [...c.cfg.userKnownHostsFiles, ...c.cfg.globalKnownHostsFiles];
@@ -56,7 +59,7 @@ export class HostKeyPolicy {
       case 'unknown': {
         const file = c.cfg.userKnownHostsFiles[0];
         if ((c.strict === 'accept-new' || c.strict === 'no') && file) {
-          await appendKnownHost(file, c.host, c.port, keyType, c.key, { hash: c.cfg.hashKnownHosts === true });
+          await appendKnownHost(file, c.host, c.port, keyType, c.key, { hash: c.cfg.hashKnownHosts === true, files: this.files });
           this.loaded.delete(files.join('\0')); // the next host sees the new line
           this.log.info(`${c.label}: added ${keyType} ${fp} to ${file}`);
           return { ok: true };
@@ -73,7 +76,7 @@ export class HostKeyPolicy {
     const key = files.join('\0');
     let p = this.loaded.get(key);
     if (!p) {
-      p = KnownHosts.load(files);
+      p = KnownHosts.load(files, this.files);
       this.loaded.set(key, p);
     }
     return p;

@@ -43,15 +43,18 @@ export interface IdentityLoadResult {
 }
 
 /** What reading one key file gave. */
-type KeyLoad =
+export type KeyLoad =
   | { kind: 'missing' }
   | { kind: 'key'; privateKey: Buffer; parsed: ParsedKey; publicKeyBlob: Buffer; keyType: string }
   | { kind: 'locked'; reason: 'encrypted' | 'public-only'; publicKeyBlob?: Buffer }
   | { kind: 'bad-mode'; mode: number }
   | { kind: 'error'; message: string };
 
-/** One parse per file version per process: a passphrase-protected key costs a bcrypt run per parse. */
-const cache = new Map<string, { sig: string; load: Promise<KeyLoad> }>();
+/**
+ * One parse per key file version: a passphrase-protected key costs a bcrypt run per parse.
+ * Owned by whoever loads (one per SshContext), so a library caller controls its lifetime.
+ */
+export type IdentityCache = Map<string, { sig: string; load: Promise<KeyLoad> }>;
 
 function readString(buf: Buffer, pos: number): { value: Buffer; next: number } | undefined {
   if (pos + 4 > buf.length) return undefined;
@@ -116,7 +119,7 @@ async function loadOne(path: string, st: Stats): Promise<KeyLoad> {
   return { kind: 'key', privateKey: data, parsed, publicKeyBlob, keyType: parsed.type };
 }
 
-async function keyLoadFor(path: string): Promise<KeyLoad> {
+async function keyLoadFor(path: string, cache: IdentityCache): Promise<KeyLoad> {
   let st: Stats;
   try {
     st = await stat(path);
@@ -140,15 +143,16 @@ async function keyLoadFor(path: string): Promise<KeyLoad> {
  */
 export async function loadIdentities(
   files: readonly IdentityFileRef[],
-  opts: { home?: string } = {},
+  opts: { home?: string; cache?: IdentityCache } = {},
 ): Promise<IdentityLoadResult> {
+  const cache: IdentityCache = opts.cache ?? new Map();
   const home = opts.home ?? homedir();
   const result: IdentityLoadResult = { keys: [], problems: [], locked: [] };
   const seen = new Set<string>();
   const loads = await Promise.all(
     files.map(async (f) => {
       const abs = resolve(f.path);
-      return { ref: f, abs, load: seen.has(abs) ? undefined : (seen.add(abs), await keyLoadFor(abs)) };
+      return { ref: f, abs, load: seen.has(abs) ? undefined : (seen.add(abs), await keyLoadFor(abs, cache)) };
     }),
   );
   for (const { ref, abs, load } of loads) {

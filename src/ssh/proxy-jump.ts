@@ -2,8 +2,7 @@
 import type { Readable } from 'node:stream';
 import { parseHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import type { ResolvedHostConfig } from './config/types.js';
-import type { ConnectResult } from './connect.js';
-import { fail } from './handshake.js';
+import { fail, type ConnectResult } from './connect-result.js';
 
 /**
  * Connect to a jump host: directly when `chain` is undefined, else through `chain` (the

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { JOB_COOKIE_VAR } from '../core/local-process.js';
 import { UsageError } from '../errors.js';
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../core/shell-quote.js';
 
 /**
  * The first bytes the remote side writes to stderr: the pid of the remote shell, which sshd

@@ -2,7 +2,7 @@ import type { Client, ClientChannel } from './vendor.js';
 import { CapturedOutput, type ProcessResult, type StreamName } from '../core/capped-output.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import type { Outcome } from '../core/outcome.js';
-import { logger } from '../log.js';
+import { silentLog, type LogSink } from '../core/log-sink.js';
 import { parseKillReport, remoteKillCommand } from './remote-kill.js';
 import { takePidLine, wrapRemoteCommand } from './remote-command.js';
 
@@ -18,6 +18,7 @@ export interface RemoteExecOptions {
   stdin?: Buffer;
   /** How long the remote kill may take before we give up on it and close. @default 5000 */
   killTimeoutMs?: number;
+  log?: LogSink;
 }
 
 /**
@@ -27,7 +28,7 @@ export interface RemoteExecOptions {
  * Never rejects.
  */
 export function execRemote(client: Client, opts: RemoteExecOptions): Promise<ProcessResult> {
-  const log = logger('ssh');
+  const log = opts.log ?? silentLog;
   const wrapped = wrapRemoteCommand({
     command: opts.command,
     ...(opts.env ? { env: opts.env } : {}),
@@ -64,7 +65,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     const onAbort = (): void => {
       if (killing) return;
       const reason = reasonOf(opts.signal);
-      killing = killRemote(client, wrapped.cookie, pid, opts.sudo === true, opts.killTimeoutMs ?? 5000).then((n) => {
+      killing = killRemote(client, wrapped.cookie, pid, opts.sudo === true, opts.killTimeoutMs ?? 5000, log).then((n) => {
         channel?.close();
         return n;
       });
@@ -120,18 +121,18 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
 }
 
 /** Open a second channel that runs the kill script; resolves with how many processes died. */
-function killRemote(client: Client, cookie: string, pid: number | undefined, sudo: boolean, timeoutMs: number): Promise<number> {
+function killRemote(client: Client, cookie: string, pid: number | undefined, sudo: boolean, timeoutMs: number, log: LogSink): Promise<number> {
   return new Promise((resolve) => {
     let out = '';
     const timer = setTimeout(() => {
-      logger('ssh').warn(`remote kill did not finish within ${timeoutMs} ms`);
+      log.warn(`remote kill did not finish within ${timeoutMs} ms`);
       resolve(parseKillReport(out));
     }, timeoutMs);
     try {
       client.exec(remoteKillCommand(cookie, pid, sudo), (err, stream) => {
         if (err) {
           clearTimeout(timer);
-          logger('ssh').warn(`cannot open a channel for the remote kill: ${err.message}`);
+          log.warn(`cannot open a channel for the remote kill: ${err.message}`);
           resolve(0);
           return;
         }
@@ -145,7 +146,7 @@ function killRemote(client: Client, cookie: string, pid: number | undefined, sud
       });
     } catch (err) {
       clearTimeout(timer);
-      logger('ssh').warn(`remote kill failed: ${String(err)}`);
+      log.warn(`remote kill failed: ${String(err)}`);
       resolve(0);
     }
   });

@@ -1,4 +1,4 @@
-import { shellQuote } from './shell-quote.js';
+import { shellQuote } from '../core/shell-quote.js';
 
 /** A literal '$' for the template below, whose shell code is full of ${…} expansions. */
 const D = '$';

@@ -10,7 +10,7 @@
  * "<type>\0<mode octal>\0<size>\0<mtime>\0<relative name>\0<link target>\0", then, with
  * checksums, "=\0" and "<64 hex>  <path>\0" per file.
  */
-import { shellQuote } from '../ssh/shell-quote.js';
+import { shellQuote } from '../core/shell-quote.js';
 import type { Entry, EntryType } from './entry.js';
 import { isTempName, parentOf, remoteOperand, unsafeRelative } from './paths.js';
 

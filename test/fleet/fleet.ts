@@ -35,7 +35,7 @@ import {
   renderSshdConfig,
 } from './config.js';
 import { listeningSockets, mapLimit, probe, waitUp } from './probe.js';
-import { shellQuote as shQuote } from '../../src/ssh/shell-quote.js';
+import { shellQuote as shQuote } from '../../src/core/shell-quote.js';
 import { killFleetProcesses, listProcesses } from './procs.js';
 
 export type FleetHostKind = 'good' | 'refused' | 'blackhole' | 'changed-key' | 'refused-key';

@@ -4,11 +4,13 @@ import { mkdir, readFile, realpath } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { writeFileAtomic } from '../../atomic-file.js';
-import { cache, signature, statOrUndefined } from './cache.js';
+import { signature, statOrUndefined, type KnownHostsFiles } from './cache.js';
 import { keyTypeFromBlob, knownHostsName } from './keys.js';
 import { hashName, SHA1_LEN } from './hashed.js';
 import { parseLine } from './parse.js';
 
+// Not a cache: appends to one file from this process must not interleave, whichever
+// context asks, so the chain is per process.
 const appendChains = new Map<string, Promise<void>>();
 
 /**
@@ -22,7 +24,7 @@ export async function appendKnownHost(
   port: number,
   keyType: string,
   keyBlob: Buffer,
-  opts: { hash?: boolean } = {},
+  opts: { hash?: boolean; files?: KnownHostsFiles } = {},
 ): Promise<void> {
   if (host === '' || /[\s,@?*#[\]|'"\\!]/.test(host)) {
     throw new Error(`refusing to record a host key for an unsafe host name: '${host}'`);
@@ -39,7 +41,7 @@ export async function appendKnownHost(
 
   const abs = resolve(file);
   const prev = appendChains.get(abs) ?? Promise.resolve();
-  const next = prev.catch(() => undefined).then(() => appendLine(abs, file, line));
+  const next = prev.catch(() => undefined).then(() => appendLine(abs, file, line, opts.files));
   appendChains.set(abs, next);
   try {
     await next;
@@ -48,7 +50,7 @@ export async function appendKnownHost(
   }
 }
 
-async function appendLine(abs: string, file: string, line: string): Promise<void> {
+async function appendLine(abs: string, file: string, line: string, files: KnownHostsFiles | undefined): Promise<void> {
   await mkdir(dirname(abs), { recursive: true, mode: 0o700 });
   let target = abs;
   try {
@@ -70,8 +72,9 @@ async function appendLine(abs: string, file: string, line: string): Promise<void
   await writeFileAtomic(target, content, before ? before.mode & 0o7777 : 0o600);
 
   // Keep the cached parse in step instead of re-reading a large file on the next load.
-  const hit = cache.get(abs);
-  if (hit) {
+  const cache = files?.entries;
+  const hit = cache?.get(abs);
+  if (cache && hit) {
     const pf = before ? await hit.parsed : undefined;
     const after = await statOrUndefined(target);
     if (pf && after && hit.sig === signature(before as Stats) && cache.get(abs) === hit) {

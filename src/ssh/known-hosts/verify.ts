@@ -1,6 +1,6 @@
 /** Checking a server's host key against known_hosts files, as OpenSSH's ssh(1) does. */
 import { matchPatternList } from '../host-patterns.js';
-import { getParsed } from './cache.js';
+import { KnownHostsFiles } from './cache.js';
 import { hashedMatches } from './hashed.js';
 import { keyTypeFromBlob, knownHostsName } from './keys.js';
 import { parseText } from './parse.js';
@@ -45,11 +45,11 @@ export class KnownHosts {
    * Load files in order (user files, then global ones). Missing files are fine. Parses are cached
    * per path and file version, so many connections share one parse.
    */
-  static async load(files: string[]): Promise<KnownHosts> {
+  static async load(files: string[], cache: KnownHostsFiles = new KnownHostsFiles()): Promise<KnownHosts> {
     const warnings: string[] = [];
     const parsed: ParsedFile[] = [];
     for (const f of files) {
-      const pf = await getParsed(f, warnings);
+      const pf = await cache.get(f, warnings);
       if (pf) {
         parsed.push(pf);
         warnings.push(...pf.warnings);

@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadIdentities } from '../../../src/ssh/identity.js';
+import { loadIdentities, type IdentityCache } from '../../../src/ssh/identity.js';
 
 let home = '';
 let sshDir = '';
@@ -89,13 +89,16 @@ test('an encrypted PEM key falls back to its .pub file for the public key', asyn
   assert.ok(r.locked[0]?.publicKeyBlob?.equals(await pubBlob('id_pem_enc')));
 });
 
-test('each file is parsed once per process', async () => {
+test('each file is parsed once per cache (one cache per SshContext); another cache parses again', async () => {
   const ref = [{ path: join(sshDir, 'id_ed25519'), explicit: true }];
-  const [a, b] = await Promise.all([loadIdentities(ref, { home }), loadIdentities(ref, { home })]);
-  const c = await loadIdentities(ref, { home });
+  const cache: IdentityCache = new Map();
+  const [a, b] = await Promise.all([loadIdentities(ref, { home, cache }), loadIdentities(ref, { home, cache })]);
+  const c = await loadIdentities(ref, { home, cache });
   assert.ok(a.keys[0] && b.keys[0] && c.keys[0]);
   assert.equal(a.keys[0].parsed, b.keys[0].parsed);
   assert.equal(a.keys[0].parsed, c.keys[0].parsed);
+  const other = await loadIdentities(ref, { home, cache: new Map() });
+  assert.notEqual(other.keys[0]!.parsed, a.keys[0].parsed, 'no process-wide cache behind the caller\'s back');
 });
 
 test('a key others can read is refused, as ssh does', { skip: process.getuid?.() === undefined }, async () => {

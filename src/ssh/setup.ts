@@ -2,9 +2,10 @@
  * SSH settings as a library caller (or the CLI) gives them, turned into the SshContext every
  * connection of a run shares: OpenSSH config file first, the caller's overrides on top.
  */
-import { SshContext, type SshOverrides } from '../ssh/connect.js';
-import { loadSshConfig } from '../ssh/config/load.js';
-import type { StrictHostKeyChecking } from '../ssh/config/types.js';
+import type { LogSink } from '../core/log-sink.js';
+import { SshContext, type SshOverrides } from './connect.js';
+import { loadSshConfig } from './config/load.js';
+import type { StrictHostKeyChecking } from './config/types.js';
 
 export interface SshOptions {
   /** OpenSSH client config; default ~/.ssh/config, then /etc/ssh/ssh_config. */
@@ -22,15 +23,16 @@ export interface SshOptions {
 }
 
 /** The context and the config's warnings (unsupported keywords and the like), for the caller to show or log. */
-export async function createSshContext(o: SshOptions, tuning: Pick<SshOverrides, 'batchWrites'> = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
+export async function createSshContext(o: SshOptions, tuning: Pick<SshOverrides, 'batchWrites'> & { log?: LogSink } = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
+  const { log, ...overrides } = tuning;
   const ssh = new SshContext(await loadSshConfig(o.sshConfigFile), {
-    ...tuning,
+    ...overrides,
     ...(o.user ? { user: o.user } : {}),
     ...(o.port ? { port: o.port } : {}),
     ...(o.identityFiles?.length ? { identityFiles: o.identityFiles } : {}),
     ...(o.connectTimeoutMs !== undefined ? { connectTimeoutMs: o.connectTimeoutMs } : {}),
     ...(o.strictHostKeyChecking ? { strictHostKeyChecking: o.strictHostKeyChecking } : {}),
     ...(o.compress ? { compress: true } : {}),
-  });
+  }, log);
   return { ssh, warnings: ssh.config.warnings };
 }
