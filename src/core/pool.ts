@@ -45,6 +45,11 @@ export interface PoolOptions<T, R extends WorkerResult> {
    */
   abortGraceMs?: number;
   onStart?: (item: T, index: number, attempt: number) => void;
+  /**
+   * An attempt ended, told while it still holds its slot: a listener counting what runs
+   * never sees more than `concurrency` (the next job starts only after this).
+   */
+  onAttemptEnd?: (item: T, index: number, attempt: number) => void;
   /** An attempt ended and the next one starts after `delayMs` (outside the slot). */
   onRetry?: (item: T, index: number, attempt: number, result: R, delayMs: number) => void;
   onSettled?: (settled: Settled<T, R>) => void;
@@ -111,7 +116,11 @@ async function runJob<T, R extends WorkerResult>(
   let attempt = 0;
   for (;;) {
     attempt++;
-    const s = await limit(() => runAttempt(item, index, attempt, worker, opts));
+    const s = await limit(async () => {
+      const done = await runAttempt(item, index, attempt, worker, opts);
+      if (done.attempts === attempt) opts.onAttemptEnd?.(item, index, attempt);
+      return done;
+    });
     const retry = opts.retry;
     if (!s.result || !retry || attempt > retry.limit || cancel?.aborted) return s;
     if (isKillReason(s.outcome) || !retry.shouldRetry(s.result, item)) return s;

@@ -29,14 +29,13 @@ export class Progress {
     this.drawSoon();
   }
 
-  /** An attempt ended and the job waits to try again: it no longer runs. */
+  /** An attempt ended (its slot is about to free): it no longer runs. */
   attemptEnded(): void {
     this.running = Math.max(0, this.running - 1);
     this.drawSoon();
   }
 
-  settled(outcome: Outcome, wasStarted: boolean): void {
-    if (wasStarted) this.running = Math.max(0, this.running - 1);
+  settled(outcome: Outcome): void {
     this.done++;
     if (!isSuccess(outcome)) this.failed++;
     this.drawSoon();

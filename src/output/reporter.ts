@@ -65,7 +65,7 @@ export class Reporter {
       case 'job-started':
         this.progress?.jobStarted();
         break;
-      case 'job-retrying':
+      case 'job-attempt-ended':
         this.progress?.attemptEnded();
         break;
       case 'job-settled':
@@ -83,7 +83,7 @@ export class Reporter {
       if (r.stderr) this.live.push(r.label, 'stderr', Buffer.from(r.stderr));
     }
     this.live?.flush(r.label);
-    this.progress?.settled(r.outcome, r.attempts > 0);
+    this.progress?.settled(r.outcome);
     if (this.opts.mode === 'json') {
       const line = this.opts.jsonDefaults ? { ...r, extra: { ...this.opts.jsonDefaults, ...r.extra } } : r;
       this.opts.screen.out(jsonLine(this.opts.jsonId(r), line));

@@ -14,6 +14,8 @@ export type RunEvent =
   | { type: 'output'; label: string; stream: StreamName; chunk: Buffer }
   /** Bytes moved by a transfer, for progress. */
   | { type: 'bytes'; label: string; bytes: number }
+  /** An attempt ended (told before its slot is free: what runs never exceeds the slots). */
+  | { type: 'job-attempt-ended'; label: string; index: number; attempt: number }
   /** An attempt ended and another will follow after a backoff. */
   | { type: 'job-retrying'; label: string; attempt: number; outcome: Outcome; delayMs: number }
   | { type: 'job-settled'; index: number; result: JobResult }

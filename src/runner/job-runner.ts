@@ -61,6 +61,7 @@ export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promis
     ...(opts.retry ? { retry: opts.retry } : {}),
     ...(opts.abortGraceMs !== undefined ? { abortGraceMs: opts.abortGraceMs } : {}),
     onStart: (item, index, attempt) => events.emit({ type: 'job-started', label: labelOf(item, index), index, attempt }),
+    onAttemptEnd: (item, index, attempt) => events.emit({ type: 'job-attempt-ended', label: labelOf(item, index), index, attempt }),
     onRetry: (item, index, attempt, work, delayMs) =>
       events.emit({ type: 'job-retrying', label: labelOf(item, index), attempt, outcome: work.outcome, delayMs }),
     onSettled: (s) => {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { usageError } from './usage-error.js';
-import { formatHostSpec } from '../../src/hosts/host-spec.js';
-import { selectHosts, type SelectOptions } from '../../src/hosts/select.js';
+import { usageError } from '../usage-error.js';
+import { formatHostSpec } from '../../../src/hosts/host-spec.js';
+import { selectHosts, type SelectOptions } from '../../../src/hosts/select.js';
 
 
 // Run from an empty folder of our own: sources inside the current folder are shown

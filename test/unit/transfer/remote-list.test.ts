@@ -5,8 +5,8 @@ import { mkdtemp, mkdir, readFile, rm, stat, symlink, writeFile, chmod, utimes }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { fileLanding, findPrefix, listingScript, parseListing, type ListingSpec } from '../../src/transfer/remote-list.js';
-import { normalizeRemote } from '../../src/transfer/paths.js';
+import { fileLanding, findPrefix, listingScript, parseListing, type ListingSpec } from '../../../src/transfer/remote-list.js';
+import { normalizeRemote } from '../../../src/transfer/paths.js';
 
 const run = promisify(execFile);
 

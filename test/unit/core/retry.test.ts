@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { retryDelayMs } from '../../src/core/retry.js';
+import { retryDelayMs } from '../../../src/core/retry.js';
 
 test('first delays in order, then the regular delay', () => {
   const policy = { limit: 5, firstDelaysMs: [100, 500], everyMs: 2000, jitter: 0 };

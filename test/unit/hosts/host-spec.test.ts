@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/errors.js';
-import { usageError } from './usage-error.js';
-import { formatHostSpec, parseHostSpec, specMatches, type HostSpec } from '../../src/hosts/host-spec.js';
+import { UsageError } from '../../../src/errors.js';
+import { usageError } from '../usage-error.js';
+import { formatHostSpec, parseHostSpec, specMatches, type HostSpec } from '../../../src/hosts/host-spec.js';
 
 
 test('parses host, user and port in every written form', () => {

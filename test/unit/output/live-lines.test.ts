@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LivePrefixer } from '../../src/output/live-lines.js';
-import { bufferScreen } from '../../src/output/screen.js';
-import { formatSummary } from '../../src/output/summary.js';
+import { LivePrefixer } from '../../../src/output/live-lines.js';
+import { bufferScreen } from '../../../src/output/screen.js';
+import { formatSummary } from '../../../src/output/summary.js';
 
 test('only whole lines are written, each with its label; stderr marked', () => {
   const screen = bufferScreen();

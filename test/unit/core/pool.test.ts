@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runPool, type JobContext } from '../../src/core/pool.js';
-import type { Outcome } from '../../src/core/outcome.js';
+import { runPool, type JobContext } from '../../../src/core/pool.js';
+import type { Outcome } from '../../../src/core/outcome.js';
 
 const exited = (code: number): { outcome: Outcome } => ({ outcome: { kind: 'exited', code } });
 

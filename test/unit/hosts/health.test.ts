@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyProbe, DEFAULT_THRESHOLDS, nextHealth, type HostHealth } from '../../src/hosts/health.js';
-import { parseProbeOutput, probeCommand } from '../../src/hosts/probe.js';
+import { classifyProbe, DEFAULT_THRESHOLDS, nextHealth, type HostHealth } from '../../../src/hosts/health.js';
+import { parseProbeOutput, probeCommand } from '../../../src/hosts/probe.js';
 
 const ok = { kind: 'exited', code: 0 } as const;
 

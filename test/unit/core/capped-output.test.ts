@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CappedOutput } from '../../src/core/capped-output.js';
+import { CappedOutput } from '../../../src/core/capped-output.js';
 
 test('under the cap everything is kept verbatim', () => {
   const c = new CappedOutput(100);

@@ -3,15 +3,15 @@ import assert from 'node:assert/strict';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { usageError } from './usage-error.js';
-import { formatHostSpec } from '../../src/hosts/host-spec.js';
+import { usageError } from '../usage-error.js';
+import { formatHostSpec } from '../../../src/hosts/host-spec.js';
 import {
   parseHostLine,
   parseHostList,
   parseHostPattern,
   parseInlineHosts,
   readHostListFile,
-} from '../../src/hosts/host-list.js';
+} from '../../../src/hosts/host-list.js';
 
 
 const keys = (text: string, source = 'list'): string[] => parseHostList(text, source).map(formatHostSpec);

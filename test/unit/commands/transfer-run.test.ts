@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { transferSummary } from '../../src/commands/transfer-run.js';
-import type { JobResult } from '../../src/runner/results.js';
-import { formatBytes } from '../../src/output/progress.js';
+import { transferSummary } from '../../../src/commands/transfer-run.js';
+import type { JobResult } from '../../../src/runner/results.js';
+import { formatBytes } from '../../../src/output/progress.js';
 
 const rec = (label: string, extra: Record<string, number>, ok = true): JobResult => ({
   label,

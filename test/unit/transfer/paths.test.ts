@@ -12,10 +12,10 @@ import {
   TempNames,
   treeRoot,
   unsafeRelative,
-} from '../../src/transfer/paths.js';
-import { confineEntries } from '../../src/commands/get-all.js';
-import type { Entry } from '../../src/transfer/entry.js';
-import { usageError } from './usage-error.js';
+} from '../../../src/transfer/paths.js';
+import { confineEntries } from '../../../src/commands/get-all.js';
+import type { Entry } from '../../../src/transfer/entry.js';
+import { usageError } from '../usage-error.js';
 
 test('names a hostile server could send are refused; plain relative names pass', () => {
   for (const ok of ['', 'a', 'a/b', 'with space', 'a/.hidden', '..a', 'a..', '...', 'a/b c/d', 'ü/名前']) {

@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../../src/errors.js';
-import { addHosts, removeHosts } from '../../src/hosts/candidates-file.js';
-import { formatHostSpec, parseHostSpec } from '../../src/hosts/host-spec.js';
+import { UsageError } from '../../../src/errors.js';
+import { addHosts, removeHosts } from '../../../src/hosts/candidates-file.js';
+import { formatHostSpec, parseHostSpec } from '../../../src/hosts/host-spec.js';
 
 async function tempDir(t: TestContext): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'lwt-hosts-edit-'));

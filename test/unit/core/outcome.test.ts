@@ -6,7 +6,7 @@ import {
   fromWaitStatus,
   shellSignalHint,
   type Outcome,
-} from '../../src/core/outcome.js';
+} from '../../../src/core/outcome.js';
 
 test('Node exit pair: code or signal, never both', () => {
   assert.deepEqual(fromNodeExit(3, null), { kind: 'exited', code: 3 });

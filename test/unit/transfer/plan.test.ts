@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Entry } from '../../src/transfer/entry.js';
-import { compileExcludes } from '../../src/transfer/exclude.js';
-import { describePlan, planCounts, planTransfer, type PlanOptions } from '../../src/transfer/plan.js';
+import type { Entry } from '../../../src/transfer/entry.js';
+import { compileExcludes } from '../../../src/transfer/exclude.js';
+import { describePlan, planCounts, planTransfer, type PlanOptions } from '../../../src/transfer/plan.js';
 
 const f = (rel: string, size = 10, mtime = 1000, extra: Partial<Entry> = {}): Entry => ({ rel, type: 'f', mode: 0o644, size, mtime, ...extra });
 const d = (rel: string, mtime = 1000, mode = 0o755): Entry => ({ rel, type: 'd', mode, size: 0, mtime });

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UsageError } from '../../src/errors.js';
-import { usageError } from './usage-error.js';
-import { MAX_EXPANSION, expandRanges, foldHostGroups, foldHosts, splitHostList } from '../../src/hosts/ranges.js';
+import { UsageError } from '../../../src/errors.js';
+import { usageError } from '../usage-error.js';
+import { MAX_EXPANSION, expandRanges, foldHostGroups, foldHosts, splitHostList } from '../../../src/hosts/ranges.js';
 
 
 /** Names a folded list stands for, via the same reader a host list uses. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killOrder, selectTree } from '../../src/core/kill-tree.js';
-import { parseProcStat, type ProcessInfo } from '../../src/core/process-table.js';
+import { killOrder, selectTree } from '../../../src/core/kill-tree.js';
+import { parseProcStat, type ProcessInfo } from '../../../src/core/process-table.js';
 
 const p = (pid: number, ppid: number, pgid: number, sid: number, hasCookie = false): ProcessInfo => ({ pid, ppid, pgid, sid, hasCookie });
 

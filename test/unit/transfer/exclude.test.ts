@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compileExcludes, globToRegex } from '../../src/transfer/exclude.js';
-import { usageError } from './usage-error.js';
+import { compileExcludes, globToRegex } from '../../../src/transfer/exclude.js';
+import { usageError } from '../usage-error.js';
 
 const ex = (...patterns: string[]) => compileExcludes(patterns);
 
