@@ -35,16 +35,8 @@ export interface RunOptions extends SshOptions {
   onEvent?: RunListener;
 }
 
-export interface HostResult<D = unknown> {
-  host: string;
-  outcome: Outcome;
-  durationMs: number;
-  attempts: number;
-  stdout: string;
-  stderr: string;
-  extra?: Record<string, unknown>;
-  data?: D;
-}
+/** One host's result: a JobResult named by its host. */
+export type HostResult<D = unknown> = Omit<JobResult<D>, 'label' | 'command'> & { host: string };
 
 export interface RunResult<D = unknown> {
   results: HostResult<D>[];
@@ -61,6 +53,19 @@ function hostSpecs(hosts: RunOptions['hosts']): HostSpec[] {
 function toRunResult<D>(summary: RunSummary<D>): RunResult<D> {
   const results = summary.results.map(({ label, command: _c, ...rest }: JobResult<D>) => ({ host: label, ...rest }));
   return { results, exitStatus: runStatus(summary), wallMs: summary.wallMs, cancelled: summary.cancelled };
+}
+
+/** The options every verb passes its runner the same way. */
+function runnerBase(o: RunOptions, connections: Connections, events: RunEvents, timeoutMs?: number) {
+  return {
+    hosts: hostSpecs(o.hosts),
+    connections,
+    events,
+    concurrency: o.concurrency ?? 32,
+    retries: o.retries ?? 0,
+    ...(timeoutMs ? { timeoutMs } : {}),
+    ...(o.signal ? { signal: o.signal } : {}),
+  };
 }
 
 /** Set up connections for one call, run it, always close them. */
@@ -92,18 +97,12 @@ export function execAll(o: ExecAllOptions): Promise<RunResult> {
   return withConnections(o, {}, async (connections, events) =>
     toRunResult(
       await execAllCommand({
-        hosts: hostSpecs(o.hosts),
+        ...runnerBase(o, connections, events, o.timeoutMs),
         command: o.command,
-        connections,
-        events,
-        concurrency: o.concurrency ?? 32,
-        retries: o.retries ?? 0,
         outputCapBytes: o.outputCapBytes ?? 1024 * 1024,
-        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
         ...(o.env ? { env: o.env } : {}),
         ...(o.stdin ? { stdin: o.stdin } : {}),
         ...(o.sudo ? { sudo: true } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
       }),
     ),
   );
@@ -151,13 +150,7 @@ export async function putAll(o: TransferOptions & { source: string; dest: string
   return withConnections(o, { batchWrites: true }, async (connections, events) =>
     toRunResult(
       await putAllCommand({
-        hosts: hostSpecs(o.hosts),
-        connections,
-        events,
-        concurrency: o.concurrency ?? 32,
-        retries: o.retries ?? 0,
-        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
+        ...runnerBase(o, connections, events, o.timeoutMs),
         sync,
         dest: d.path,
         destSlash: d.trailingSlash,
@@ -176,13 +169,7 @@ export async function getAll(o: TransferOptions & { remote: string; localDir: st
   return withConnections(o, { batchWrites: true }, async (connections, events) =>
     toRunResult(
       await getAllCommand({
-        hosts: hostSpecs(o.hosts),
-        connections,
-        events,
-        concurrency: o.concurrency ?? 32,
-        retries: o.retries ?? 0,
-        ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}),
-        ...(o.signal ? { signal: o.signal } : {}),
+        ...runnerBase(o, connections, events, o.timeoutMs),
         sync: syncOptions(o),
         remote: r.path,
         contents: sourceIsContents(o.remote) || r.path === '/' || name === '',
@@ -212,11 +199,8 @@ export interface MonitorCycleOptions extends RunOptions {
 export function monitorCycle(o: MonitorCycleOptions): Promise<CycleReport> {
   return withConnections(o, {}, (connections, events) =>
     monitorCycleCommand({
+      ...runnerBase({ ...o, concurrency: o.concurrency ?? 256 }, connections, events),
       home: o.home,
-      hosts: hostSpecs(o.hosts),
-      connections,
-      events,
-      concurrency: o.concurrency ?? 256,
       probeTimeoutMs: o.probeTimeoutMs ?? 10_000,
       diskPath: o.diskPath ?? '/',
       load: o.load === true,
@@ -224,7 +208,6 @@ export function monitorCycle(o: MonitorCycleOptions): Promise<CycleReport> {
       thresholds: { ...DEFAULT_THRESHOLDS, ...o.thresholds },
       hysteresis: { dropAfter: 2, restoreAfter: 1, ...o.hysteresis },
       prune: o.prune === true,
-      ...(o.signal ? { signal: o.signal } : {}),
     }),
   );
 }

@@ -31,14 +31,8 @@ export interface ExecAllOptions {
  */
 export function execAll(opts: ExecAllOptions): Promise<RunSummary> {
   return runHosts({
-    hosts: opts.hosts,
-    connections: opts.connections,
-    concurrency: opts.concurrency,
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    retries: opts.retries ?? 0,
+    ...opts,
     ...(opts.retryFailedCommands ? { retryAlso: (w) => w.outcome.kind === 'exited' && w.outcome.code !== 0 } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.events ? { events: opts.events } : {}),
     work: (job) =>
       execRemote(job.client, {
         command: opts.command,

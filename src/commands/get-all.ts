@@ -15,8 +15,8 @@ import { describePlan, planCounts, planTransfer } from '../transfer/plan.js';
 import { isTempName, joinRemote, linkEscapes, parentOf } from '../transfer/paths.js';
 import { newPullResult, pullPlan } from '../transfer/pull.js';
 import { findPrefix, type ListingSpec } from '../transfer/remote-list.js';
-import { SftpError, SftpSession } from '../transfer/sftp.js';
-import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from '../transfer/sync.js';
+import { SftpError } from '../transfer/sftp.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
 import type { RunSummary } from '../runner/results.js';
 import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
@@ -78,15 +78,8 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
   const sync = opts.sync;
   const hostDir = join(opts.localDir, hostFileName(job.label));
   const listSpec: ListingSpec = { kind: 'tree', root: opts.remote, followAll: opts.followLinks, checksum: sync.checksum, createParent: false };
-  let sending = false;
-  let sftp: SftpSession | undefined;
   const res = newPullResult();
-  const onAbort = (): void => {
-    if (sending) client.destroy();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const sftpOpening = sync.dryRun ? undefined : SftpSession.open(client);
-  sftpOpening?.catch(() => undefined);
+  const session = new TransferSession(client, signal, sync.dryRun);
   try {
     const listed = await runListing(client, listSpec, signal, () => findPrefix(opts.remote));
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
@@ -150,9 +143,8 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
         extra: { filesReceived: counts.files, bytesReceived: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
       };
     }
-    sending = true;
-    if (signal.aborted) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    sftp = await sftpOpening!;
+    const sftp = await session.startSending();
+    if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
     await pullPlan({ sftp, plan, remote: (rel) => (tree ? joinRemote(opts.remote, rel) : opts.remote), local, onBytes: job.onBytes }, res);
     problems.push(...res.problems);
     return {
@@ -169,7 +161,6 @@ async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): 
     if ((err as NodeJS.ErrnoException)?.code) return emptyTransfer({ kind: 'local-error', message: `${hostDir}: ${describeLocalError(err)}` });
     throw err;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    sftp?.close();
+    session.close();
   }
 }

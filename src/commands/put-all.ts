@@ -17,9 +17,9 @@ import { describePlan, planCounts, planTransfer, type Plan } from '../transfer/p
 import { joinRemote, treeRoot } from '../transfer/paths.js';
 import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
-import { SftpError, SftpSession } from '../transfer/sftp.js';
+import { SftpError } from '../transfer/sftp.js';
 import { execRemote } from '../ssh/remote-exec.js';
-import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from '../transfer/sync.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
 import type { RunSummary } from '../runner/results.js';
 import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
@@ -62,17 +62,8 @@ async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cach
   const prefix = (kind: Listing['kind']): string =>
     listSpec.kind === 'tree' ? findPrefix(listSpec.root) : findPrefix(fileLanding(listSpec, kind === 'D').dir);
 
-  let sending = false;
-  let sftp: SftpSession | undefined;
   const res = newPushResult();
-  // While listing, execRemote kills the remote find on abort; once sending, closing the
-  // connection fails every request in flight at once.
-  const onAbort = (): void => {
-    if (sending) client.destroy();
-  };
-  signal.addEventListener('abort', onAbort, { once: true });
-  const sftpOpening = sync.dryRun ? undefined : SftpSession.open(client);
-  sftpOpening?.catch(() => undefined);
+  const session = new TransferSession(client, signal, sync.dryRun);
   try {
     const listed = await runListing(client, listSpec, signal, prefix);
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
@@ -117,9 +108,8 @@ async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cach
         extra: { filesSent: counts.files, bytesSent: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
       };
     }
-    sending = true;
-    if (signal.aborted) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    sftp = await sftpOpening!;
+    const sftp = await session.startSending();
+    if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
     await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes }, res);
     problems.push(...res.problems);
     return {
@@ -135,8 +125,7 @@ async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cach
     if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'failed', message: `sftp: ${err.message}` }), extra: done };
     throw err;
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    sftp?.close();
+    session.close();
   }
 }
 

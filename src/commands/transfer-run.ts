@@ -40,13 +40,7 @@ export function emptyTransfer(outcome: Outcome): TransferResult {
 
 export function runTransfers(opts: TransferRunOptions): Promise<RunSummary> {
   return runHosts({
-    hosts: opts.hosts,
-    connections: opts.connections,
-    concurrency: opts.concurrency,
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    retries: opts.retries ?? 0,
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.events ? { events: opts.events } : {}),
+    ...opts,
     work: (job) => opts.transfer(job),
   });
 }

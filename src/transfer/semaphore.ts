@@ -1,3 +1,5 @@
+import pLimit from 'p-limit';
+
 /**
  * A counting semaphore with weights: `acquire(n)` waits until n units are free. Used to bound
  * SFTP requests and bytes in flight per host. A weight larger than the capacity is let
@@ -40,22 +42,24 @@ export class Semaphore {
   }
 }
 
-/** Run `fn` over `items` with at most `limit` at once; rejects with the first error after all started ones settle. */
+/**
+ * Run `fn` over `items` with at most `limit` at once (p-limit, as the pool); after the first
+ * error nothing new starts, and the call rejects with that error once the started ones settled.
+ */
 export async function forEachLimit<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  let firstError: unknown;
-  let failed = false;
-  const lane = async (): Promise<void> => {
-    while (next < items.length && !failed) {
-      const item = items[next++]!;
-      try {
-        await fn(item);
-      } catch (err) {
-        if (!failed) firstError = err;
-        failed = true;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failed) throw firstError;
+  const run = pLimit(Math.max(1, limit));
+  let failure: { error: unknown } | undefined;
+  await Promise.all(
+    items.map((item) =>
+      run(async () => {
+        if (failure) return;
+        try {
+          await fn(item);
+        } catch (error) {
+          failure ??= { error };
+        }
+      }),
+    ),
+  );
+  if (failure) throw failure.error;
 }

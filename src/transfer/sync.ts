@@ -11,7 +11,7 @@ import type { Entry } from './entry.js';
 import type { Excluder } from './exclude.js';
 import type { LocalHasher } from './local-tree.js';
 import { listingScript, parseListing, type Listing, type ListingSpec } from './remote-list.js';
-import { SftpError } from './sftp.js';
+import { SftpError, SftpSession } from './sftp.js';
 
 /** A listing of a huge tree is still one answer; beyond this it is refused, not truncated. */
 const LISTING_CAP = 512 * 1024 * 1024;
@@ -93,3 +93,39 @@ export async function withLocalHashes(
   );
 }
 
+/**
+ * A host's SFTP session for one transfer, opened beside the listing (not after it). While
+ * listing, an abort is execRemote's to handle (it kills the remote find); once sending,
+ * an abort closes the connection, which fails every request in flight at once.
+ */
+export class TransferSession {
+  private sending = false;
+  private sftp: SftpSession | undefined;
+  private readonly opening: Promise<SftpSession> | undefined;
+  private readonly onAbort = (): void => {
+    if (this.sending) this.client.destroy();
+  };
+
+  constructor(
+    private readonly client: Client,
+    private readonly signal: AbortSignal,
+    dryRun: boolean,
+  ) {
+    signal.addEventListener('abort', this.onAbort, { once: true });
+    this.opening = dryRun ? undefined : SftpSession.open(client);
+    this.opening?.catch(() => undefined);
+  }
+
+  /** Start sending: the SFTP session, or undefined when the transfer was aborted meanwhile. */
+  async startSending(): Promise<SftpSession | undefined> {
+    this.sending = true;
+    if (this.signal.aborted || !this.opening) return undefined;
+    this.sftp = await this.opening;
+    return this.sftp;
+  }
+
+  close(): void {
+    this.signal.removeEventListener('abort', this.onAbort);
+    this.sftp?.close();
+  }
+}
