@@ -73,7 +73,11 @@ export function confineEntries(entries: readonly Entry[], prefix: string): { kep
   return { kept, refused };
 }
 
-async function getHost(job: HostJob, opts: GetAllOptions, hasher: LocalHasher): Promise<TransferResult> {
+/** What one fetch needs: where from, where to, how to compare. */
+export type FetchOptions = Pick<GetAllOptions, 'remote' | 'contents' | 'name' | 'localDir' | 'followLinks' | 'sync'>;
+
+/** One host's fetch on an open connection (get-all's, and the task scheduler's results). */
+export async function getHost(job: Pick<HostJob, 'client' | 'signal' | 'label' | 'onBytes'>, opts: FetchOptions, hasher: LocalHasher): Promise<TransferResult> {
   const { client, signal } = job;
   const sync = opts.sync;
   const hostDir = join(opts.localDir, hostFileName(job.label));

@@ -51,7 +51,14 @@ export async function putAll(opts: PutAllOptions): Promise<RunSummary> {
   });
 }
 
-async function putHost(job: HostJob, payload: Payload, opts: PutAllOptions, cache: ContentCache, hasher: LocalHasher): Promise<TransferResult> {
+/** One host's send on an open connection (put-all's, and the task scheduler's inputs). */
+export async function putHost(
+  job: Pick<HostJob, 'client' | 'signal' | 'onBytes'>,
+  payload: Payload,
+  opts: Pick<PutAllOptions, 'dest' | 'destSlash' | 'sync'>,
+  cache: ContentCache,
+  hasher: LocalHasher,
+): Promise<TransferResult> {
   const { client, signal } = job;
   const sync = opts.sync;
   const tree = payload.tree;
