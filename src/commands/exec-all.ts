@@ -3,7 +3,7 @@ import { EXIT, runExitStatus, type Outcome } from '../core/outcome.js';
 import { jobDeadline } from '../core/deadline.js';
 import type { ProcessResult } from '../core/local-process.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { logger } from '../log.js';
 import type { JobRecord } from '../output/job-record.js';
 import { OutdirWriter } from '../output/outdir.js';

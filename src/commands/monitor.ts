@@ -17,7 +17,7 @@ import {
   type Thresholds,
 } from '../hosts/health.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import type { Client } from 'ssh2';
 import type { SshContext } from '../ssh/connect.js';
 import { execRemote } from '../ssh/remote-exec.js';

@@ -10,7 +10,7 @@ import { jobDeadline } from '../core/deadline.js';
 import { EXIT, isSuccess, runExitStatus, type Outcome } from '../core/outcome.js';
 import { runPool, type JobContext } from '../core/pool.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { logger } from '../log.js';
 import type { JobRecord } from '../output/job-record.js';
 import { formatBytes } from '../output/progress.js';
