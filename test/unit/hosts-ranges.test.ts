@@ -4,6 +4,11 @@ import { UsageError } from '../../src/errors.js';
 import { usageError } from './usage-error.js';
 import { MAX_EXPANSION, expandRanges, splitHostList } from '../../src/hosts/ranges.js';
 
+/** Each pattern must be refused with exactly its message. */
+function refuses(cases: ReadonlyArray<readonly [string, string]>, parse: (text: string) => unknown = expandRanges): void {
+  for (const [text, message] of cases) assert.throws(() => parse(text), usageError(message), text);
+}
+
 test('a name without brackets expands to itself', () => {
   assert.deepEqual(expandRanges('web1.example.com'), ['web1.example.com']);
 });
@@ -64,7 +69,7 @@ test('several groups give the cartesian product, leftmost slowest', () => {
 });
 
 test('malformed patterns are UsageErrors naming the pattern', () => {
-  const cases: Array<[string, string]> = [
+  refuses([
     ['node[', "bad range 'node[': '[' without ']'"],
     ['node]', "bad range 'node]': ']' without '['"],
     ['node[1-2]]', "bad range 'node[1-2]]': ']' without '['"],
@@ -79,8 +84,7 @@ test('malformed patterns are UsageErrors naming the pattern', () => {
     ['n[1-010]', "bad range 'n[1-010]': padding of '1' and '010' differs"],
     ['n[1234567890123456]', "bad range 'n[1234567890123456]': number longer than 15 digits"],
     ['', 'empty host name'],
-  ];
-  for (const [pattern, message] of cases) assert.throws(() => expandRanges(pattern), usageError(message), pattern);
+  ]);
 });
 
 test('the expansion cap stops typos before they allocate', () => {
@@ -126,14 +130,13 @@ test('step syntax a-b/N, as ClusterShell reads it, mixed with lists and padding'
 });
 
 test('bad steps are refused naming the item', () => {
-  const cases: Array<[string, string]> = [
+  refuses([
     ['n[1-9/0]', "bad range 'n[1-9/0]': '1-9/0': step must be 1 or more"],
     ['n[3/2]', "bad range 'n[3/2]': '3/2': a step needs a range, as in 1-9/2"],
     ['n[1-9/]', "bad range 'n[1-9/]': '1-9/' is not a number or a range"],
     ['n[1-9/a]', "bad range 'n[1-9/a]': '1-9/a' is not a number or a range"],
     ['n[1-9/2/2]', "bad range 'n[1-9/2/2]': '1-9/2/2' is not a number or a range"],
-  ];
-  for (const [pattern, message] of cases) assert.throws(() => expandRanges(pattern), usageError(message), pattern);
+  ]);
   // The cap counts stepped values, not the span.
   assert.equal(expandRanges('n[1-1999999/2]').length, MAX_EXPANSION);
   assert.throws(() => expandRanges('n[1-2000001/2]'), usageError(/expands to more than 1000000 names$/));
@@ -148,45 +151,44 @@ test('whitespace inside brackets is ignored, as ClusterShell does', () => {
 });
 
 test('negative numbers are refused, as pdsh does', () => {
-  const cases: Array<[string, string]> = [
+  refuses([
     ['node[-3]', "bad range 'node[-3]': '-3': negative numbers are not allowed"],
     ['node[-3-2]', "bad range 'node[-3-2]': '-3-2': negative numbers are not allowed"],
     ['node[-8--4]', "bad range 'node[-8--4]': '-8--4': negative numbers are not allowed"],
     ['node[1--3]', "bad range 'node[1--3]': '1--3': negative numbers are not allowed"],
     ['node[1, - 3]', "bad range 'node[1, - 3]': '- 3': negative numbers are not allowed"],
-  ];
-  for (const [pattern, message] of cases) assert.throws(() => expandRanges(pattern), usageError(message), pattern);
+  ]);
   // A '-' outside the brackets is plain text.
   assert.deepEqual(expandRanges('node-[3]'), ['node-3']);
 });
 
 test('empty list items are refused, inside brackets and in host lists', () => {
-  const ranges: Array<[string, string]> = [
+  refuses([
     ['n[1,]', "bad range 'n[1,]': empty item after the last ','"],
     ['n[,1]', "bad range 'n[,1]': empty item before the first ','"],
     ['n[,]', "bad range 'n[,]': empty item before the first ','"],
     ['n[1, ,2]', "bad range 'n[1, ,2]': empty item between ','s"],
-  ];
-  for (const [pattern, message] of ranges) assert.throws(() => expandRanges(pattern), usageError(message), pattern);
-  const lists: Array<[string, string]> = [
-    ['a,,b', "bad host list 'a,,b': empty item between ','s"],
-    ['a,', "bad host list 'a,': empty item after the last ','"],
-    [',', "bad host list ',': empty item before the first ','"],
-    [',a', "bad host list ',a': empty item before the first ','"],
-    ['a, ,n[1,2]', "bad host list 'a, ,n[1,2]': empty item between ','s"],
-  ];
-  for (const [list, message] of lists) assert.throws(() => splitHostList(list), usageError(message), list);
+  ]);
+  refuses(
+    [
+      ['a,,b', "bad host list 'a,,b': empty item between ','s"],
+      ['a,', "bad host list 'a,': empty item after the last ','"],
+      [',', "bad host list ',': empty item before the first ','"],
+      [',a', "bad host list ',a': empty item before the first ','"],
+      ['a, ,n[1,2]', "bad host list 'a, ,n[1,2]': empty item between ','s"],
+    ],
+    splitHostList,
+  );
 });
 
 test('a range whose bounds are written with different padding is refused', () => {
-  const cases: Array<[string, string]> = [
+  refuses([
     ['n[001-44]', "bad range 'n[001-44]': padding of '001' and '44' differs"],
     ['n[01-3]', "bad range 'n[01-3]': padding of '01' and '3' differs"],
     ['n[1-05]', "bad range 'n[1-05]': padding of '1' and '05' differs"],
     ['n[0-00]', "bad range 'n[0-00]': padding of '0' and '00' differs"],
     ['n[5,001-44]', "bad range 'n[5,001-44]': padding of '001' and '44' differs"],
-  ];
-  for (const [pattern, message] of cases) assert.throws(() => expandRanges(pattern), usageError(message), pattern);
+  ]);
   // Bounds of one length agree whatever their zeros; a padded range may run past its width.
   assert.deepEqual(expandRanges('n[09-10]'), ['n09', 'n10']);
   assert.deepEqual(expandRanges('n[0-10]').length, 11);
