@@ -33,6 +33,7 @@ export { EXIT, runStatus, worstStatus, outcomeStatus } from './cli/exit-status.j
 // Host lists and ranges.
 export { parseHostSpec, formatHostSpec, type HostSpec } from './hosts/host-spec.js';
 export { parseInlineHosts, parseHostList, readHostListFile } from './hosts/host-list.js';
-export { expandRanges, foldHosts, foldHostGroups } from './hosts/ranges.js';
+export { expandRanges } from './hosts/ranges.js';
+export { foldHosts, foldHostGroups } from './hosts/fold.js';
 export { selectHosts, type HostSelection, type SelectOptions } from './hosts/select.js';
 export { LwtError, UsageError } from './errors.js';

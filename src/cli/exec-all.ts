@@ -6,7 +6,7 @@ import { UsageError } from '../errors.js';
 import { formatHostSpec, parseHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { describeFsError } from '../hosts/host-list.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { Reporter } from '../output/reporter.js';
 import { Connections } from '../runner/connections.js';
 import { runVerb } from './run-verb.js';

@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeOutcome, formatMs, isSuccess } from '../core/outcome.js';
 import { UsageError } from '../errors.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { listRuns, readRun } from '../runs/journal.js';
 import { prepare, globalsOf } from './context.js';
 import { positiveInt } from './parse.js';

@@ -9,7 +9,7 @@ import { addHosts, removeHosts } from '../hosts/candidates-file.js';
 import { readHealth, writeHealth } from '../hosts/health.js';
 import { readHostListFile, parseInlineHosts } from '../hosts/host-list.js';
 import { formatHostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { prepare, globalsOf } from './context.js';
 
 const candidatesPath = (home: string): string => join(homePaths(home).hosts, 'candidates');

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { putAll, type Payload } from '../commands/put-all.js';
 import { UsageError } from '../errors.js';
 import type { HostSpec } from '../hosts/host-spec.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { hostFileName } from '../hosts/file-name.js';
 import { describeLocalError, type LocalTree } from '../transfer/local-tree.js';
 import { checkDelete, walkSource } from '../transfer/source.js';

@@ -6,7 +6,7 @@
 import { Command } from 'commander';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { Reporter } from '../output/reporter.js';
 import { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';

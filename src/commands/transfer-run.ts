@@ -5,7 +5,7 @@
 import { isSuccess, type Outcome } from '../core/outcome.js';
 import type { HostSpec } from '../hosts/host-spec.js';
 import { runHosts, type HostJob } from '../runner/host-runner.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 import { formatBytes } from '../output/progress.js';
 import type { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';

@@ -10,7 +10,7 @@ import {
   type HostSpec,
 } from './host-spec.js';
 import { quoteForMessage } from './quote.js';
-import { MAX_EXPANSION, expandRanges, splitHostList } from './ranges.js';
+import { MAX_EXPANSION, expandRanges, splitHostList, splitOutsideBrackets } from './ranges.js';
 
 /**
  * Parse one entry that may hold ranges, a user and a port: `root@node[01-04]:2222`.
@@ -50,7 +50,9 @@ function stripComment(line: string): string {
 export function parseHostLine(line: string): HostSpec[] {
   const content = stripComment(line).trim();
   if (content === '') return [];
-  if (/\s/.test(content) || splitHostList(content).length > 1) {
+  // Whitespace inside brackets is part of a range (`n[1, 3]`); outside them it separates hosts.
+  const outside = content.replace(/\[[^\]]*\]/g, '[]');
+  if (/\s/.test(outside) || splitOutsideBrackets(content).length > 1) {
     throw new UsageError(`one host per line, found ${quoteForMessage(content)}`);
   }
   return parseHostPattern(content);
@@ -100,7 +102,7 @@ export function parseHostList(text: string, source: string): HostSpec[] {
 /** Parse an inline comma list such as `-w a,b,node[1-3]`. Errors read `${source}: ...`. */
 export function parseInlineHosts(list: string, source = '-w'): HostSpec[] {
   const collector = new HostCollector();
-  for (const item of splitHostList(list)) {
+  for (const item of withLocation(source, () => splitHostList(list))) {
     const specs = withLocation(source, () => parseHostPattern(item));
     if (!collector.add(specs)) throw new UsageError(`${source}: host list has more than ${MAX_EXPANSION} hosts`);
   }

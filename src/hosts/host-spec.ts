@@ -46,6 +46,8 @@ export function splitHostSpec(text: string): RawHostSpec {
     user = text.slice(0, at);
     rest = text.slice(at + 1);
     if (user === '') throw badHost(text, "empty user before '@'");
+    // `user@@host` is a typo, not a user named `user@`: refused here rather than failing as auth later.
+    if (user.endsWith('@') || user.includes('@@')) throw badHost(text, "empty name between '@' signs");
   }
   const spec = (host: string, port: string | undefined, ipv6: boolean): RawHostSpec => {
     const raw: RawHostSpec = { host, ipv6 };

@@ -5,7 +5,7 @@ import { quoteForMessage } from './quote.js';
 export const MAX_EXPANSION = 1_000_000;
 
 /** Longest digit run treated as a number; longer runs (serials, hashes) would lose precision. */
-const MAX_DIGITS = 15;
+export const MAX_DIGITS = 15;
 
 /** Values of one bracket group, already formatted with their padding. */
 type Segment = string | string[];
@@ -15,44 +15,80 @@ function badRange(pattern: string, reason: string): UsageError {
 }
 
 /** A number's padding width: `007` is padded to 3, `7` and `0` are not padded (0). */
-function paddingOf(digits: string): number {
+export function paddingOf(digits: string): number {
   return digits.length > 1 && digits.startsWith('0') ? digits.length : 0;
 }
 
 /**
- * Values of one group such as `01-03,07`, padded the way the start of each range is written
- * (pdsh and ClusterShell do the same): `01-03` gives 01,02,03; `8-10` gives 8,9,10.
+ * One list item: `7`, `1-9` or `1-9/2`. Whitespace around the parts is ignored, as
+ * ClusterShell does, so `[ 1, 5 - 7 ]` reads as `[1,5-7]`.
+ */
+const ITEM = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*(?:\/\s*([0-9]+)\s*)?)?$/;
+
+interface Range {
+  from: number;
+  to: number;
+  step: number;
+  width: number;
+}
+
+/** Why an item that ITEM refused is wrong, naming the item. */
+function itemProblem(item: string): string {
+  const text = item.trim();
+  const quoted = quoteForMessage(text);
+  // pdsh refuses these too; ClusterShell's `n[-3]` would silently mean `n-3`.
+  const bare = text.replace(/\s/g, '');
+  if (/^-?[0-9]+(--?[0-9]+)?(\/[0-9]+)?$/.test(bare) && /^-|--/.test(bare)) return `${quoted}: negative numbers are not allowed`;
+  if (/^[0-9]+\s*\/\s*[0-9]+$/.test(text)) return `${quoted}: a step needs a range, as in 1-9/2`;
+  return `${quoted} is not a number or a range`;
+}
+
+/**
+ * Values of one group such as `01-03,07` or `10-98/2`. A range's padding is its start's:
+ * `01-03` gives 01,02,03; `8-10` gives 8,9,10. The end must be written in that padding
+ * (`01-3` and `001-44` are refused, as ClusterShell does; `01-100` reads as 01..99,100).
  */
 function groupValues(pattern: string, body: string): string[] {
-  if (body === '') throw badRange(pattern, 'empty brackets');
-  const ranges: Array<{ from: number; to: number; width: number }> = [];
+  if (body.trim() === '') throw badRange(pattern, 'empty brackets');
+  const ranges: Range[] = [];
   let count = 0;
-  for (const item of body.split(',')) {
-    const m = /^([0-9]+)(?:-([0-9]+))?$/.exec(item);
-    if (m === null) {
-      throw badRange(pattern, item === '' ? 'empty item between commas' : `${quoteForMessage(item)} is not a number or a range`);
-    }
+  const items = body.split(',');
+  items.forEach((item, i) => {
+    if (item.trim() === '') throw badRange(pattern, emptyItem(i, items.length));
+    const m = ITEM.exec(item);
+    if (m === null) throw badRange(pattern, itemProblem(item));
     const start = m[1] ?? '';
     const end = m[2] ?? start;
-    if (start.length > MAX_DIGITS || end.length > MAX_DIGITS) throw badRange(pattern, `number longer than ${MAX_DIGITS} digits`);
+    const stepText = m[3] ?? '1';
+    if ([start, end, stepText].some((d) => d.length > MAX_DIGITS)) throw badRange(pattern, `number longer than ${MAX_DIGITS} digits`);
     const width = paddingOf(start);
-    if (paddingOf(end) !== 0 && paddingOf(end) !== width) {
+    const to = Number(end);
+    if (end !== String(to).padStart(width, '0')) {
       throw badRange(pattern, `padding of ${quoteForMessage(start)} and ${quoteForMessage(end)} differs`);
     }
     const from = Number(start);
-    const to = Number(end);
+    const step = Number(stepText);
     if (from > to) throw badRange(pattern, 'start after end');
-    count += to - from + 1;
+    if (step < 1) throw badRange(pattern, `${quoteForMessage(item.trim())}: step must be 1 or more`);
+    count += Math.floor((to - from) / step) + 1;
     if (count > MAX_EXPANSION) throw badRange(pattern, `expands to more than ${MAX_EXPANSION} names`);
-    ranges.push({ from, to, width });
-  }
+    ranges.push({ from, to, step, width });
+  });
   const values: string[] = [];
-  for (const { from, to, width } of ranges) {
-    for (let n = from; n <= to; n++) values.push(width === 0 ? String(n) : String(n).padStart(width, '0'));
+  for (const { from, to, step, width } of ranges) {
+    for (let n = from; n <= to; n += step) values.push(width === 0 ? String(n) : String(n).padStart(width, '0'));
   }
   // Equal strings need equal numbers, so only overlapping ranges can repeat a value;
   // hashing every value of a large range just to find none is what made this slow.
   return rangesOverlap(ranges) ? [...new Set(values)] : values;
+}
+
+/** Where an empty item of a comma list is, for the message: `a,`, `,a`, `a,,b`. */
+function emptyItem(index: number, count: number): string {
+  if (count === 1) return 'empty item';
+  if (index === 0) return "empty item before the first ','";
+  if (index === count - 1) return "empty item after the last ','";
+  return "empty item between ','s";
 }
 
 function rangesOverlap(ranges: ReadonlyArray<{ from: number; to: number }>): boolean {
@@ -128,12 +164,8 @@ function mayRepeat(segments: readonly Segment[]): boolean {
   return false;
 }
 
-/**
- * Split a pdsh/clush-style comma list, keeping commas inside brackets:
- * `a,node[1-3,7],b` gives `a`, `node[1-3,7]`, `b`. Items are trimmed; empty items are skipped.
- * An unclosed '[' swallows the rest of the list, and expansion then reports that item.
- */
-export function splitHostList(list: string): string[] {
+/** Items of a comma list, split at commas outside brackets, untrimmed. */
+export function splitOutsideBrackets(list: string): string[] {
   const items: string[] = [];
   let depth = 0;
   let start = 0;
@@ -142,198 +174,24 @@ export function splitHostList(list: string): string[] {
     if (c === '[') depth++;
     else if (c === ']') depth = Math.max(0, depth - 1);
     else if (c === undefined || (c === ',' && depth === 0)) {
-      const item = list.slice(start, i).trim();
-      if (item !== '') items.push(item);
+      items.push(list.slice(start, i));
       start = i + 1;
     }
   }
   return items;
 }
 
-// ---- Folding: the inverse of expansion, for display and for rewriting lists ----
-//
-// Folding works on the name strings themselves. Each pass folds one numeric field, from
-// the right: names equal but for that field merge into one string holding a bracket group.
-// `end` marks where the already folded tail starts, so the next pass looks further left.
-// Working on strings keeps allocation to about one key per name and pass, which is what
-// keeps 10,000 names fast.
-
-interface Pending {
-  text: string;
-  /** Everything from here on is folded; the next field to fold lies before it. */
-  end: number;
-}
-
-function isDigit(code: number): boolean {
-  return code >= 48 && code <= 57;
-}
-
 /**
- * Names that are never folded: IPv6 addresses (hex digits would fold into nonsense) and
- * anything already holding brackets.
+ * Split a pdsh/clush-style comma list, keeping commas inside brackets:
+ * `a,node[1-3,7],b` gives `a`, `node[1-3,7]`, `b`. Items are trimmed. An empty item
+ * (`a,,b`, `a,`, `,`) is refused, as pdsh and ClusterShell do: it is usually a typo
+ * or a variable that expanded to nothing. A blank list has no items.
+ * An unclosed '[' swallows the rest of the list, and expansion then reports that item.
  */
-function isOpaque(name: string): boolean {
-  return name.includes('[') || name.includes(']') || name.indexOf(':') !== name.lastIndexOf(':');
-}
-
-/** The last foldable digit run ending at or before `end`, as [start, stop); longer runs count as text. */
-function lastNumber(text: string, end: number): [number, number] | undefined {
-  let stop = end;
-  while (stop > 0) {
-    while (stop > 0 && !isDigit(text.charCodeAt(stop - 1))) stop--;
-    if (stop === 0) return undefined;
-    let start = stop - 1;
-    while (start > 0 && isDigit(text.charCodeAt(start - 1))) start--;
-    if (stop - start <= MAX_DIGITS) return [start, stop];
-    stop = start;
-  }
-  return undefined;
-}
-
-/** `1,2,3,7` -> `1-3,7`, padded; several values are bracketed. */
-function formatField(values: readonly number[], width: number): string {
-  const out: string[] = [];
-  const pad = (n: number): string => String(n).padStart(width, '0');
-  let i = 0;
-  while (i < values.length) {
-    let j = i;
-    while (j + 1 < values.length && values[j + 1] === (values[j] ?? 0) + 1) j++;
-    const from = pad(values[i] ?? 0);
-    out.push(j === i ? from : `${from}-${pad(values[j] ?? 0)}`);
-    i = j + 1;
-  }
-  return values.length === 1 ? out.join(',') : `[${out.join(',')}]`;
-}
-
-interface Member {
-  text: string;
-  start: number;
-  stop: number;
-}
-
-/**
- * Merge names equal everywhere but at one digit run. A value written unpadded joins a
- * padded group of its own length (`10` with `01`..`09` gives `[01-10]`) unless shorter
- * unpadded values exist (`1`..`3` with `10` give `[1-3,10]`). Otherwise padded and
- * unpadded, or different widths, stay apart: `node1` and `node01` are different names.
- */
-function mergeGroup(members: readonly Member[]): Pending[] {
-  const fields = members.map(({ text, start, stop }) => {
-    const digits = text.slice(start, stop);
-    return { value: Number(digits), width: paddingOf(digits), length: digits.length };
-  });
-  const padded = new Set<number>();
-  let shortestUnpadded = Infinity;
-  for (const f of fields) {
-    if (f.width > 0) padded.add(f.width);
-    else shortestUnpadded = Math.min(shortestUnpadded, f.length);
-  }
-  const byWidth = new Map<number, number[]>();
-  for (const f of fields) {
-    const joins = f.width === 0 && padded.has(f.length) && shortestUnpadded >= f.length;
-    const width = joins ? f.length : f.width;
-    const values = byWidth.get(width);
-    if (values === undefined) byWidth.set(width, [f.value]);
-    else values.push(f.value);
-  }
-  const { text, start, stop } = members[0] as Member;
-  const prefix = text.slice(0, start);
-  const rest = text.slice(stop);
-  const merged: Pending[] = [];
-  for (const [width, values] of byWidth) {
-    values.sort((a, b) => a - b);
-    merged.push({ text: prefix + formatField(values, width) + rest, end: start });
-  }
-  return merged;
-}
-
-/** Fold the next field of every pending name; names with no field left go to `done`. */
-function foldPass(items: readonly Pending[], done: string[]): Pending[] {
-  const groups = new Map<string, Member[]>();
-  for (const { text, end } of items) {
-    const run = lastNumber(text, end);
-    if (run === undefined) {
-      done.push(text);
-      continue;
-    }
-    const [start, stop] = run;
-    const key = `${text.slice(0, start)}\u0000${text.slice(stop)}`;
-    const member = { text, start, stop };
-    const group = groups.get(key);
-    if (group === undefined) groups.set(key, [member]);
-    else group.push(member);
-  }
-  const next: Pending[] = [];
-  for (const members of groups.values()) {
-    if (members.length === 1) {
-      const only = members[0] as Member;
-      next.push({ text: only.text, end: only.start });
-    } else {
-      next.push(...mergeGroup(members));
-    }
-  }
-  return next;
-}
-
-/** Sort key: text runs, and numbers (a bracket group counts as its first value). */
-function naturalKey(text: string): Array<string | number> {
-  const key: Array<string | number> = [];
-  let i = 0;
-  while (i < text.length) {
-    let j = i;
-    if (text[i] === '[') {
-      j = text.indexOf(']', i) + 1 || text.length;
-      key.push(parseInt(text.slice(i + 1), 10) || 0);
-    } else if (isDigit(text.charCodeAt(i))) {
-      while (j < text.length && isDigit(text.charCodeAt(j))) j++;
-      key.push(Number(text.slice(i, j)));
-    } else {
-      while (j < text.length && text[j] !== '[' && !isDigit(text.charCodeAt(j))) j++;
-      key.push(text.slice(i, j));
-    }
-    i = j;
-  }
-  return key;
-}
-
-/** Natural order (numbers by value, digits before letters), then plain text order: a total order. */
-function compareNatural(a: { text: string; key: Array<string | number> }, b: { text: string; key: Array<string | number> }): number {
-  const n = Math.min(a.key.length, b.key.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.key[i] as string | number;
-    const y = b.key[i] as string | number;
-    if (x === y) continue;
-    if (typeof x === 'number' && typeof y === 'number') return x - y;
-    if (typeof x === 'number') return -1;
-    if (typeof y === 'number') return 1;
-    return x < y ? -1 : 1;
-  }
-  if (a.key.length !== b.key.length) return a.key.length - b.key.length;
-  return a.text < b.text ? -1 : a.text > b.text ? 1 : 0;
-}
-
-/**
- * Fold names into compact ranges, one string per group, in natural order:
- * `node01,node02,node03,node07` -> `node[01-03,07]`. Names equal but for their last numeric
- * field fold first; then earlier fields fold where everything else is equal, as ClusterShell
- * does, so the names of `10.0.[1-3].[1-50]` fold back to it. Names without digits,
- * IPv6 addresses and names holding brackets are kept as they are. Repeats are dropped.
- */
-export function foldHostGroups(names: readonly string[]): string[] {
-  const done: string[] = [];
-  let pending: Pending[] = [];
-  for (const name of new Set(names)) {
-    if (isOpaque(name)) done.push(name);
-    else pending.push({ text: name, end: name.length });
-  }
-  while (pending.length > 0) pending = foldPass(pending, done);
-  return done
-    .map((text) => ({ text, key: naturalKey(text) }))
-    .sort(compareNatural)
-    .map((entry) => entry.text);
-}
-
-/** Fold names into one comma list that splitHostList and expandRanges read back: `db[1-2],web1`. */
-export function foldHosts(names: readonly string[]): string {
-  return foldHostGroups(names).join(',');
+export function splitHostList(list: string): string[] {
+  if (list.trim() === '') return [];
+  const items = splitOutsideBrackets(list).map((item) => item.trim());
+  const empty = items.indexOf('');
+  if (empty >= 0) throw new UsageError(`bad host list ${quoteForMessage(list)}: ${emptyItem(empty, items.length)}`);
+  return items;
 }

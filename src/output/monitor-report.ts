@@ -1,7 +1,7 @@
 /** How a monitor cycle reads to the operator: the table (problems first), the changes and summary, JSON lines. */
 import { formatMs } from '../core/outcome.js';
 import type { CycleReport, HealthState, MonitorRow } from '../hosts/health.js';
-import { foldHosts } from '../hosts/ranges.js';
+import { foldHosts } from '../hosts/fold.js';
 
 const SEVERITY: Record<HealthState, number> = { 'host-key': 0, auth: 1, dns: 2, refused: 3, timeout: 4, slow: 5, overloaded: 6, ok: 7 };
 

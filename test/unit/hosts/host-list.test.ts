@@ -67,6 +67,9 @@ test('errors name the source and the line number', () => {
     ['node[', "hosts/candidates:1: bad range 'node[': '[' without ']'"],
     ['@web1', "hosts/candidates:1: bad host '@web1': empty user before '@'"],
     ['-oProxyCommand=x', "hosts/candidates:1: bad host '-oProxyCommand=x': must not start with '-'"],
+    ['user@@web1', "hosts/candidates:1: bad host 'user@@web1': empty name between '@' signs"],
+    ['a,', "hosts/candidates:1: one host per line, found 'a,'"],
+    ['n[001-44]', "hosts/candidates:1: bad range 'n[001-44]': padding of '001' and '44' differs"],
   ];
   for (const [text, message] of cases) {
     assert.throws(() => parseHostList(text, 'hosts/candidates'), usageError(message), JSON.stringify(text));
@@ -85,6 +88,10 @@ test('parseHostLine and parseHostPattern work on single entries', () => {
   assert.deepEqual(parseHostLine('web1 # c').map(formatHostSpec), ['web1']);
   assert.deepEqual(parseHostPattern('u@n[1-2]').map(formatHostSpec), ['u@n1', 'u@n2']);
   assert.throws(() => parseHostLine('a b'), usageError("one host per line, found 'a b'"));
+  // Whitespace inside brackets belongs to the range, as in ClusterShell.
+  assert.deepEqual(parseHostLine('root@n[ 1, 5 - 7 ]:22 # rack 2').map(formatHostSpec), ['root@n1:22', 'root@n5:22', 'root@n6:22', 'root@n7:22']);
+  assert.deepEqual(parseHostLine('node[10-16/3]').map(formatHostSpec), ['node10', 'node13', 'node16']);
+  assert.throws(() => parseHostLine('n[1, 2] b'), usageError("one host per line, found 'n[1, 2] b'"));
 });
 
 test('parseInlineHosts reads -w comma lists with ranges', () => {
@@ -103,6 +110,10 @@ test('parseInlineHosts errors name the flag', () => {
   assert.throws(() => parseInlineHosts('a,node[5-2]'), usageError("-w: bad range 'node[5-2]': start after end"));
   assert.throws(() => parseInlineHosts('a b'), usageError("-w: bad host 'a b': bad character ' '"));
   assert.throws(() => parseInlineHosts('web1:x', '-x'), usageError("-x: bad host 'web1:x': port must be 1-65535, got 'x'"));
+  assert.throws(() => parseInlineHosts('a,,b'), usageError("-w: bad host list 'a,,b': empty item between ','s"));
+  assert.throws(() => parseInlineHosts('a,', '-x'), usageError("-x: bad host list 'a,': empty item after the last ','"));
+  assert.throws(() => parseInlineHosts(','), usageError("-w: bad host list ',': empty item before the first ','"));
+  assert.throws(() => parseInlineHosts('root@@n[1-2]'), usageError("-w: bad host 'root@@n[1-2]': empty name between '@' signs"));
 });
 
 test('readHostListFile reads, and names the path when it cannot', async (t) => {

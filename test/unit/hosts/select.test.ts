@@ -126,7 +126,8 @@ test('-w alone replaces the default lists', async (t) => {
   const home = await makeHome(t, { ok: 'fromok\n' });
   assert.deepEqual(await select({ home, targets: ['x[1-2]'] }), { keys: ['x1', 'x2'], source: '-w' });
   await assert.rejects(selectHosts({ home, targets: ['x[2-1]'] }), usageError("-w: bad range 'x[2-1]': start after end"));
-  await assert.rejects(selectHosts({ home, targets: [' , '] }), usageError('no hosts: -w lists none'));
+  await assert.rejects(selectHosts({ home, targets: ['  '] }), usageError('no hosts: -w lists none'));
+  await assert.rejects(selectHosts({ home, targets: [' , '] }), usageError("-w: bad host list ' , ': empty item before the first ','"));
 });
 
 test('-x removes by host name, whatever the user and port', async (t) => {
