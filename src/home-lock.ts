@@ -2,7 +2,7 @@ import { open, readFile, unlink, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { LwtError } from './errors.js';
 
-interface LockInfo {
+export interface LockInfo {
   pid: number;
   host: string;
   since: string;
@@ -44,7 +44,7 @@ export async function acquireHomeLock(path: string, verb: string): Promise<HomeL
     const holder = await readLock(path);
     if (holder && !isStale(holder)) {
       throw new LwtError(
-        `another lwt ${holder.verb} holds ${path} (pid ${holder.pid} on ${holder.host} since ${holder.since}); not starting`,
+        `another lwt ${holder.verb} holds ${path} (pid ${holder.pid} on ${holder.host} since ${holder.since}, ${Math.round((Date.now() - Date.parse(holder.since)) / 1000)} s ago); not starting`,
         'busy',
       );
     }
@@ -59,6 +59,11 @@ export async function acquireHomeLock(path: string, verb: string): Promise<HomeL
     }
   }
   throw new LwtError(`could not take the lock ${path}: it changed hands while we tried`, 'busy');
+}
+
+/** Who holds the lock at `path` now, if anyone readable. */
+export function lockHolder(path: string): Promise<LockInfo | undefined> {
+  return readLock(path);
 }
 
 async function readLock(path: string): Promise<LockInfo | undefined> {

@@ -10,6 +10,8 @@ import { monitorCommand } from './monitor.js';
 import { hostsCommand } from './hosts.js';
 import { putAllCommand, putAllDiffCommand } from './put-all.js';
 import { getAllCommand } from './get-all.js';
+import { taskCommand } from './task.js';
+import { taskUpdateCommand } from './task-update.js';
 import { EXIT, EXIT_STATUS_HELP, errorStatus } from './exit-status.js';
 
 const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
@@ -28,6 +30,8 @@ export function buildProgram(): Command {
   program.addCommand(getAllCommand());
   program.addCommand(monitorCommand());
   program.addCommand(hostsCommand());
+  program.addCommand(taskCommand());
+  program.addCommand(taskUpdateCommand());
   program.addCommand(runCommand());
   program.addCommand(historyCommand());
   program.addCommand(logCommand());

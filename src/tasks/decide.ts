@@ -6,7 +6,7 @@
 import { isSuccess, type Outcome } from '../core/outcome.js';
 import type { TaskDefinition } from './definition.js';
 import { formatDuration } from './duration.js';
-import type { RemoteTaskState } from './remote-scripts.js';
+import { statusOutcome, type RemoteTaskState } from './remote-scripts.js';
 import type { TaskInstance, TaskState } from './state.js';
 
 export interface LostRule {
@@ -33,7 +33,7 @@ export function decideAfterCheck(t: TaskInstance, seen: RemoteTaskState, def: Ta
   const back = t.state === 'lost' ? ' (host answered again)' : '';
   switch (seen.kind) {
     case 'ended':
-      return { action: 'move', to: 'fetching', reason: `ended: ${seen.status}${back}`, changes: { endedAt: at, lostCycles: 0 } };
+      return { action: 'move', to: 'fetching', reason: `ended: ${seen.status}${back}`, changes: { endedAt: at, lostCycles: 0, outcome: statusOutcome(seen.status) } };
     case 'running': {
       if (t.stopRequested) return { action: 'kill', graceful: true, to: 'stopped', reason: 'stopped on request', changes: { endedAt: at } };
       const started = t.startedAt ?? t.placedAt;

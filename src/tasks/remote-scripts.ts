@@ -33,9 +33,9 @@ if command -v perl >/dev/null 2>&1; then
     elsif ($s & 127) { $t = sprintf("signaled %d %d", $s & 127, ($s & 128) ? 1 : 0) }
     else { $t = sprintf("exited %d", $s >> 8) }
     open(my $f, ">", "../status.tmp") or exit 1; print $f "$t\\n"; close($f); rename("../status.tmp", "../status");' \\
-    "$sh_" -c "$cmd" > ../out/stdout 2> ../out/stderr < /dev/null
+    "$sh_" -c "$cmd" "$LWT_TASK_NAME" "$@" > ../out/stdout 2> ../out/stderr < /dev/null
 else
-  "$sh_" -c "$cmd" > ../out/stdout 2> ../out/stderr < /dev/null
+  "$sh_" -c "$cmd" "$LWT_TASK_NAME" "$@" > ../out/stdout 2> ../out/stderr < /dev/null
   printf 'exited %d shell\\n' "$?" > ../status.tmp && mv ../status.tmp ../status
 fi
 `;
@@ -48,6 +48,8 @@ export interface StartSpec {
   cookie: string;
   /** Copy the shared inputs of the task into work/ first. */
   inputs: boolean;
+  /** The command's positional parameters ($1, "$@"): the words after `--` of `lwt task add`. */
+  args: readonly string[];
 }
 
 /**
@@ -70,7 +72,7 @@ export function startScript(s: StartSpec): string {
     `printf '%s' ${shellQuote(s.command)} > cmd || exit 94`,
     `printf '%s' ${shellQuote(WRAPPER)} > wrapper.sh || exit 94`,
     `if command -v setsid >/dev/null 2>&1; then d_=setsid; else d_=nohup; fi`,
-    `env ${env} $d_ /bin/sh wrapper.sh < /dev/null > /dev/null 2>&1 &`,
+    `env ${env} $d_ /bin/sh wrapper.sh ${s.args.map(shellQuote).join(' ')} < /dev/null > /dev/null 2>&1 &`,
     'i=0; while [ ! -s pid ] && [ $i -lt 100 ]; do sleep 0.1 2>/dev/null || sleep 1; i=$((i+1)); done',
     '[ -s pid ] || { echo LWT-NOPID; exit 95; }',
     'printf "LWT-STARTED %s\\n" "$(cat pid)"',

@@ -90,6 +90,8 @@ export interface Fleet {
    * path through that host's mount namespace. Only with `privateRoot`.
    */
   hostRoot(address: string): Promise<string>;
+  /** The pid of the sshd listening for `address` (SIGSTOP it to make the host stop answering). */
+  listenerPid(address: string): Promise<number>;
   /**
    * Signal every process of a host's established sessions (all descendants of its sshd
    * listener, which stays up): SIGKILL drops the connections, SIGSTOP freezes them
@@ -322,6 +324,7 @@ async function startIn(
       if (privateRoot === undefined) throw new Error('fleet: hostRoot needs a fleet started with privateRoot');
       return `/proc/${await listenerPid(address)}/root${privateRoot}`;
     },
+    listenerPid,
     sessionPids: async (address) => descendants(await listenerPid(address)),
     signalSessions: async (address, signal = 'SIGKILL') => {
       const pids = await descendants(await listenerPid(address));

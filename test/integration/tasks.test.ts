@@ -1,0 +1,175 @@
+/**
+ * Long tasks against a real fleet whose hosts each have their own filesystem and home
+ * (privateRoot + privateHome): placement, detached start, check, fetch, cleanup, timeouts,
+ * lost hosts, crashes of lwt itself at the worst moments, the lock, and the ancestor's format.
+ * Each task appends its id to ~/ran on its host: counting those lines proves "exactly once".
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+import { onHost } from './transfer-helpers.js';
+
+let fleet: Fleet;
+let home: string;
+let hosts: string[];
+
+before(async () => {
+  fleet = await startFleet({ good: 10, port: 2235, firstAddress: '127.0.13.1', privateRoot: '/srv/lwt-host', privateHome: true });
+  hosts = fleet.addresses('good');
+  home = await mkdtemp(join(tmpdir(), 'lwt-tasks-'));
+  await runLwt(['init', home]);
+  await writeFile(join(home, 'hosts', 'ok'), hosts.join('\n') + '\n');
+});
+
+after(async () => {
+  // Tasks are detached on purpose: whatever a failed test left running is killed here.
+  await killTaskProcesses();
+  await fleet?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+});
+
+const lwt = (args: string[], opts: Parameters<typeof runLwt>[1] = {}): Promise<LwtRun> => runLwt(['--home', home, ...args], opts);
+const cycle = (extra: string[] = []): Promise<LwtRun> => lwt(['task-update', '-F', fleet.sshConfig, '--connect-timeout', '3', ...extra]);
+const list = async (): Promise<Array<Record<string, any>>> =>
+  (await lwt(['task', 'list', '--json'])).stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+async function define(name: string, files: Record<string, string>): Promise<void> {
+  const dir = join(home, 'tasks', name);
+  await mkdir(dir, { recursive: true });
+  for (const [f, text] of Object.entries(files)) {
+    await mkdir(join(dir, f, '..'), { recursive: true });
+    await writeFile(join(dir, f), text);
+  }
+}
+
+/** Cycles until every instance of `name` has ended (bounded: a hang fails the test, it does not stall it). */
+async function untilEnded(name: string, extra: string[] = [], maxCycles = 25): Promise<Array<Record<string, any>>> {
+  for (let i = 0; i < maxCycles; i++) {
+    const r = await cycle(extra);
+    assert.ok(r.status === 0 || r.status === 2, `cycle exited ${r.status}: ${r.stderr}`);
+    const mine = (await list()).filter((t) => t.name === name);
+    if (mine.length > 0 && mine.every((t) => ['done', 'failed', 'stopped'].includes(t.state))) return mine;
+    await sleep(300);
+  }
+  throw new Error(`tasks of ${name} did not end: ${JSON.stringify((await list()).filter((t) => t.name === name).map((t) => [t.id, t.state, t.reason]))}`);
+}
+
+/** Kill every process that carries a task id of this test's home in its environment. */
+async function killTaskProcesses(): Promise<void> {
+  const ids = new Set((await list().catch(() => [])).map((t) => t.id as string));
+  const { readdir } = await import('node:fs/promises');
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const env = await readFile(`/proc/${pid}/environ`, 'latin1').catch(() => '');
+    const m = /(?:^|\0)LWT_TASK_ID=([^\0]+)/.exec(env);
+    if (m && ids.has(m[1]!)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        /* gone */
+      }
+    }
+  }
+}
+
+/** Ids appended to ~/ran on every host, counted. */
+async function ranCounts(): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const h of hosts) {
+    const text = await onHost(fleet, h, 'cat ran 2>/dev/null; exit 0');
+    for (const id of text.split('\n').filter(Boolean)) counts.set(id, (counts.get(id) ?? 0) + 1);
+  }
+  return counts;
+}
+
+test('30 instances over 10 hosts: inputs up, outputs back identical, every task run once, remote folders removed', async () => {
+  await define('copy', {
+    'task.yaml': 'command: "cat data/in.txt > result.txt; echo \\"$LWT_TASK_ID $1\\" >> result.txt; echo $LWT_TASK_ID >> ~/ran; echo out-$LWT_TASK_NAME; echo err >&2"\ninputs: [data]\noutputs: [result.txt]\n',
+    'data/in.txt': 'input payload\n',
+  });
+  const add = await lwt(['task', 'add', 'copy', '--count', '30', '--', 'arg one']);
+  assert.equal(add.status, 0, add.stderr);
+  const ids = add.stdout.trim().split('\n');
+  assert.equal(ids.length, 30);
+  assert.equal(new Set(ids).size, 30);
+  assert.deepEqual([...ids].sort(), ids, 'ids sort in creation order');
+  const ended = await untilEnded('copy', ['--slots', '3']);
+  assert.deepEqual(ended.map((t) => t.state), ids.map(() => 'done'), JSON.stringify(ended.map((t) => [t.id, t.state, t.outcome])));
+  assert.equal(new Set(ended.map((t) => t.host)).size, 10, 'spread over all 10 hosts');
+  for (const id of ids) {
+    const dir = join(home, 'tasks', 'copy', 'results', id);
+    assert.equal(await readFile(join(dir, 'result.txt'), 'utf8'), `input payload\n${id} arg one\n`);
+    assert.equal(await readFile(join(dir, 'stdout'), 'utf8'), 'out-copy\n');
+    assert.equal(await readFile(join(dir, 'stderr'), 'utf8'), 'err\n');
+  }
+  const counts = await ranCounts();
+  for (const id of ids) assert.equal(counts.get(id), 1, `${id} ran once`);
+  for (const h of hosts) assert.equal((await onHost(fleet, h, 'ls -A .lwt-tasks | grep -v "^.inputs$"; exit 0')).trim(), '', `${h}: task folders removed`);
+  const show = await lwt(['task', 'show', ids[0]!]);
+  assert.match(show.stdout, /new → placed/);
+  assert.match(show.stdout, /placed → running/);
+  assert.match(show.stdout, /running → fetching/);
+  assert.match(show.stdout, /fetching → done/);
+});
+
+test('a task past its timeout: its whole tree is killed on the host, failed (timeout), and with retries: 1 it runs once more', async () => {
+  const n = uniqueSeconds();
+  await define('slow', {
+    'task.yaml': `command: "echo $LWT_TASK_ID >> ~/ran; sh -c 'trap \\"\\" TERM; sleep ${n}' & setsid sleep ${n + 1} & sleep ${n + 2}; wait"\ntimeout: 2s\nretries: 1\n`,
+  });
+  const add = await lwt(['task', 'add', 'slow']);
+  const id = add.stdout.trim();
+  await cycle();
+  let running: string[] = [];
+  for (let i = 0; i < 20 && running.length < 3; i++) {
+    running = await processesMatching(new RegExp(`^sleep (${n}|${n + 1}|${n + 2})$`));
+    if (running.length < 3) await sleep(200);
+  }
+  assert.equal(running.length, 3, `the task's three sleeps run: ${running.join('; ')}`);
+  const ended = await untilEnded('slow', [], 30);
+  assert.equal(ended[0]!.state, 'failed', JSON.stringify(ended[0]));
+  assert.equal(ended[0]!.outcome.kind, 'timeout');
+  assert.equal(ended[0]!.attempts, 2, 'retried once');
+  assert.deepEqual(await processesMatching(new RegExp(`^sleep (${n}|${n + 1}|${n + 2})$`)), [], 'nothing of the task left on any host');
+  assert.equal((await ranCounts()).get(id), 2, 'ran twice: the first attempt and one retry');
+});
+
+test('two cycles at once: the second exits 75 naming the holder; a stale lock of a dead pid is taken over', async () => {
+  const lockFile = join(home, '.lwt', 'task-update.lock');
+  await writeFile(lockFile, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: new Date().toISOString(), verb: 'task-update' }) + '\n');
+  try {
+    const second = await cycle();
+    assert.equal(second.status, 75, second.stderr);
+    assert.match(second.stderr, new RegExp(`task-update holds .* \\(pid ${process.pid} on `));
+  } finally {
+    await rm(lockFile, { force: true });
+  }
+  await writeFile(lockFile, JSON.stringify({ pid: 999_999_999, host: (await import('node:os')).hostname(), since: new Date().toISOString(), verb: 'task-update' }) + '\n');
+  const third = await cycle();
+  assert.equal(third.status, 0, third.stderr);
+});
+
+test("the ancestor's format: a folder with desc (exec, d_fetch) and its inputs beside it", async () => {
+  await define('legacy', {
+    desc: 'exec : ./run.sh\nd_fetch : output\n',
+    'run.sh': '#!/bin/sh\necho legacy-ran > output\necho $LWT_TASK_ID >> ~/ran\n',
+  });
+  const { chmod } = await import('node:fs/promises');
+  await chmod(join(home, 'tasks', 'legacy', 'run.sh'), 0o755);
+  const id = (await lwt(['task', 'add', 'legacy'])).stdout.trim();
+  const ended = await untilEnded('legacy');
+  assert.equal(ended[0]!.state, 'done', JSON.stringify(ended[0]));
+  assert.equal(await readFile(join(home, 'tasks', 'legacy', 'results', id, 'output'), 'utf8'), 'legacy-ran\n');
+});
+
+test('bad definitions are named with file and key; other tasks still run', async () => {
+  await define('broken', { 'task.yaml': 'command: "true"\ntimeout: soon\n' });
+  const add = await lwt(['task', 'add', 'broken']);
+  assert.equal(add.status, 2);
+  assert.match(add.stderr, /broken\/task\.yaml: timeout: 'soon' is not a duration/);
+});
