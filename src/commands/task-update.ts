@@ -23,6 +23,7 @@ import { LeastLoadedPlacer, type HostSlots, type Placer } from '../tasks/placer.
 import { checkScript, cleanScript, parseCheck, startScript, stopScript, type RemoteTaskState } from '../tasks/remote-scripts.js';
 import { reassign, transition, type TaskInstance } from '../tasks/state.js';
 import type { TaskStore } from '../tasks/store.js';
+import { faultPoint } from '../tasks/fault.js';
 import { fetchResults, sendInputs } from './task-transfer.js';
 
 export interface CycleOptions {
@@ -169,8 +170,9 @@ async function checkPhase(opts: CycleOptions, tasks: Map<string, TaskInstance>, 
       // An old copy of a task placed elsewhere: stop it if it still runs, then forget it here.
       const s = seen.get(t.id);
       if (t.host === job.label && (t.state === 'placed' || t.state === 'running' || t.state === 'lost')) continue;
-      if (s?.kind === 'running' || s?.kind === 'starting') {
-        await remote(job, stopScript(t.id, t.cookie ?? '', undefined));
+      const copy = t.previous.find((p) => p.unsettled && p.host === job.label);
+      if ((s?.kind === 'running' || s?.kind === 'starting') && copy?.cookie) {
+        await remote(job, stopScript(t.id, copy.cookie, copy.pid));
         report.notes.push(`stopped an old copy of ${t.id} on ${job.label} (the task was placed elsewhere)`);
         c.killed++;
       }
@@ -233,6 +235,7 @@ async function fetchPhase(opts: CycleOptions, tasks: Map<string, TaskInstance>, 
           continue;
         }
         c.fetched++;
+        faultPoint('during-fetch');
         if (!def?.keep) await remote(job, cleanScript(t.id));
         const withOutcome = t.outcome ? t : { ...t, outcome: got.taskOutcome };
         const next = await apply(withOutcome, decideAfterFetch(withOutcome, def, new Date()));
@@ -304,12 +307,14 @@ async function placePhase(opts: CycleOptions, tasks: Map<string, TaskInstance>, 
       }
       withInputs.add(name);
     }
+    faultPoint('after-upload');
     for (const t of mine) {
       const def = defs.get(t.name);
       if (!def || (def.inputs.length > 0 && !withInputs.has(t.name))) continue;
       const r = await remote(job, startScript({ id: t.id, name: t.name, command: def.command, args: t.args, env: def.env, cookie: t.cookie ?? '', inputs: def.inputs.length > 0 }));
       const started = /LWT-STARTED (\d+) (\S+) (\S+)/.exec(r.stdout);
       if (started) {
+        faultPoint('after-start');
         await apply(tasks.get(t.id)!, { action: 'move', to: 'running', reason: `started on ${job.label}, pid ${started[1]}`, changes: { pid: Number(started[1]), startedAt: nowIso() } });
         c.started++;
       } else if (/LWT-EXISTS/.test(r.stdout)) {

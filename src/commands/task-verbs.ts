@@ -11,7 +11,7 @@ import type { Connections } from '../runner/connections.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { loadDefinition, type TaskDefinition } from '../tasks/definition.js';
 import { cleanScript, stopScript, TASKS_DIR } from '../tasks/remote-scripts.js';
-import { canMove, ENDED, transition, type TaskInstance } from '../tasks/state.js';
+import { canMove, ENDED, oldCopy, transition, type TaskInstance } from '../tasks/state.js';
 import type { TaskStore } from '../tasks/store.js';
 import { shellQuote } from '../core/shell-quote.js';
 
@@ -68,7 +68,7 @@ export async function stopTasks(store: TaskStore, home: string, connections: Con
     const from = t.state === 'fetching' ? { ...t, state: 'running' as const } : t;
     if ('unreachable' in res) {
       const r = transition(from, 'stopped', `stopped on request; ${t.host} unreachable, its copy is stopped when it answers`, now, {
-        previous: [...t.previous, { host: t.host, attempt: t.attempt, unsettled: true }],
+        previous: [...t.previous, oldCopy(t)],
       });
       await store.save(r.next, r.line);
       lines.push(`${t.id}: stopped; ${t.host} did not answer (${res.unreachable}): its copy is stopped when the host is back`);

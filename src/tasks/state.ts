@@ -20,6 +20,9 @@ export interface Placement {
   attempt: number;
   /** Still to be checked on that host (a copy may run there). */
   unsettled: boolean;
+  /** What finds that copy's processes: its wrapper's pid and its job cookie. */
+  pid?: number;
+  cookie?: string;
 }
 
 export interface TaskInstance {
@@ -67,7 +70,7 @@ const MOVES: Record<TaskState, readonly TaskState[]> = {
   new: ['placed', 'suspended', 'stopped'],
   suspended: ['new', 'stopped'],
   placed: ['running', 'fetching', 'lost', 'new', 'failed', 'stopped'],
-  running: ['fetching', 'lost', 'stopped', 'failed'],
+  running: ['fetching', 'lost', 'new', 'stopped', 'failed'],
   lost: ['running', 'fetching', 'new', 'failed', 'stopped'],
   fetching: ['done', 'failed', 'lost'],
   done: ['new'],
@@ -93,9 +96,14 @@ export function transition(
   return { next, line: { at: now, id: t.id, from: t.state, to, reason, ...(host ? { host } : {}) } };
 }
 
+/** The placement a task leaves behind, with what finds its processes if a copy still runs. */
+export function oldCopy(t: TaskInstance): Placement {
+  return { host: t.host!, attempt: t.attempt, unsettled: true, ...(t.pid ? { pid: t.pid } : {}), ...(t.cookie ? { cookie: t.cookie } : {}) };
+}
+
 /** Back to `new` for another attempt elsewhere: the old placement is remembered as unsettled. */
 export function reassign(t: TaskInstance, reason: string, now: string): { next: TaskInstance; line: Transition } {
-  const previous = t.host ? [...t.previous, { host: t.host, attempt: t.attempt, unsettled: true }] : t.previous;
+  const previous = t.host ? [...t.previous, oldCopy(t)] : t.previous;
   const r = transition(t, 'new', reason, now, { previous });
   const { host: _h, pid: _p, cookie: _c, placedAt: _pa, startedAt: _s, lostCycles: _l, lostSince: _ls, ...rest } = r.next;
   return { next: rest as TaskInstance, line: r.line };

@@ -173,3 +173,76 @@ test('bad definitions are named with file and key; other tasks still run', async
   assert.equal(add.status, 2);
   assert.match(add.stderr, /broken\/task\.yaml: timeout: 'soon' is not a duration/);
 });
+
+test('lwt SIGKILLed after upload, after start, during fetch: the next cycles finish every task, each run exactly once', async () => {
+  await define('once', { 'task.yaml': 'command: "echo $LWT_TASK_ID >> ~/ran; sleep 1; echo fine > result.txt"\ninputs: [in]\noutputs: [result.txt]\n', in: 'x\n' });
+  const all: string[] = [];
+  for (const point of ['after-upload', 'after-start', 'during-fetch']) {
+    const ids = (await lwt(['task', 'add', 'once', '--count', '3'])).stdout.trim().split('\n');
+    all.push(...ids);
+    if (point === 'during-fetch') {
+      await cycle(); // started
+      await sleep(1500); // ended on the hosts
+    }
+    const r = await lwt(['task-update', '-F', fleet.sshConfig, '--connect-timeout', '3'], { env: { LWT_FAULT: point } });
+    assert.equal(r.signal, 'SIGKILL', `${point}: lwt was killed there (status ${r.status}, ${r.stderr})`);
+    const ended = await untilEnded('once');
+    for (const id of ids) {
+      const t = ended.find((x) => x.id === id)!;
+      assert.equal(t.state, 'done', `${point}: ${JSON.stringify(t)}`);
+      assert.equal(await readFile(join(home, 'tasks', 'once', 'results', id, 'result.txt'), 'utf8'), 'fine\n');
+    }
+  }
+  const counts = await ranCounts();
+  for (const id of all) assert.equal(counts.get(id), 1, `${id} ran exactly once`);
+});
+
+test('a host that stops answering: its task is placed elsewhere and finishes; when the host is back, the old copy is stopped', async () => {
+  const n = uniqueSeconds();
+  await define('mover', { 'task.yaml': `command: "echo $LWT_TASK_ID >> ~/ran; if [ -e ~/slow-here ]; then sleep ${n}; fi; echo moved > result.txt"\noutputs: [result.txt]\n` });
+  for (const h of hosts) await onHost(fleet, h, 'touch slow-here');
+  const id = (await lwt(['task', 'add', 'mover'])).stdout.trim();
+  await cycle();
+  const first = (await list()).find((t) => t.id === id)!;
+  assert.equal(first.state, 'running', JSON.stringify(first));
+  const a = first.host as string;
+  for (const h of hosts) if (h !== a) await onHost(fleet, h, 'rm -f slow-here');
+  const listener = await fleet.listenerPid(a);
+  process.kill(listener, 'SIGSTOP');
+  let resumed = false;
+  try {
+    const lostCycle = await cycle(['--lost-after', '1', '--connect-timeout', '1']);
+    assert.equal(lostCycle.status, 0, lostCycle.stderr);
+    assert.match(lostCycle.stderr, /1 reassigned/);
+    const ended = await untilEnded('mover', ['--connect-timeout', '1']);
+    assert.equal(ended[0]!.state, 'done', JSON.stringify(ended[0]));
+    assert.notEqual(ended[0]!.host, a, 'finished on another host');
+    assert.equal(await readFile(join(home, 'tasks', 'mover', 'results', id, 'result.txt'), 'utf8'), 'moved\n');
+    assert.equal((await processesMatching(new RegExp(`^sleep ${n}$`))).length, 1, 'the old copy still sleeps on the stopped host');
+    process.kill(listener, 'SIGCONT');
+    resumed = true;
+    const back = await cycle();
+    assert.match(back.stderr, new RegExp(`stopped an old copy of ${id.replace(/\./g, '\\.')} on ${a.replace(/\./g, '\\.')}`));
+    assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), [], 'nothing of the task runs on the old host');
+    assert.equal((await onHost(fleet, a, `ls .lwt-tasks | grep -c ${id} ; exit 0`)).trim(), '0', 'its folder is gone there');
+  } finally {
+    if (!resumed) process.kill(listener, 'SIGCONT');
+  }
+});
+
+test('task log --follow streams a running task from its first line, to two readers at once', async () => {
+  await define('talker', { 'task.yaml': 'command: "for i in 1 2 3 4 5 6; do echo line$i; sleep 0.4; done"\n' });
+  const id = (await lwt(['task', 'add', 'talker'])).stdout.trim();
+  await cycle();
+  await sleep(900);
+  const [one, two] = await Promise.all([
+    lwt(['task', 'log', '--follow', '-F', fleet.sshConfig, id]),
+    lwt(['task', 'log', '--follow', '-F', fleet.sshConfig, id]),
+  ]);
+  const want = 'line1\nline2\nline3\nline4\nline5\nline6\n';
+  assert.equal(one.stdout, want, one.stderr);
+  assert.equal(two.stdout, want, two.stderr);
+  await untilEnded('talker');
+  const after = await lwt(['task', 'log', id]);
+  assert.equal(after.stdout, want, 'after the end: the fetched copy');
+});
