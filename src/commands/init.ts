@@ -18,6 +18,14 @@ exit 3
 sh -c 'kill -SEGV $$'
 `;
 
+const TASK = `# A long task: lwt task add example --count 2; then lwt task-update (from cron) places,
+# starts, checks and fetches it. Results land in tasks/example/results/<id>/.
+command: 'echo "started on $(hostname) as $LWT_TASK_ID"; sleep 30; date > finished.txt'
+outputs: [finished.txt]
+timeout: 10m
+retries: 1
+`;
+
 const CONFIG = `{
   "connectTimeout": 10,
   "timeout": 0,
@@ -38,10 +46,11 @@ export interface InitReport {
 export async function initHome(dir: string): Promise<InitReport> {
   const p = homePaths(dir);
   const report: InitReport = { created: [], kept: [] };
-  for (const folder of [p.hosts, p.tasks, p.logs, p.runs]) await mkdir(folder, { recursive: true });
+  for (const folder of [p.hosts, p.tasks, join(p.tasks, 'example'), p.logs, p.runs]) await mkdir(folder, { recursive: true });
   const files: [string, string][] = [
     [join(p.hosts, 'candidates'), CANDIDATES],
     [join(p.tasks, 'example.jobs'), JOBS],
+    [join(p.tasks, 'example', 'task.yaml'), TASK],
     [join(dir, '.lwtrc.json'), CONFIG],
   ];
   for (const [path, text] of files) {
