@@ -246,3 +246,35 @@ test('task log --follow streams a running task from its first line, to two reade
   const after = await lwt(['task', 'log', id]);
   assert.equal(after.stdout, want, 'after the end: the fetched copy');
 });
+
+test('respawn on-failure: a service that crashes twice is restarted twice with backoff, then stays up until task stop', async () => {
+  const n = uniqueSeconds();
+  const pin = hosts[9]!;
+  await define('svc', {
+    'task.yaml': `command: "c=$(cat ~/svc-count 2>/dev/null || echo 0); c=$((c+1)); echo $c > ~/svc-count; if [ $c -ge 3 ]; then sleep ${n}; fi; exit 1"\nrespawn: on-failure\nhosts: [${pin}]\n`,
+  });
+  const id = (await lwt(['task', 'add', 'svc'])).stdout.trim();
+  let t: Record<string, any> | undefined;
+  let respawned = 0;
+  const started = Date.now();
+  for (let i = 0; i < 60; i++) {
+    const r = await cycle();
+    respawned += Number(/(\d+) respawned/.exec(r.stderr)?.[1] ?? 0);
+    t = (await list()).find((x) => x.id === id);
+    if (t?.state === 'running' && t.attempts === 3) break;
+    await sleep(500);
+  }
+  assert.equal(t?.state, 'running', JSON.stringify(t));
+  assert.equal(t?.attempts, 3, 'started three times');
+  assert.equal(respawned, 2, 'two respawns reported by the cycles');
+  assert.ok(Date.now() - started >= 15_000, 'backoff: 5 s, then 10 s');
+  assert.equal((await processesMatching(new RegExp(`^sleep ${n}$`))).length, 1);
+  const show = await lwt(['task', 'show', id]);
+  assert.match(show.stdout, /respawn in 5s \(1 in the last hour\)/);
+  assert.match(show.stdout, /respawn in 10s \(2 in the last hour\)/);
+  const stop = await lwt(['task', 'stop', '-F', fleet.sshConfig, id]);
+  assert.equal(stop.status, 0, stop.stderr);
+  assert.match(stop.stdout, new RegExp(`${id.replace(/\./g, '\\.')}: stopped on ${pin.replace(/\./g, '\\.')}`));
+  assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), [], 'stopped: nothing left');
+  assert.equal((await list()).find((x) => x.id === id)?.state, 'stopped');
+});
