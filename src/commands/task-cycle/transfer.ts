@@ -5,19 +5,19 @@
  * outputs) comes back into `<home>/tasks/<name>/results/<id>/`.
  */
 import { join } from 'node:path';
-import type { Outcome } from '../core/outcome.js';
-import { describeOutcome } from '../core/outcome.js';
-import type { HostJob } from '../runner/host-runner.js';
-import { execRemote } from '../ssh/remote-exec.js';
-import type { TaskDefinition } from '../tasks/definition.js';
-import { gatherScript, INPUTS_DIR, statusOutcome, TASKS_DIR } from '../tasks/remote-scripts.js';
-import type { TaskInstance } from '../tasks/state.js';
-import { compileExcludes } from '../transfer/exclude.js';
-import { LocalHasher, walkLocal, type LocalTree } from '../transfer/local-tree.js';
-import { ContentCache } from '../transfer/push.js';
-import type { SyncOptions } from '../transfer/sync.js';
-import { getHost } from './get-all.js';
-import { putHost } from './put-all.js';
+import type { Outcome } from '../../core/outcome.js';
+import { describeOutcome } from '../../core/outcome.js';
+import type { HostJob } from '../../runner/host-runner.js';
+import { execRemote } from '../../ssh/remote-exec.js';
+import type { TaskDefinition } from '../../tasks/definition.js';
+import { gatherScript, INPUTS_DIR, statusOutcome, TASKS_DIR } from '../../tasks/remote-scripts.js';
+import type { TaskInstance } from '../../tasks/state.js';
+import { compileExcludes } from '../../transfer/exclude.js';
+import { LocalHasher, walkLocal, type LocalTree } from '../../transfer/local-tree.js';
+import { ContentCache } from '../../transfer/push.js';
+import type { SyncOptions } from '../../transfer/sync.js';
+import { getHost } from '../get-all.js';
+import { putHost } from '../put-all.js';
 
 const SYNC: SyncOptions = { changed: true, checksum: false, delete: false, dryRun: false, excluder: compileExcludes([]) };
 
