@@ -33,7 +33,8 @@ export function decideAfterCheck(t: TaskInstance, seen: RemoteTaskState, def: Ta
   const back = t.state === 'lost' ? ' (host answered again)' : '';
   switch (seen.kind) {
     case 'ended':
-      return { action: 'move', to: 'fetching', reason: `ended: ${seen.status}${back}`, changes: { endedAt: at, lostCycles: 0, outcome: statusOutcome(seen.status) } };
+      const byLimit = / oom$/.test(seen.status.trim()) ? `: killed by its memory limit${t.limitsBy ? ` (${t.limitsBy})` : ''}` : '';
+      return { action: 'move', to: 'fetching', reason: `ended: ${seen.status}${byLimit}${back}`, changes: { endedAt: at, lostCycles: 0, outcome: statusOutcome(seen.status), ...(byLimit ? { limitHit: 'memory' as const } : {}) } };
     case 'running': {
       if (t.stopRequested) return { action: 'kill', graceful: true, to: 'stopped', reason: 'stopped on request', changes: { endedAt: at } };
       const started = t.startedAt ?? t.placedAt;
@@ -97,10 +98,11 @@ export function decideAfterFetch(t: TaskInstance, def: TaskDefinition | undefine
     return { action: 'move', to: 'failed', reason: `respawned ${recent.length} times in the last hour: not again` };
   }
   if (ok) return { action: 'move', to: 'done', reason: 'results fetched' };
+  const why = t.limitHit === 'memory' ? `killed by its memory limit${t.limitsBy ? ` (${t.limitsBy})` : ''}; ` : '';
   if (def && t.attempt <= def.retries) {
-    return { action: 'move', to: 'failed', reason: `attempt ${t.attempt} failed; retry ${t.attempt} of ${def.retries}`, changes: { retryAt: now.toISOString() } };
+    return { action: 'move', to: 'failed', reason: `${why}attempt ${t.attempt} failed; retry ${t.attempt} of ${def.retries}`, changes: { retryAt: now.toISOString() } };
   }
-  return { action: 'move', to: 'failed', reason: 'results fetched' };
+  return { action: 'move', to: 'failed', reason: `${why}results fetched` };
 }
 
 export const MAX_RESPAWNS_PER_HOUR = 10;

@@ -32,10 +32,19 @@ export interface TaskDefinition {
   respawn: Respawn;
   /** Keep the remote work folder after the results came back. */
   keep: boolean;
+  /** Resource limits of the task's processes (cgroups, else rlimits, else the start is refused). */
+  limits?: TaskLimits;
+}
+
+export interface TaskLimits {
+  memoryBytes?: number;
+  /** Fraction of one core: 0.5 is half a core, 2 is two cores. */
+  cpu?: number;
+  pids?: number;
 }
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
-const KEYS = new Set(['command', 'env', 'inputs', 'outputs', 'timeout', 'retries', 'hosts', 'constraints', 'stop', 'respawn', 'keep']);
+const KEYS = new Set(['command', 'env', 'inputs', 'outputs', 'timeout', 'retries', 'hosts', 'constraints', 'stop', 'respawn', 'keep', 'limits']);
 
 export function checkTaskName(name: string): void {
   if (!NAME.test(name)) throw new UsageError(`task name '${name}': letters, digits, '.', '_' and '-' only, starting with a letter or digit`);
@@ -138,6 +147,26 @@ function validate(data: unknown, name: string, dir: string, file: string): TaskD
     }
   }
   if (o.keep !== undefined && typeof o.keep !== 'boolean') throw bad('keep', 'true or false');
+  let limits: TaskLimits | undefined;
+  if (o.limits !== undefined) {
+    const l = o.limits as Record<string, unknown>;
+    if (typeof l !== 'object' || l === null || Array.isArray(l)) throw bad('limits', 'a mapping (memory, cpu, pids)');
+    limits = {};
+    for (const k of Object.keys(l)) if (!['memory', 'cpu', 'pids'].includes(k)) throw bad(`limits.${k}`, 'unknown (memory, cpu, pids)');
+    if (l.memory !== undefined) {
+      const kb = parseSizeKb(l.memory);
+      if (kb === undefined || kb < 1024) throw bad('limits.memory', `'${String(l.memory)}' is not a size of at least 1M (e.g. 512M, 2G)`);
+      limits.memoryBytes = Math.round(kb * 1024);
+    }
+    if (l.cpu !== undefined) {
+      if (typeof l.cpu !== 'number' || !(l.cpu > 0) || l.cpu > 1024) throw bad('limits.cpu', 'a fraction of cores > 0 (0.5, 2)');
+      limits.cpu = l.cpu;
+    }
+    if (l.pids !== undefined) {
+      if (typeof l.pids !== 'number' || !Number.isInteger(l.pids) || l.pids < 1) throw bad('limits.pids', 'a whole number ≥ 1');
+      limits.pids = l.pids;
+    }
+  }
   const hosts = typeof o.hosts === 'string' ? [o.hosts] : strings('hosts');
   return {
     name,
@@ -154,6 +183,7 @@ function validate(data: unknown, name: string, dir: string, file: string): TaskD
     ...(stop ? { stop } : {}),
     respawn,
     keep: o.keep === true,
+    ...(limits ? { limits } : {}),
   };
 }
 

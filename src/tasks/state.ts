@@ -53,6 +53,10 @@ export interface TaskInstance {
   /** Respawn (services) or retry (failures) planned: back to new at this time. */
   respawnAt?: string;
   retryAt?: string;
+  /** How the definition's limits were applied on the host: cgroup-v2, cgroup-v1, rlimit, none. */
+  limitsBy?: string;
+  /** The task was killed by a limit (the OOM killer in its cgroup). */
+  limitHit?: 'memory';
   /** Respawns in the last hour (their times), for the backoff and the hourly cap. */
   respawns?: string[];
 }

@@ -278,3 +278,22 @@ test('respawn on-failure: a service that crashes twice is restarted twice with b
   assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), [], 'stopped: nothing left');
   assert.equal((await list()).find((x) => x.id === id)?.state, 'stopped');
 });
+
+test('limits.memory: 64M on a task that allocates 200 MB: killed by the limit (the host cgroup v1 memory controller) and reported as such', async () => {
+  await define('hog', { 'task.yaml': 'command: "echo $LWT_TASK_ID >> ~/ran; perl -e \'$x = \\"x\\" x (200 * 1024 * 1024); print length($x), qq(\\\\n)\'"\nlimits: { memory: 64M, pids: 50 }\n' });
+  const id = (await lwt(['task', 'add', 'hog'])).stdout.trim();
+  const ended = await untilEnded('hog');
+  const t = ended.find((x) => x.id === id)!;
+  assert.equal(t.state, 'failed', JSON.stringify(t));
+  assert.deepEqual(t.outcome, { kind: 'signaled', signal: 'SIGKILL', coreDumped: false });
+  assert.match(t.reason, /killed by its memory limit \(cgroup-v1\)/);
+  const show = await lwt(['task', 'show', id]);
+  assert.match(show.stdout, /limits by cgroup-v1/);
+  const { readdir } = await import('node:fs/promises');
+  assert.deepEqual((await readdir('/sys/fs/cgroup/memory')).filter((d) => d === `lwt-${id}`), [], 'its cgroup is removed with the folder');
+  const roomy = (await lwt(['task', 'add', 'hog'])).stdout.trim();
+  await define('hog', { 'task.yaml': 'command: "perl -e \'$x = \\"x\\" x (20 * 1024 * 1024); print length($x), qq(\\\\n)\'"\nlimits: { memory: 256M }\n' });
+  const ok = (await untilEnded('hog')).find((x) => x.id === roomy)!;
+  assert.equal(ok.state, 'done', 'within the limit it runs to the end');
+  assert.equal(await readFile(join(home, 'tasks', 'hog', 'results', roomy, 'stdout'), 'utf8'), `${20 * 1024 * 1024}\n`);
+});

@@ -59,12 +59,16 @@ export async function placePhase(opts: CycleOptions, tasks: Map<string, TaskInst
     for (const t of mine) {
       const def = defs.get(t.name);
       if (!def || (def.inputs.length > 0 && !withInputs.has(t.name))) continue;
-      const r = await remote(job, startScript({ id: t.id, name: t.name, command: def.command, args: t.args, env: def.env, cookie: t.cookie ?? '', inputs: def.inputs.length > 0 }));
-      const started = /LWT-STARTED (\d+) (\S+) (\S+)/.exec(r.stdout);
+      const r = await remote(job, startScript({ id: t.id, name: t.name, command: def.command, args: t.args, env: def.env, cookie: t.cookie ?? '', inputs: def.inputs.length > 0, ...(def.limits ? { limits: def.limits } : {}) }));
+      const started = /LWT-STARTED (\d+) (\S+) (\S+) (\S+)/.exec(r.stdout);
+      const refused = /LWT-LIMITS-UNSUPPORTED (\S*)/.exec(r.stdout);
       if (started) {
         faultPoint('after-start');
-        await apply(tasks.get(t.id)!, { action: 'move', to: 'running', reason: `started on ${job.label}, pid ${started[1]}`, changes: { pid: Number(started[1]), startedAt: nowIso() } });
+        await apply(tasks.get(t.id)!, { action: 'move', to: 'running', reason: `started on ${job.label}, pid ${started[1]}${started[4] !== 'none' ? `, limits by ${started[4]}` : ''}`, changes: { pid: Number(started[1]), startedAt: nowIso(), limitsBy: started[4]! } });
         c.started++;
+      } else if (refused) {
+        await apply(tasks.get(t.id)!, { action: 'move', to: 'failed', reason: `limits unsupported on ${job.label}`, changes: { outcome: { kind: 'failed', message: `limits unsupported on ${job.label} (no writable cgroup, and rlimits cannot hold a CPU share)` } } });
+        c.failed++;
       } else if (/LWT-EXISTS/.test(r.stdout)) {
         report.notes.push(`${t.id}: already started on ${job.label} (found at start; the check settles it)`);
       } else if (r.outcome.kind === 'exited') {

@@ -24,7 +24,7 @@ test('the wrapper runs a task detached in its folder: args as $1.., output from 
   try {
     const spec = { id: 't.1', name: 't', command: 'echo "[$1] [$2] $LWT_TASK_ID $FOO"; echo e >&2; kill -SEGV $$', args: ['a b', "it's"], env: { FOO: 'bar' }, cookie: 'abc123', inputs: false };
     const first = await sh(startScript(spec), dir);
-    assert.match(first.stdout, /^LWT-STARTED \d+ \d+ abc123$/m);
+    assert.match(first.stdout, /^LWT-STARTED \d+ \d+ abc123 none$/m);
     const again = await sh(startScript(spec), dir);
     assert.equal(again.stdout.trim(), 'LWT-EXISTS', 'the task folder is made exclusively');
     let state = parseCheck((await sh(checkScript(['t.1', 'nope']), dir)).stdout);
@@ -54,4 +54,26 @@ test('check output parses line by line; junk around it is ignored', () => {
     ['a.4', { kind: 'starting' }],
     ['a.5', { kind: 'absent' }],
   ]);
+});
+
+test('without a writable cgroup: memory and pids limits fall back to rlimits; a CPU share refuses the start, naming the host', { skip: process.getuid?.() !== 0 }, async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-wrap-'));
+  try {
+    // A mount namespace whose /sys/fs/cgroup is an empty tmpfs: a host without cgroups.
+    const noCgroups = (script: string) =>
+      run('unshare', ['--mount', '--propagation', 'private', '/bin/sh', '-c', 'mount -t tmpfs none /sys/fs/cgroup && exec /bin/sh -c "$0"', script], { cwd: dir, env: { ...process.env, HOME: dir, SHELL: '/bin/sh' } });
+    const base = { name: 't', args: [], env: {}, cookie: 'c', inputs: false };
+    const a = await noCgroups(startScript({ ...base, id: 'mem.1', command: 'ulimit -v', limits: { memoryBytes: 64 * 1024 * 1024 } }));
+    assert.match(a.stdout, /^LWT-STARTED \d+ \d+ c rlimit$/m);
+    for (let i = 0; i < 50; i++) {
+      if (await readFile(join(dir, '.lwt-tasks', 'mem.1', 'status'), 'utf8').catch(() => '')) break;
+      await sleep(100);
+    }
+    assert.equal(await readFile(join(dir, '.lwt-tasks', 'mem.1', 'out', 'stdout'), 'utf8'), `${64 * 1024}\n`, 'ulimit -v in KB');
+    const b = await noCgroups(startScript({ ...base, id: 'cpu.1', command: 'true', limits: { cpu: 0.5 } }));
+    assert.match(b.stdout, /^LWT-LIMITS-UNSUPPORTED \S+$/m);
+    await assert.rejects(stat(join(dir, '.lwt-tasks', 'cpu.1')), 'nothing left: the task may start elsewhere');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });
