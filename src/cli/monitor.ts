@@ -42,8 +42,8 @@ interface MonitorFlags extends SshFlags {
 
 // Probes are light and a blackhole holds its slot for the whole connect timeout: a cycle lasts about
 // ceil(silent hosts / fanout) × connect timeout, so the fanout is high by default.
-const DEFAULT_PARALLEL = 256;
-const DEFAULT_PROBE_TIMEOUT_SEC = 10;
+export const DEFAULT_PARALLEL = 256;
+export const DEFAULT_PROBE_TIMEOUT_SEC = 10;
 
 export function monitorCommand(): Command {
   const cmd = new Command('monitor')
@@ -158,7 +158,7 @@ Examples:
   return cmd;
 }
 
-async function readCandidates(home: string, exclude: string[] | undefined): Promise<import('../hosts/host-spec.js').HostSpec[]> {
+export async function readCandidates(home: string, exclude: string[] | undefined): Promise<import('../hosts/host-spec.js').HostSpec[]> {
   const path = join(homePaths(home).hosts, 'candidates');
   if (exclude?.length) return (await selectHosts({ home, hostsArg: path, exclude })).hosts;
   const hosts = await readHostListFile(path).catch((err: unknown) => {

@@ -4,7 +4,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { taskCycle, type CycleReport } from '../commands/task-update.js';
 import { formatMs } from '../core/outcome.js';
-import { LwtError } from '../errors.js';
+import { LwtError, UsageError } from '../errors.js';
+import { monitorCycle } from '../commands/monitor.js';
+import { DEFAULT_THRESHOLDS } from '../hosts/health.js';
+import { DEFAULT_PARALLEL as DEFAULT_MONITOR_PARALLEL, DEFAULT_PROBE_TIMEOUT_SEC, readCandidates } from './monitor.js';
 import { acquireHomeLock, lockHolder } from '../home-lock.js';
 import { homePaths } from '../home.js';
 import { healthFilePath, okFilePath } from '../hosts/health-files.js';
@@ -18,7 +21,7 @@ import { TaskStore } from '../tasks/store.js';
 import { prepare, globalsOf } from './context.js';
 import { addHostOptions } from './exec-all.js';
 import { EXIT, EXIT_STATUS_HELP, signalStatus } from './exit-status.js';
-import { sshContextFrom, type SshFlags } from './host-run.js';
+import { openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { positiveInt, seconds } from './parse.js';
 import { trapInterrupts } from './signals.js';
 import { reasonOf } from '../core/kill-reason.js';
@@ -31,6 +34,9 @@ interface TaskUpdateFlags extends SshFlags {
   lostAfter?: number;
   lostAfterMinutes?: number;
   staleAfterMinutes?: number;
+  slotsNight?: number;
+  night?: string;
+  monitor?: boolean;
   watch?: number;
   json?: boolean;
 }
@@ -48,6 +54,9 @@ export function taskUpdateCommand(): Command {
     );
   addHostOptions(cmd)
     .option('--slots <N>', `tasks at once per host (default ${TASK_DEFAULTS.slots})`, positiveInt)
+    .option('--slots-night <N>', 'tasks at once per host during night hours (default: --slots)', positiveInt)
+    .option('--night <HH-HH>', 'night hours, local time, for --slots-night (default 22-6)')
+    .option('--monitor', 'run one monitor cycle over hosts/candidates first, so placement uses fresh health')
     .option('--host-timeout <SEC>', `each host's deadline for a check or start (default ${TASK_DEFAULTS.hostTimeoutSec})`, seconds)
     .option('--transfer-timeout <SEC>', `each host's deadline for uploads or fetches; a slow host resumes next cycle (default ${TASK_DEFAULTS.transferTimeoutSec})`, seconds)
     .option('--lost-after <CYCLES>', `cycles without an answer before a task is placed elsewhere (default ${TASK_DEFAULTS.lostAfterCycles})`, positiveInt)
@@ -92,13 +101,15 @@ From cron:
         const connections = new Connections(ssh, { keepIdle: true });
         try {
           for (;;) {
+            if (flags.monitor) await refreshHealth(ctx.home, connections, interrupt.signal, flags.parallel ?? DEFAULT_MONITOR_PARALLEL);
             const hosts = await placeableHosts(ctx.home);
+            const journal = await openJournal(ctx.home, { verb: 'task-update', command: 'task-update cycle', argv: process.argv.slice(2), hostSource: 'hosts/ok', hosts: hosts.map((h) => h.host) });
             const report = await taskCycle({
               home: ctx.home,
               store,
               connections,
               hosts,
-              slots: flags.slots ?? TASK_DEFAULTS.slots,
+              slots: slotsNow(flags, new Date()),
               concurrency: flags.parallel ?? ctx.settings.parallel ?? 32,
               hostTimeoutMs: (flags.hostTimeout ?? TASK_DEFAULTS.hostTimeoutSec) * 1000,
               transferTimeoutMs: (flags.transferTimeout ?? TASK_DEFAULTS.transferTimeoutSec) * 1000,
@@ -110,6 +121,7 @@ From cron:
               log: logger('task-update'),
             });
             if (report.problems.some((p) => p.startsWith('task '))) badDefinitions = true;
+            await journal?.finish({ wallMs: report.phases.reduce((n, p) => n + p.ms, 0), counts: { ...report.counts }, exitStatus: badDefinitions ? EXIT.usage : EXIT.ok });
             if (flags.json) screen.out(JSON.stringify({ cycle: report }) + '\n');
             else screen.err(formatCycle(report, g.quiet === true));
             // Idle connections are not kept between cycles: hosts may go away meanwhile.
@@ -132,6 +144,41 @@ From cron:
       }
     });
   return cmd;
+}
+
+/** --slots, or --slots-night during the night hours (local time; a range may wrap past midnight). */
+export function slotsNow(flags: Pick<TaskUpdateFlags, 'slots' | 'slotsNight' | 'night'>, now: Date): number {
+  const day = flags.slots ?? TASK_DEFAULTS.slots;
+  if (flags.slotsNight === undefined) return day;
+  const m = /^(\d{1,2})-(\d{1,2})$/.exec(flags.night ?? '22-6');
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 24) throw new UsageError(`--night ${flags.night}: expected HH-HH, e.g. 22-6`);
+  const from = Number(m[1]);
+  const to = Number(m[2]);
+  const h = now.getHours();
+  const night = from <= to ? h >= from && h < to : h >= from || h < to;
+  return night ? flags.slotsNight : day;
+}
+
+/** One monitor cycle over the candidates (under the monitor's own lock), before placing. */
+async function refreshHealth(home: string, connections: Connections, signal: AbortSignal, concurrency: number): Promise<void> {
+  const lock = await acquireHomeLock(join(homePaths(home).state, 'monitor.lock'), 'monitor');
+  try {
+    await monitorCycle({
+      home,
+      hosts: await readCandidates(home, undefined),
+      connections,
+      concurrency,
+      probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_SEC * 1000,
+      diskPath: '/',
+      load: false,
+      thresholds: DEFAULT_THRESHOLDS,
+      hysteresis: { dropAfter: 2, restoreAfter: 1 },
+      signal,
+      prune: true,
+    });
+  } finally {
+    await lock.release();
+  }
 }
 
 /** hosts/ok with the monitor's last metrics (constraints and least-loaded placement use them). */

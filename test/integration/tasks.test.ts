@@ -297,3 +297,21 @@ test('limits.memory: 64M on a task that allocates 200 MB: killed by the limit (t
   assert.equal(ok.state, 'done', 'within the limit it runs to the end');
   assert.equal(await readFile(join(home, 'tasks', 'hog', 'results', roomy, 'stdout'), 'utf8'), `${20 * 1024 * 1024}\n`);
 });
+
+test('--monitor: one monitor cycle over the candidates first; tasks go only to hosts it found working; the cycle is journaled', async () => {
+  const { rm: remove } = await import('node:fs/promises');
+  await remove(join(home, 'hosts', 'ok'), { force: true });
+  await writeFile(join(home, 'hosts', 'candidates'), `${hosts.slice(0, 3).join('\n')}\n127.0.13.250\n`);
+  await define('probed', { 'task.yaml': 'command: "echo $LWT_TASK_ID >> ~/ran"\n' });
+  const ids = (await lwt(['task', 'add', 'probed', '--count', '6'])).stdout.trim().split('\n');
+  const r = await cycle(['--monitor', '--connect-timeout', '1']);
+  assert.equal(r.status, 0, r.stderr);
+  const ok = (await readFile(join(home, 'hosts', 'ok'), 'utf8')).split('\n').filter((l) => l && !l.startsWith('#'));
+  assert.deepEqual(ok, hosts.slice(0, 3), 'the refused candidate is not listed');
+  const placed = (await list()).filter((t) => ids.includes(t.id));
+  assert.ok(placed.every((t) => hosts.slice(0, 3).includes(t.host)), JSON.stringify(placed.map((t) => t.host)));
+  const history = await lwt(['history']);
+  assert.match(history.stdout, /task-update/);
+  await writeFile(join(home, 'hosts', 'ok'), hosts.join('\n') + '\n');
+  await untilEnded('probed');
+});
