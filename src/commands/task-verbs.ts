@@ -52,11 +52,16 @@ export async function stopTasks(store: TaskStore, home: string, connections: Con
   const lines: string[] = [];
   for (const ref of ids) {
     const t = await store.get(ref);
+    const now = new Date().toISOString();
     if (ENDED.has(t.state)) {
-      lines.push(`${t.id}: already ${t.state}`);
+      if (t.state !== 'stopped' && (t.respawnAt || t.retryAt)) {
+        const { respawnAt: _r, retryAt: _t, ...rest } = t;
+        const r = transition(rest as TaskInstance, 'stopped', `stopped on request before its ${t.respawnAt ? 'respawn' : 'retry'}`, now);
+        await store.save(r.next, r.line);
+        lines.push(`${t.id}: stopped (no ${t.respawnAt ? 'respawn' : 'retry'})`);
+      } else lines.push(`${t.id}: already ${t.state}`);
       continue;
     }
-    const now = new Date().toISOString();
     if (!t.host || t.state === 'new' || t.state === 'suspended') {
       const r = transition(t, 'stopped', 'stopped before it started', now);
       await store.save(r.next, r.line);

@@ -4,6 +4,7 @@
  * fleet. The cycle carries them out and writes every change to the store.
  */
 import { isSuccess, type Outcome } from '../core/outcome.js';
+import { retryDelayMs } from '../core/retry.js';
 import type { TaskDefinition } from './definition.js';
 import { formatDuration } from './duration.js';
 import { statusOutcome, type RemoteTaskState } from './remote-scripts.js';
@@ -100,7 +101,14 @@ export function decideAfterFetch(t: TaskInstance, def: TaskDefinition | undefine
   if (ok) return { action: 'move', to: 'done', reason: 'results fetched' };
   const why = t.limitHit === 'memory' ? `killed by its memory limit${t.limitsBy ? ` (${t.limitsBy})` : ''}; ` : '';
   if (def && t.attempt <= def.retries) {
-    return { action: 'move', to: 'failed', reason: `${why}attempt ${t.attempt} failed; retry ${t.attempt} of ${def.retries}`, changes: { retryAt: now.toISOString() } };
+    // The core's retry schedule (1 s, 3 s, then 10 s, with jitter): a host that just failed gets a moment.
+    const delay = retryDelayMs({ limit: def.retries }, t.attempt);
+    return {
+      action: 'move',
+      to: 'failed',
+      reason: `${why}attempt ${t.attempt} failed; retry ${t.attempt} of ${def.retries} in ${formatDuration(delay)}`,
+      changes: { retryAt: new Date(now.getTime() + delay).toISOString() },
+    };
   }
   return { action: 'move', to: 'failed', reason: `${why}results fetched` };
 }

@@ -77,8 +77,9 @@ const MOVES: Record<TaskState, readonly TaskState[]> = {
   running: ['fetching', 'lost', 'new', 'stopped', 'failed'],
   lost: ['running', 'fetching', 'new', 'failed', 'stopped'],
   fetching: ['done', 'failed', 'lost'],
-  done: ['new'],
-  failed: ['new'],
+  // A service waiting for its respawn (or a failure for its retry) can still be stopped.
+  done: ['new', 'stopped'],
+  failed: ['new', 'stopped'],
   stopped: ['new'],
 };
 

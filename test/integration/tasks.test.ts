@@ -315,3 +315,32 @@ test('--monitor: one monitor cycle over the candidates first; tasks go only to h
   await writeFile(join(home, 'hosts', 'ok'), hosts.join('\n') + '\n');
   await untilEnded('probed');
 });
+
+test('respawn always: a service that exits is started again (with backoff) until task stop', async () => {
+  const pin = hosts[8]!;
+  await define('keeper', { 'task.yaml': `command: "echo $LWT_TASK_ID >> ~/ran; sleep 1"\nrespawn: always\nhosts: [${pin}]\n` });
+  const id = (await lwt(['task', 'add', 'keeper'])).stdout.trim();
+  let t: Record<string, any> | undefined;
+  for (let i = 0; i < 60; i++) {
+    await cycle();
+    t = (await list()).find((x) => x.id === id);
+    if ((t?.attempts ?? 0) >= 3) break;
+    await sleep(500);
+  }
+  assert.ok((t?.attempts ?? 0) >= 3, `started again after its own exits: ${JSON.stringify(t)}`);
+  // Stopped while it waits for its next respawn (it lives 1 s, the backoff is longer).
+  for (let i = 0; i < 20 && (await list()).find((x) => x.id === id)?.state !== 'done'; i++) {
+    await cycle();
+    await sleep(300);
+  }
+  t = (await list()).find((x) => x.id === id);
+  assert.equal(t?.state, 'done', JSON.stringify(t));
+  const stop = await lwt(['task', 'stop', '-F', fleet.sshConfig, id]);
+  assert.equal(stop.status, 0, stop.stderr);
+  await sleep(6000);
+  await cycle();
+  await cycle();
+  const after = (await list()).find((x) => x.id === id)!;
+  assert.equal(after.state, 'stopped', JSON.stringify(after));
+  assert.equal(after.attempts, t!.attempts, 'no start after the stop');
+});

@@ -70,6 +70,9 @@ test('after fetch: done on exit 0; failed with a retry planned while attempts â‰
   assert.deepEqual(decideAfterFetch(task({ outcome: { kind: 'exited', code: 0 } }), def(), at(1)), { action: 'move', to: 'done', reason: 'results fetched' });
   const r = decideAfterFetch(task({ attempt: 1, outcome: { kind: 'exited', code: 1 } }), def({ retries: 1 }), at(1));
   assert.deepEqual(r.action === 'move' && [r.to, Boolean(r.changes?.retryAt)], ['failed', true]);
+  // The core's schedule: the first retry after 1 s Â± 20 % jitter.
+  const wait = r.action === 'move' ? Date.parse(r.changes!.retryAt!) - at(1).getTime() : -1;
+  assert.ok(wait >= 800 && wait <= 1200, `first retry waits ${wait} ms`);
   const last = decideAfterFetch(task({ attempt: 2, outcome: { kind: 'exited', code: 1 } }), def({ retries: 1 }), at(1));
   assert.deepEqual(last.action === 'move' && [last.to, last.changes?.retryAt], ['failed', undefined]);
 });

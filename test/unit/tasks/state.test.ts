@@ -15,6 +15,7 @@ test('transitions: the machine refuses moves it does not have and stamps the rea
     assert.equal(canMove(s, 'running'), false, `${s} never runs again without retry`);
     assert.equal(canMove(s, 'new'), true);
   }
+  assert.equal(canMove('done', 'stopped'), true, 'a service waiting for its respawn can be stopped');
   assert.equal(canMove('new', 'running'), false, 'only through placed');
   assert.equal(canMove('suspended', 'placed'), false, 'suspended is never placed');
 });
