@@ -1,0 +1,106 @@
+/**
+ * The OpenSSH configuration layer against a real fleet: ProxyCommand, the precedence of
+ * ConnectTimeout, ssh-agent copies of encrypted identities, and -O options.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startFleet, type Fleet } from '../fleet/fleet.js';
+import { processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+
+let fleet: Fleet;
+let home: string;
+let dir: string;
+
+before(async () => {
+  fleet = await startFleet({ good: 2, blackhole: 1, port: 2232, firstAddress: '127.0.10.1' });
+  home = await mkdtemp(join(tmpdir(), 'lwt-home-'));
+  dir = await mkdtemp(join(tmpdir(), 'lwt-sshcfg-it-'));
+  await runLwt(['init', home]);
+});
+
+after(async () => {
+  await fleet?.stop();
+  if (home) await rm(home, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+const jsonLines = (r: LwtRun): Record<string, any>[] => r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+
+/** A config whose `Host` blocks come first, then the fleet's (which sets port, user, key, known_hosts). */
+async function configWith(name: string, blocks: string): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(file, `${blocks}\nInclude ${fleet.sshConfig}\n`);
+  return file;
+}
+
+/** The fleet's settings for a host reached under an alias. */
+function fleetBlock(): string {
+  return [
+    `  Port ${fleet.port}`,
+    `  User ${fleet.user}`,
+    `  IdentityFile ${fleet.clientKey}`,
+    '  IdentitiesOnly yes',
+    `  UserKnownHostsFile ${fleet.knownHosts}`,
+    '  GlobalKnownHostsFile /dev/null',
+    '  StrictHostKeyChecking yes',
+  ].join('\n');
+}
+
+test('ProxyCommand: ssh2 runs over the command (tokens expanded), and the command is gone afterwards', async () => {
+  const target = fleet.addresses('good')[0]!;
+  const relay = join(dir, 'relay.cjs');
+  const marker = join(dir, 'relay-calls');
+  await writeFile(
+    relay,
+    [
+      "const net = require('net');",
+      "const fs = require('fs');",
+      'const [host, port, marker, ...rest] = process.argv.slice(2);',
+      "fs.appendFileSync(marker, [host, port, ...rest].join(' ') + '\\n');",
+      'const s = net.connect(Number(port), host);',
+      'process.stdin.pipe(s);',
+      's.pipe(process.stdout);',
+      "s.on('error', (e) => { console.error('relay: ' + e.message); process.exit(1); });",
+      "s.on('close', () => process.exit(0));",
+    ].join('\n'),
+  );
+  // The alias is not an address: only the ProxyCommand can reach the host.
+  const cfg = await configWith(
+    'proxy.conf',
+    `Host viaproxy\n  HostName ${target}\n  ProxyCommand ${process.execPath} ${relay} %h %p ${marker} %r %n %%\n${fleetBlock()}\n`,
+  );
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', 'viaproxy', '--json', 'echo via-proxy']);
+  const line = jsonLines(r)[0]!;
+  assert.deepEqual(line.outcome, { kind: 'exited', code: 0 }, r.stderr);
+  assert.equal(line.stdout, 'via-proxy\n');
+  assert.equal(await readFile(marker, 'utf8'), `${target} ${fleet.port} ${fleet.user} viaproxy %\n`);
+  await sleep(200);
+  assert.deepEqual(await processesMatching(new RegExp(`relay\\.cjs ${target.replace(/\./g, '\\.')}`)), []);
+});
+
+test('ProxyCommand that fails: unreachable, the message names the command, its status and stderr', async () => {
+  const cfg = await configWith(
+    'proxy-fail.conf',
+    `Host brokenproxy\n  HostName ${fleet.addresses('good')[0]}\n  ProxyCommand sh -c 'echo bastion said no >&2; exit 3'\n${fleetBlock()}\n`,
+  );
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', 'brokenproxy', '--json', 'true']);
+  const line = jsonLines(r)[0]!;
+  assert.equal(line.outcome.kind, 'unreachable', JSON.stringify(line));
+  assert.equal(line.outcome.reason, 'refused');
+  assert.match(line.outcome.message, /ProxyCommand 'sh -c 'echo bastion said no >&2; exit 3'' exited with status 3: bastion said no/);
+});
+
+test('ProxyCommand that never speaks SSH: the connect deadline ends it and kills the command', async () => {
+  const secs = uniqueSeconds();
+  const cfg = await configWith('proxy-hang.conf', `Host hangproxy\n  HostName ${fleet.addresses('good')[0]}\n  ProxyCommand sleep ${secs} | cat\n${fleetBlock()}\n`);
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', 'hangproxy', '--connect-timeout', '1', '--json', 'true']);
+  const line = jsonLines(r)[0]!;
+  assert.equal(line.outcome.reason, 'connect-timeout', JSON.stringify(line));
+  await sleep(200);
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${secs}`)), []);
+});
