@@ -3,6 +3,7 @@ import type { Outcome } from '../core/outcome.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
 import { AuthMethods } from './auth.js';
+import { UsageError } from '../errors.js';
 import { resolveHost } from './config/resolve.js';
 import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
@@ -54,7 +55,14 @@ export class SshContext {
    * an `unreachable` outcome with its reason. `signal` aborts the attempt (operator cancel).
    */
   async connect(spec: HostSpec, signal?: AbortSignal): Promise<ConnectResult> {
-    const cfg = this.resolve(spec);
+    let cfg: ResolvedHostConfig;
+    try {
+      cfg = this.resolve(spec);
+    } catch (err) {
+      // A config error that depends on the host (an unknown keyword IgnoreUnknown does not cover).
+      if (err instanceof UsageError) return fail('config', `${formatHostSpec(spec)}: ${err.message}`);
+      throw err;
+    }
     const timeoutMs = this.overrides.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
     return this.open(formatHostSpec(spec), spec.host, cfg, timeoutMs, signal);
   }
@@ -75,6 +83,8 @@ export class SshContext {
     timeoutMs: number,
     signal: AbortSignal | undefined,
   ): Promise<ConnectResult> {
+    // Never another way than the config says: a keyword lwt does not apply refuses the host.
+    if (cfg.refused !== undefined) return fail('config', `${label}: ${cfg.refused}`);
     const auth = await this.auth.for(cfg);
     if (typeof auth === 'string') return fail('auth', `${label}: ${auth}`);
     let sock: Readable | undefined;

@@ -104,3 +104,12 @@ test('ProxyCommand that never speaks SSH: the connect deadline ends it and kills
   await sleep(200);
   assert.deepEqual(await processesMatching(new RegExp(`sleep ${secs}`)), []);
 });
+
+test('a keyword lwt does not apply refuses the host as unreachable (config), naming file:line; nothing connects', async () => {
+  const cfg = await configWith('fdpass.conf', `Host fdpass\n  HostName ${fleet.addresses('good')[0]}\n  ProxyUseFdpass yes\n${fleetBlock()}\n`);
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', 'fdpass', '--json', 'true']);
+  const line = jsonLines(r)[0]!;
+  assert.equal(line.outcome.reason, 'config', JSON.stringify(line));
+  assert.match(line.outcome.message, /fdpass\.conf:3: ProxyUseFdpass yes is not supported by lwt/);
+  assert.equal(r.status, 4);
+});
