@@ -29,13 +29,16 @@ export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
 export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: string, extra: Pick<SshOverrides, 'batchWrites'> = {}): Promise<SshContext> {
   const sshConfigFile = flags.sshConfig ?? settings.sshConfig;
   const strict = flags.strictHostKeyChecking ?? (flags.acceptNewHostKeys ? 'accept-new' : undefined);
+  const connectTimeout = flags.connectTimeout ?? settings.connectTimeout;
   const { ssh } = await createSshContext(
     {
       ...(sshConfigFile ? { sshConfigFile } : {}),
       ...(flags.login ? { user: flags.login } : {}),
       ...(flags.port ? { port: flags.port } : {}),
       ...(flags.identity ? { identityFiles: flags.identity } : {}),
-      connectTimeoutMs: (flags.connectTimeout ?? settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
+      // Only a flag or the lwt config overrides the host's ConnectTimeout; the built-in default
+      // (DEFAULT_CONNECT_TIMEOUT_SEC, applied in SshContext) comes last.
+      ...(connectTimeout !== undefined ? { connectTimeoutMs: connectTimeout * 1000 } : {}),
       ...(strict ? { strictHostKeyChecking: strict } : {}),
       ...(flags.compress ? { compress: true } : {}),
     },

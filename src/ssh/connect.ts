@@ -13,6 +13,7 @@ import { JumpHosts } from './proxy-jump.js';
 import { spawnProxyCommand, tryProxyCommandLine, type ProxyProcess } from './proxy-command.js';
 import type { Client as ClientType } from './vendor.js';
 
+/** When neither the operator (flag, lwt config) nor the host's ConnectTimeout gives one. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -72,7 +73,7 @@ export class SshContext {
     // The chain given wins over the hop's own ProxyJump/ProxyCommand, as `ssh -J` does.
     const { proxyCommand: _ignored, ...own } = this.resolve(spec);
     const cfg = { ...own, proxyJump: jumpChain };
-    const timeoutMs = this.overrides.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
+    const timeoutMs = this.overrides.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
     return this.open(formatHostSpec(spec), spec.host, cfg, timeoutMs, signal);
   }
 

@@ -113,3 +113,73 @@ test('a keyword lwt does not apply refuses the host as unreachable (config), nam
   assert.match(line.outcome.message, /fdpass\.conf:3: ProxyUseFdpass yes is not supported by lwt/);
   assert.equal(r.status, 4);
 });
+
+/** An ssh-agent of our own on a socket in `dir`, holding `keys`; stopped by its pid. */
+async function startAgent(keys: string[]): Promise<{ sock: string; stop: () => void }> {
+  const sock = join(dir, `agent-${process.hrtime.bigint()}.sock`);
+  const out = execFileSync('ssh-agent', ['-a', sock], { encoding: 'utf8' });
+  const pid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);
+  for (const k of keys) execFileSync('ssh-add', ['-q', k], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'ignore' });
+  return { sock, stop: () => process.kill(pid, 'SIGTERM') };
+}
+
+/** The fleet's client key, encrypted, at a path of its own (the agent holds the clear copy). */
+async function encryptedClientKey(): Promise<string> {
+  const enc = join(dir, `enc-${process.hrtime.bigint()}`);
+  await copyFile(fleet.clientKey, enc);
+  execFileSync('chmod', ['600', enc]);
+  execFileSync('ssh-keygen', ['-q', '-p', '-P', '', '-N', 'secret', '-f', enc], { stdio: 'ignore' });
+  return enc;
+}
+
+async function plainConfig(name: string, lines: string[]): Promise<string> {
+  const file = join(dir, name);
+  await writeFile(
+    file,
+    ['Host *', `  Port ${fleet.port}`, `  User ${fleet.user}`, ...lines, `  UserKnownHostsFile ${fleet.knownHosts}`, '  GlobalKnownHostsFile /dev/null', ''].join('\n'),
+  );
+  return file;
+}
+
+test('IdentitiesOnly with an encrypted key the agent holds: the agent signs it, as ssh does; no false warning', async () => {
+  const enc = await encryptedClientKey();
+  const agent = await startAgent([fleet.clientKey]);
+  try {
+    const hosts = fleet.addresses('good').join(',');
+    const only = await plainConfig('agent-only.conf', [`  IdentityFile ${enc}`, '  IdentitiesOnly yes']);
+    const r = await runLwt(['--home', home, 'exec-all', '-F', only, '-w', hosts, '--json', 'echo ok'], { env: { SSH_AUTH_SOCK: agent.sock } });
+    for (const l of jsonLines(r).slice(0, -1)) assert.deepEqual(l.outcome, { kind: 'exited', code: 0 }, JSON.stringify(l));
+    assert.doesNotMatch(r.stderr, /encrypted/);
+    const open = await plainConfig('agent-open.conf', [`  IdentityFile ${enc}`]);
+    const r2 = await runLwt(['--home', home, 'exec-all', '-F', open, '-w', hosts, '--json', 'echo ok'], { env: { SSH_AUTH_SOCK: agent.sock } });
+    for (const l of jsonLines(r2).slice(0, -1)) assert.deepEqual(l.outcome, { kind: 'exited', code: 0 }, JSON.stringify(l));
+    assert.doesNotMatch(r2.stderr, /encrypted/);
+  } finally {
+    agent.stop();
+  }
+});
+
+test('a warning about a key is said once per run, not once per host', async () => {
+  const hosts = fleet.addresses('good').join(',');
+  const missing = join(dir, 'no-such-key');
+  const r = await runLwt(['--home', home, 'exec-all', '-F', fleet.sshConfig, '-i', missing, '-w', hosts, '--json', 'true'], { env: { SSH_AUTH_SOCK: '' } });
+  assert.equal(r.stderr.split('\n').filter((l) => l.includes('no-such-key')).length, 1, r.stderr);
+  // The encrypted key without an agent: the warning is true, and said once.
+  const enc = await encryptedClientKey();
+  const cfg = await plainConfig('enc-noagent.conf', [`  IdentityFile ${enc}`, `  IdentityFile ${fleet.clientKey}`]);
+  const r2 = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hosts, '--json', 'true'], { env: { SSH_AUTH_SOCK: '' } });
+  assert.equal(r2.stderr.split('\n').filter((l) => /encrypted and no ssh-agent holds it/.test(l)).length, 1, r2.stderr);
+  for (const l of jsonLines(r2).slice(0, -1)) assert.deepEqual(l.outcome, { kind: 'exited', code: 0 }, JSON.stringify(l));
+});
+
+test("precedence: a host's ConnectTimeout from ssh_config applies when no flag or lwt setting gives one", async () => {
+  const hole = fleet.addresses('blackhole')[0]!;
+  const cfg = await configWith('timeout.conf', `Host ${hole}\n  ConnectTimeout 1\n`);
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hole, '--json', 'true']);
+  const line = jsonLines(r)[0]!;
+  assert.equal(line.outcome.reason, 'connect-timeout', JSON.stringify(line));
+  assert.match(line.outcome.message, /within 1000 ms/);
+  // The flag still wins over the config.
+  const r2 = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hole, '--connect-timeout', '2', '--json', 'true']);
+  assert.match(jsonLines(r2)[0]!.outcome.message, /within 2000 ms/);
+});
