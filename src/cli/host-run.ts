@@ -14,6 +14,8 @@ import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 /** The flags addHostOptions() declares that shape the SSH connections. */
 export interface SshFlags {
   sshConfig?: string;
+  /** -O, repeatable */
+  sshOption?: string[];
   login?: string;
   identity?: string[];
   port?: number;
@@ -33,6 +35,7 @@ export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: 
   const { ssh } = await createSshContext(
     {
       ...(sshConfigFile ? { sshConfigFile } : {}),
+      ...(flags.sshOption?.length ? { sshOptions: flags.sshOption } : {}),
       ...(flags.login ? { user: flags.login } : {}),
       ...(flags.port ? { port: flags.port } : {}),
       ...(flags.identity ? { identityFiles: flags.identity } : {}),

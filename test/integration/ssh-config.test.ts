@@ -183,3 +183,18 @@ test("precedence: a host's ConnectTimeout from ssh_config applies when no flag o
   const r2 = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hole, '--connect-timeout', '2', '--json', 'true']);
   assert.match(jsonLines(r2)[0]!.outcome.message, /within 2000 ms/);
 });
+
+test('-O passes OpenSSH options over the config file (also as -O -oKey=Value); one lwt does not apply is refused, named', async () => {
+  const hole = fleet.addresses('blackhole')[0]!;
+  const good = fleet.addresses('good')[0]!;
+  const base = ['--home', home, 'exec-all', '-F', fleet.sshConfig];
+  const t = await runLwt([...base, '-O', '-oConnectTimeout=1', '-w', hole, '--json', 'true']);
+  assert.match(jsonLines(t)[0]!.outcome.message, /within 1000 ms/, t.stderr);
+  const p = await runLwt([...base, '--ssh-option', 'Port=1', '-w', good, '--json', 'true']);
+  assert.equal(jsonLines(p)[0]!.outcome.reason, 'refused', p.stdout);
+  const ok = await runLwt([...base, '-O', 'StrictHostKeyChecking=yes', '-w', good, '--json', 'echo fine']);
+  assert.equal(jsonLines(ok)[0]!.stdout, 'fine\n');
+  const bad = await runLwt([...base, '-O', 'ProxyUseFdpass=yes', '-w', good, 'true']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /-O 'ProxyUseFdpass=yes': ProxyUseFdpass is not supported by lwt/);
+});
