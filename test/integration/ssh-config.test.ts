@@ -198,3 +198,18 @@ test('-O passes OpenSSH options over the config file (also as -O -oKey=Value); o
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /-O 'ProxyUseFdpass=yes': ProxyUseFdpass is not supported by lwt/);
 });
+
+test('known_hosts: @revoked under the bare name, key held under [host]:port: ssh accepts, and so does lwt', async () => {
+  const good = fleet.addresses('good')[0]!;
+  const entry = (await readFile(fleet.knownHosts, 'utf8')).split('\n').find((l) => l.startsWith(`[${good}]:${fleet.port} `))!;
+  assert.ok(entry, 'the fleet knows the host under [host]:port');
+  const key = entry.split(' ').slice(1, 3).join(' ');
+  const kh = join(dir, 'known_hosts_revoked_bare');
+  await writeFile(kh, `@revoked ${good} ${key}\n${entry}\n`);
+  const cfg = await configWith('revoked.conf', `Host ${good}\n  UserKnownHostsFile ${kh}\n`);
+  const real = spawn('ssh', ['-F', cfg, '-o', 'BatchMode=yes', good, 'true'], { stdio: 'ignore' });
+  const sshStatus = await new Promise<number | null>((resolve) => real.once('close', resolve));
+  assert.equal(sshStatus, 0, 'OpenSSH accepts the key');
+  const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', good, '--json', 'true']);
+  assert.deepEqual(jsonLines(r)[0]!.outcome, { kind: 'exited', code: 0 }, r.stdout);
+});
