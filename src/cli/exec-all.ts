@@ -58,6 +58,7 @@ export function addHostOptions(cmd: Command, opts: { hostExcludeLong?: string } 
     .option('-w, --targets <LIST>', 'hosts inline, comma-separated, ranges allowed: web[01-20],db1 (repeatable)', collect)
     .option(`-x, --${opts.hostExcludeLong ?? 'exclude'} <LIST>`, 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
     .option('-F, --ssh-config <FILE>', 'OpenSSH client config (default ~/.ssh/config, then /etc/ssh/ssh_config)')
+    .option('-O, --ssh-option <KEY=VALUE>', "OpenSSH option, as ssh -o (also -oKey=Value); wins over the config file; one lwt does not apply is refused (repeatable)", collect)
     .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
     .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
     .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)

@@ -14,6 +14,8 @@ import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 /** The flags addHostOptions() declares that shape the SSH connections. */
 export interface SshFlags {
   sshConfig?: string;
+  /** -O, repeatable */
+  sshOption?: string[];
   login?: string;
   identity?: string[];
   port?: number;
@@ -29,13 +31,17 @@ export const DEFAULT_CONNECT_TIMEOUT_SEC = 10;
 export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: string, extra: Pick<SshOverrides, 'batchWrites'> = {}): Promise<SshContext> {
   const sshConfigFile = flags.sshConfig ?? settings.sshConfig;
   const strict = flags.strictHostKeyChecking ?? (flags.acceptNewHostKeys ? 'accept-new' : undefined);
+  const connectTimeout = flags.connectTimeout ?? settings.connectTimeout;
   const { ssh } = await createSshContext(
     {
       ...(sshConfigFile ? { sshConfigFile } : {}),
+      ...(flags.sshOption?.length ? { sshOptions: flags.sshOption } : {}),
       ...(flags.login ? { user: flags.login } : {}),
       ...(flags.port ? { port: flags.port } : {}),
       ...(flags.identity ? { identityFiles: flags.identity } : {}),
-      connectTimeoutMs: (flags.connectTimeout ?? settings.connectTimeout ?? DEFAULT_CONNECT_TIMEOUT_SEC) * 1000,
+      // Only a flag or the lwt config overrides the host's ConnectTimeout; the built-in default
+      // (DEFAULT_CONNECT_TIMEOUT_SEC, applied in SshContext) comes last.
+      ...(connectTimeout !== undefined ? { connectTimeoutMs: connectTimeout * 1000 } : {}),
       ...(strict ? { strictHostKeyChecking: strict } : {}),
       ...(flags.compress ? { compress: true } : {}),
     },

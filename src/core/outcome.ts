@@ -11,7 +11,9 @@ export type UnreachableReason =
   | 'auth'
   | 'host-key'
   | 'reset'
-  | 'protocol';
+  | 'protocol'
+  /** The OpenSSH config asks for something lwt does not do (it never connects another way). */
+  | 'config';
 
 export type Outcome =
   | { kind: 'exited'; code: number }

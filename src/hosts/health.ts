@@ -44,6 +44,8 @@ export function classifyProbe(p: ProbeResult, t: Thresholds): { state: HealthSta
         case 'refused':
         case 'reset':
         case 'protocol':
+        // A host lwt must not reach as configured is not working for lwt.
+        case 'config':
           return { state: 'refused', why: o.message };
       }
       break;

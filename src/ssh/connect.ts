@@ -3,14 +3,17 @@ import type { Outcome } from '../core/outcome.js';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
 import { AuthMethods } from './auth.js';
+import { UsageError } from '../errors.js';
 import { resolveHost } from './config/resolve.js';
 import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import { handshake } from './handshake.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { JumpHosts } from './proxy-jump.js';
+import { spawnProxyCommand, tryProxyCommandLine, type ProxyProcess } from './proxy-command.js';
 import type { Client as ClientType } from './vendor.js';
 
+/** When neither the operator (flag, lwt config) nor the host's ConnectTimeout gives one. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
 
 /**
@@ -53,28 +56,62 @@ export class SshContext {
    * an `unreachable` outcome with its reason. `signal` aborts the attempt (operator cancel).
    */
   async connect(spec: HostSpec, signal?: AbortSignal): Promise<ConnectResult> {
-    const cfg = this.resolve(spec);
+    let cfg: ResolvedHostConfig;
+    try {
+      cfg = this.resolve(spec);
+    } catch (err) {
+      // A config error that depends on the host (an unknown keyword IgnoreUnknown does not cover).
+      if (err instanceof UsageError) return fail('config', `${formatHostSpec(spec)}: ${err.message}`);
+      throw err;
+    }
     const timeoutMs = this.overrides.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
-    return this.open(formatHostSpec(spec), cfg, timeoutMs, signal);
+    return this.open(formatHostSpec(spec), spec.host, cfg, timeoutMs, signal);
   }
 
   /** A jump host reached through the hops before it in a ProxyJump chain. */
   private connectVia(spec: HostSpec, jumpChain: string, signal: AbortSignal | undefined): Promise<ConnectResult> {
-    const cfg = { ...this.resolve(spec), proxyJump: jumpChain };
-    const timeoutMs = this.overrides.connectTimeoutMs ?? DEFAULT_CONNECT_TIMEOUT_MS;
-    return this.open(formatHostSpec(spec), cfg, timeoutMs, signal);
+    // The chain given wins over the hop's own ProxyJump/ProxyCommand, as `ssh -J` does.
+    const { proxyCommand: _ignored, ...own } = this.resolve(spec);
+    const cfg = { ...own, proxyJump: jumpChain };
+    const timeoutMs = this.overrides.connectTimeoutMs ?? (cfg.connectTimeoutSec ? cfg.connectTimeoutSec * 1000 : DEFAULT_CONNECT_TIMEOUT_MS);
+    return this.open(formatHostSpec(spec), spec.host, cfg, timeoutMs, signal);
   }
 
-  private async open(label: string, cfg: ResolvedHostConfig, timeoutMs: number, signal: AbortSignal | undefined): Promise<ConnectResult> {
+  private async open(
+    label: string,
+    originalHost: string,
+    cfg: ResolvedHostConfig,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ConnectResult> {
+    // Never another way than the config says: a keyword lwt does not apply refuses the host.
+    if (cfg.refused !== undefined) return fail('config', `${label}: ${cfg.refused}`);
     const auth = await this.auth.for(cfg);
     if (typeof auth === 'string') return fail('auth', `${label}: ${auth}`);
     let sock: Readable | undefined;
+    let proxy: ProxyProcess | undefined;
     if (cfg.proxyJump) {
       const via = await this.jumps.open(cfg, timeoutMs, signal);
       if ('outcome' in via) return via;
       sock = via.sock;
+    } else if (cfg.proxyCommand) {
+      const built = tryProxyCommandLine(cfg, originalHost);
+      if ('error' in built) return fail('config', `${label}: ${built.error}`);
+      proxy = spawnProxyCommand(built.line, cfg.proxyCommand, label, this.log);
+      sock = proxy.sock;
     }
-    return handshake({ label, cfg, auth, timeoutMs, signal, sock, overrides: this.overrides, hostKeys: this.hostKeys, log: this.log });
+    const r = await handshake({ label, cfg, auth, timeoutMs, signal, sock, overrides: this.overrides, hostKeys: this.hostKeys, log: this.log });
+    if (proxy === undefined) return r;
+    const p = proxy;
+    if (!r.ok) {
+      // Give the command's exit a moment to be seen: its status and stderr name the culprit.
+      await new Promise((res) => setTimeout(res, 50));
+      const why = p.failure();
+      p.kill();
+      return why !== undefined && r.outcome.reason !== 'host-key' && r.outcome.reason !== 'auth' ? fail('refused', `${label}: ${why}`) : r;
+    }
+    r.client.once('close', () => p.kill());
+    return r;
   }
 
   /** Close shared jump connections. */

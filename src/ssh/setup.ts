@@ -4,12 +4,15 @@
  */
 import type { LogSink } from '../core/log-sink.js';
 import { SshContext, type SshOverrides } from './connect.js';
+import { commandLineOptions } from './config/cmdline.js';
 import { loadSshConfig } from './config/load.js';
 import type { StrictHostKeyChecking } from './config/types.js';
 
 export interface SshOptions {
   /** OpenSSH client config; default ~/.ssh/config, then /etc/ssh/ssh_config. */
   sshConfigFile?: string;
+  /** OpenSSH options as `ssh -o` takes them (`Key=Value`), read before the config file: they win. */
+  sshOptions?: string[];
   /** Remote user (a user@ in the host list wins). */
   user?: string;
   /** Remote port (a :port in the host list wins). */
@@ -25,7 +28,9 @@ export interface SshOptions {
 /** The context and the config's warnings (unsupported keywords and the like), for the caller to show or log. */
 export async function createSshContext(o: SshOptions, tuning: Pick<SshOverrides, 'batchWrites'> & { log?: LogSink } = {}): Promise<{ ssh: SshContext; warnings: string[] }> {
   const { log, ...overrides } = tuning;
-  const ssh = new SshContext(await loadSshConfig(o.sshConfigFile), {
+  const config = await loadSshConfig(o.sshConfigFile);
+  if (o.sshOptions?.length) config.files.unshift(commandLineOptions(o.sshOptions));
+  const ssh = new SshContext(config, {
     ...overrides,
     ...(o.user ? { user: o.user } : {}),
     ...(o.port ? { port: o.port } : {}),

@@ -114,3 +114,37 @@ export function coalesceSftpPackets(sftp: SFTPWrapper, client: Client): void {
     },
   });
 }
+
+/** The SSH public blob of what an agent listed (ssh2 gives parsed keys). */
+function blobOfAgentKey(k: unknown): Buffer | undefined {
+  const key = k as { getPublicSSH?: () => Buffer };
+  return typeof key.getPublicSSH === 'function' ? key.getPublicSSH() : undefined;
+}
+
+/** The public key blobs an ssh-agent holds; none when it cannot be asked. */
+export function agentKeyBlobs(socket: string): Promise<Buffer[]> {
+  return new Promise((resolve) => {
+    new ssh2.OpenSSHAgent(socket).getIdentities((err, keys) => {
+      if (err || !keys) resolve([]);
+      else resolve(keys.map(blobOfAgentKey).filter((b): b is Buffer => b !== undefined));
+    });
+  });
+}
+
+/**
+ * The ssh-agent at `socket`, showing only the keys whose public blob `keep` accepts: the
+ * agent's copies of configured identities under IdentitiesOnly, as ssh uses them.
+ */
+export function filteredAgent(socket: string, keep: (blob: Buffer) => boolean): InstanceType<typeof ssh2.OpenSSHAgent> {
+  const agent = new ssh2.OpenSSHAgent(socket);
+  const list = agent.getIdentities.bind(agent);
+  agent.getIdentities = (cb) =>
+    list((err, keys) => {
+      if (err || !keys) return cb(err ?? undefined);
+      cb(undefined, keys.filter((k) => {
+        const b = blobOfAgentKey(k);
+        return b !== undefined && keep(b);
+      }));
+    });
+  return agent;
+}

@@ -28,6 +28,11 @@ export interface State {
   identityAgent?: Located<string>;
   hashKnownHosts?: boolean;
   hostKeyAlias?: string;
+  ignoreUnknown?: string;
+  /** Refused keywords: the first value obtained of each, where it was read. */
+  refusedSeen: Map<string, { value: string; at: string }>;
+  /** A Match criterion lwt cannot evaluate was reached (`file:line: ...`). */
+  refusedMatch?: string;
 }
 
 interface Where {
@@ -66,6 +71,7 @@ const APPLY: { [K in OptionKey]: (st: State, value: ValueOf<K>, at: Where) => vo
   identityAgent: (st, value, at) => (st.identityAgent ??= { value, ...at }),
   hashKnownHosts: (st, value) => (st.hashKnownHosts ??= value),
   hostKeyAlias: (st, value) => (st.hostKeyAlias ??= value),
+  ignoreUnknown: (st, value) => (st.ignoreUnknown ??= value),
 };
 
 export function apply(st: State, opt: OptionValue, source: string, line: number): void {

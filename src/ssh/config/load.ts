@@ -5,7 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { globPaths } from './glob.js';
 import { LineError } from './lexer.js';
-import { parseFile } from './parse.js';
+import { parseFile, refuseUnknownKeywords } from './parse.js';
 import { displayPath, expandTilde } from './paths.js';
 import type { ConfigFile, SshConfig } from './types.js';
 
@@ -112,5 +112,6 @@ export async function loadSshConfig(path?: string, opts: LoadSshConfigOptions = 
       if (sysText !== undefined) files.push(await loadFile(sysText, sys, false, 0, home, warnings));
     }
   }
+  refuseUnknownKeywords(files);
   return { files, warnings, home };
 }

@@ -11,49 +11,82 @@ export interface MatchSubject {
   /** User obtained so far, or the local user. */
   user: string;
   localUser: string;
+  /** ssh's second ("final") reading of the files: `canonical` and `final` match only then. */
+  finalPass: boolean;
+  /** A `Match final` (not negated) was read: ssh will read the files a second time. */
+  wantFinalPass: () => void;
 }
 
-const UNSUPPORTED_NO_ARG = new Set(['canonical', 'final']);
+/** The criteria of OpenSSH 9.2 that take an argument; any other word is an error there too. */
+const WITH_ARG = new Set(['host', 'originalhost', 'user', 'localuser', 'exec']);
 
-export function parseMatch(args: string[], warn: (msg: string) => void): MatchCriterion[] {
+/**
+ * OpenSSH splits Match words on blanks and on one `=` (strdelim): `host=web*` is `host web*`.
+ * Only an attribute word is split here: an argument keeps its `=` (it was quoted, or is a pattern).
+ */
+function splitAttribute(raw: string): string[] {
+  const eq = raw.indexOf('=');
+  if (eq < 0) return [raw];
+  return [raw.slice(0, eq), raw.slice(eq + 1)].filter((w) => w !== '');
+}
+
+export function parseMatch(args: string[]): MatchCriterion[] {
   const criteria: MatchCriterion[] = [];
   let attributes = 0;
-  for (let i = 0; i < args.length; i++) {
-    const raw = args[i] as string;
+  const words = [...args];
+  for (let i = 0; i < words.length; i++) {
+    const parts = splitAttribute(words[i] as string);
+    if (parts.length !== 1) {
+      words.splice(i, 1, ...parts);
+      if (parts.length === 0) {
+        i--;
+        continue;
+      }
+    }
+    const raw = words[i] as string;
     const negate = raw.startsWith('!');
     const attr = (negate ? raw.slice(1) : raw).toLowerCase();
     if (attr === 'all') {
-      if (attributes > 1 || i + 1 < args.length) throw new LineError(`Match '${raw}' cannot be combined with other criteria`);
+      if (attributes > 1 || i + 1 < words.length) throw new LineError(`Match '${raw}' cannot be combined with other criteria`);
       criteria.push({ negate, attr: 'all' });
       return criteria;
     }
     attributes++;
-    if (UNSUPPORTED_NO_ARG.has(attr)) {
-      warn(`Match ${attr} is not supported by lwt: this block never applies`);
-      criteria.push({ negate, attr: 'unsupported' });
+    if (attr === 'canonical' || attr === 'final') {
+      criteria.push({ negate, attr });
       continue;
     }
-    const arg = args[i + 1];
+    if (!WITH_ARG.has(attr)) throw new LineError(`Unsupported Match attribute ${raw}`);
+    const arg = words[i + 1];
     if (arg === undefined || arg === '') throw new LineError(`Match ${attr}: missing argument`);
     i++;
-    if (attr === 'host' || attr === 'originalhost' || attr === 'user' || attr === 'localuser') {
-      criteria.push({ negate, attr, arg });
-    } else {
-      warn(`Match ${attr} is not supported by lwt: this block never applies`);
-      criteria.push({ negate, attr: 'unsupported', arg });
-    }
+    criteria.push({ negate, attr: attr as MatchCriterion['attr'], arg });
   }
   if (attributes === 0) throw new LineError('Match needs at least one criterion');
   return criteria;
 }
 
-export function evalMatch(criteria: MatchCriterion[], subject: MatchSubject): boolean {
+/**
+ * Whether the block applies, as OpenSSH's match_cfg_line decides; `exec` when a `Match exec`
+ * would have to run its command to decide (lwt does not run it: the caller refuses the host).
+ * Every criterion is looked at, as in ssh: a `final` anywhere asks for the second pass.
+ */
+export function evalMatch(criteria: MatchCriterion[], subject: MatchSubject): boolean | 'exec' {
   let result = true;
   for (const c of criteria) {
     let r: boolean;
     switch (c.attr) {
       case 'all':
         return result && !c.negate;
+      case 'canonical':
+      case 'final':
+        if (c.attr === 'final' && !c.negate) subject.wantFinalPass();
+        r = subject.finalPass;
+        break;
+      case 'exec':
+        // ssh runs the command only while every criterion before it matched.
+        if (result) return 'exec';
+        continue;
       case 'host':
         r = matchPatternListResult(subject.host(), splitPatternList(c.arg ?? '')) === 1;
         break;
@@ -66,10 +99,6 @@ export function evalMatch(criteria: MatchCriterion[], subject: MatchSubject): bo
       case 'localuser':
         r = matchPatternListResult(subject.localUser, splitPatternList(c.arg ?? ''), true) === 1;
         break;
-      default:
-        // Unsupported criteria (exec, canonical, final...) never match, negated or not.
-        result = false;
-        continue;
     }
     if (r === c.negate) result = false;
   }

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { LineError } from './lexer.js';
 import type { FlagKey, NumberKey, OptionValue, StringKey, StrictHostKeyChecking } from './types.js';
 
-/** Lowercased keyword to its spelling in messages; a keyword not here is skipped. */
+/** Lowercased keyword to its spelling in messages: the keywords lwt applies (keywords.ts has the others). */
 export const CANONICAL_NAMES: Record<string, string> = {
   host: 'Host',
   match: 'Match',
@@ -29,6 +29,7 @@ export const CANONICAL_NAMES: Record<string, string> = {
   identityagent: 'IdentityAgent',
   hashknownhosts: 'HashKnownHosts',
   hostkeyalias: 'HostKeyAlias',
+  ignoreunknown: 'IgnoreUnknown',
 };
 
 function bad(name: string, value: string): LineError {
@@ -136,8 +137,9 @@ export function parseOption(lower: string, args: string[], rest: string): Option
   switch (lower) {
     case 'hostname':
     case 'user':
-    case 'hostkeyalias': {
-      const key: StringKey = lower === 'hostname' ? 'hostName' : lower === 'user' ? 'user' : 'hostKeyAlias';
+    case 'hostkeyalias':
+    case 'ignoreunknown': {
+      const key: StringKey = lower === 'hostname' ? 'hostName' : lower === 'user' ? 'user' : lower === 'ignoreunknown' ? 'ignoreUnknown' : 'hostKeyAlias';
       return { key, value: single(name, args) };
     }
     case 'identityfile':

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { UsageError } from '../../errors.js';
 import { LineError, splitArgs, splitKeyword } from './lexer.js';
 import { parseMatch } from './match.js';
+import { keywordRule } from './keywords.js';
 import { CANONICAL_NAMES, parseOption } from './options.js';
 import type { ConfigEntry, ConfigFile, SshConfig } from './types.js';
 
@@ -20,7 +21,12 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
     const name = known ? (CANONICAL_NAMES[lower] as string) : split.keyword;
     try {
       if (split.rest === '') throw new LineError(`missing value for ${name}`);
-      if (!known) continue; // Unknown keyword: operators' configs carry many.
+      if (!known) {
+        const rule = keywordRule(lower);
+        if (rule.kind === 'refused') entries.push({ kind: 'refused', line, keyword: rule.rule.name, value: split.rest });
+        else if (rule.kind === 'unknown') entries.push({ kind: 'unknown', line, keyword: split.keyword });
+        continue;
+      }
       const args = splitArgs(split.rest);
       switch (lower) {
         case 'host':
@@ -31,7 +37,7 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
           entries.push({
             kind: 'match',
             line,
-            criteria: parseMatch(args, (msg) => warnings.push(`${source}:${line}: ${msg}`)),
+            criteria: parseMatch(args),
           });
           break;
         case 'include':
@@ -54,6 +60,33 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
   return { source, userConf, entries };
 }
 
+function* entriesOf(files: ConfigFile[]): Generator<{ file: ConfigFile; entry: ConfigEntry }> {
+  for (const file of files) {
+    for (const entry of file.entries) {
+      yield { file, entry };
+      if (entry.kind === 'include') yield* entriesOf(entry.files ?? []);
+    }
+  }
+}
+
+/**
+ * An unknown keyword refuses the configuration, as in ssh ("Bad configuration option"). With
+ * an IgnoreUnknown somewhere, whether it covers the keyword depends on the host (it is an
+ * option like any other): resolving decides then.
+ */
+export function refuseUnknownKeywords(files: ConfigFile[]): void {
+  let firstUnknown: { file: ConfigFile; line: number; keyword: string } | undefined;
+  for (const { file, entry } of entriesOf(files)) {
+    if (entry.kind === 'option' && entry.option.key === 'ignoreUnknown') return;
+    if (entry.kind === 'unknown') firstUnknown ??= { file, line: entry.line, keyword: entry.keyword };
+  }
+  if (firstUnknown) throw badOption(firstUnknown.file.source, firstUnknown.line, firstUnknown.keyword);
+}
+
+export function badOption(source: string, line: number, keyword: string): UsageError {
+  return new UsageError(`${source}:${line}: Bad configuration option: ${keyword} (unknown to OpenSSH; IgnoreUnknown skips it)`);
+}
+
 /**
  * Parse one configuration text. Include lines are kept but not followed (a warning says so):
  * loadSshConfig follows them.
@@ -61,6 +94,7 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
 export function parseSshConfig(text: string, source: string, opts: { home?: string; userConf?: boolean } = {}): SshConfig {
   const warnings: string[] = [];
   const file = parseFile(text, source, opts.userConf ?? true, warnings);
+  refuseUnknownKeywords([file]);
   for (const e of file.entries) {
     if (e.kind === 'include') warnings.push(`${source}:${e.line}: Include is not followed when parsing text alone`);
   }

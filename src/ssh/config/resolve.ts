@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { UsageError } from '../../errors.js';
 import { apply, type State } from './apply.js';
 import { LineError } from './lexer.js';
+import { matchPatternListResult, splitPatternList } from '../host-patterns.js';
+import { REFUSED_KEYWORDS } from './keywords.js';
 import { evalMatch, hostLineMatches } from './match.js';
+import { badOption } from './parse.js';
 import { expandTilde } from './paths.js';
 import { expandHostName, expandTokens, type Located } from './tokens.js';
 import type { ConfigFile, IdentityFileRef, ResolvedHostConfig, SshConfig } from './types.js';
@@ -32,6 +35,9 @@ export interface ResolveOptions {
 interface Ctx {
   originalHost: string;
   localUser: string;
+  /** ssh's second reading, asked for by `Match final`. */
+  finalPass: boolean;
+  wantFinalPass: boolean;
 }
 
 function currentHostForMatch(st: State, ctx: Ctx): string {
@@ -56,8 +62,11 @@ function walk(
           originalHost: ctx.originalHost,
           user: st.user?.value ?? ctx.localUser,
           localUser: ctx.localUser,
+          finalPass: ctx.finalPass,
+          wantFinalPass: () => (ctx.wantFinalPass = true),
         });
-        active.v = !neverMatch && r;
+        if (r === 'exec' && !neverMatch) st.refusedMatch ??= `${file.source}:${e.line}: Match exec is not supported by lwt (it runs no local command to pick a block)`;
+        active.v = !neverMatch && r === true;
         break;
       }
       case 'include': {
@@ -73,6 +82,18 @@ function walk(
       case 'option':
         if (active.v) apply(st, e.option, file.source, e.line);
         break;
+      case 'refused': {
+        const key = e.keyword.toLowerCase();
+        if (active.v && !st.refusedSeen.has(key)) st.refusedSeen.set(key, { value: e.value, at: `${file.source}:${e.line}` });
+        break;
+      }
+      case 'unknown':
+        // Reached only when some IgnoreUnknown exists (refuseUnknownKeywords): ssh checks the
+        // keyword against the IgnoreUnknown obtained so far, in any block.
+        if (st.ignoreUnknown === undefined || matchPatternListResult(e.keyword.toLowerCase(), splitPatternList(st.ignoreUnknown.toLowerCase())) !== 1) {
+          throw badOption(file.source, e.line, e.keyword);
+        }
+        break;
     }
   }
 }
@@ -81,13 +102,21 @@ function walk(
 export function resolveHost(cfg: SshConfig, host: string, opts: ResolveOptions = {}): ResolvedHostConfig {
   const home = cfg.home;
   const localUser = opts.localUser ?? safeUserName();
-  const st: State = { identityFiles: [] };
+  const st: State = { identityFiles: [], refusedSeen: new Map() };
   const cmdline = 'command line';
   if (opts.user !== undefined) st.user = { value: opts.user, source: cmdline, line: 0 };
   if (opts.port !== undefined) st.port = { value: opts.port, source: cmdline, line: 0 };
   for (const f of opts.identityFiles ?? []) apply(st, { key: 'identityFile', value: f }, cmdline, 0);
-  const ctx: Ctx = { originalHost: host, localUser };
+  const ctx: Ctx = { originalHost: host, localUser, finalPass: false, wantFinalPass: false };
   for (const file of cfg.files) walk(file, st, ctx, false, { v: true });
+  if (ctx.wantFinalPass) {
+    // ssh's final pass: HostName is fixed to the expanded, lowercased name first (so `Match
+    // host` sees it), then every file is read again; values obtained before still win.
+    const fixed = (st.hostName ? expandHostName(st.hostName, host) : host).toLowerCase();
+    st.hostName = { value: fixed.replace(/%/g, '%%'), source: 'final pass', line: 0 };
+    ctx.finalPass = true;
+    for (const file of cfg.files) walk(file, st, ctx, false, { v: true });
+  }
 
   const hostName = (st.hostName ? expandHostName(st.hostName, host) : host).toLowerCase();
   const port = st.port?.value;
@@ -120,9 +149,10 @@ export function resolveHost(cfg: SshConfig, host: string, opts: ResolveOptions =
     return expandTokens({ ...v, value: tilded }, tokens, true, keyword);
   };
 
+  // `IdentityFile none` names no file, but like any IdentityFile it keeps the defaults away.
   const identities: IdentityFileRef[] =
     st.identityFiles.length > 0
-      ? st.identityFiles.map((f) => ({ path: expandPath(f, 'IdentityFile'), explicit: true }))
+      ? st.identityFiles.filter((f) => f.value.toLowerCase() !== 'none').map((f) => ({ path: expandPath(f, 'IdentityFile'), explicit: true }))
       : DEFAULT_IDENTITY_NAMES.map((n) => ({ path: join(home, '.ssh', n), explicit: false }));
 
   let userKnownHostsFiles: string[];
@@ -169,7 +199,20 @@ export function resolveHost(cfg: SshConfig, host: string, opts: ResolveOptions =
   if (identityAgent !== undefined) out.identityAgent = identityAgent;
   if (st.hashKnownHosts !== undefined) out.hashKnownHosts = st.hashKnownHosts;
   if (st.hostKeyAlias !== undefined) out.hostKeyAlias = st.hostKeyAlias;
+  const refused = refusal(st);
+  if (refused !== undefined) out.refused = refused;
   return out;
+}
+
+/** The first reason lwt must not connect as configured: a Match exec, or a refused keyword's value. */
+function refusal(st: State): string | undefined {
+  if (st.refusedMatch !== undefined) return st.refusedMatch;
+  for (const [key, seen] of st.refusedSeen) {
+    const rule = REFUSED_KEYWORDS.get(key);
+    if (!rule || rule.harmless.includes(seen.value.toLowerCase())) continue;
+    return `${seen.at}: ${rule.name} ${seen.value} is not supported by lwt`;
+  }
+  return undefined;
 }
 
 function safeUserName(): string {

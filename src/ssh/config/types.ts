@@ -47,9 +47,14 @@ export interface ResolvedHostConfig {
   hashKnownHosts?: boolean;
   /** Name to look the host key up under in known_hosts instead of the host name (port ignored). */
   hostKeyAlias?: string;
+  /**
+   * Why lwt must not connect to this host as configured (`file:line: ...`): a keyword or Match
+   * criterion it does not apply. The host is reported `unreachable (config)`.
+   */
+  refused?: string;
 }
 
-export type StringKey = 'hostName' | 'user' | 'identityFile' | 'identityAgent' | 'hostKeyAlias' | 'proxyJump' | 'proxyCommand';
+export type StringKey = 'hostName' | 'user' | 'identityFile' | 'identityAgent' | 'hostKeyAlias' | 'proxyJump' | 'proxyCommand' | 'ignoreUnknown';
 export type NumberKey = 'port' | 'connectTimeout' | 'serverAliveInterval' | 'serverAliveCountMax';
 export type FlagKey = 'identitiesOnly' | 'compression' | 'batchMode' | 'hashKnownHosts';
 export type ListKey = 'userKnownHostsFile' | 'globalKnownHostsFile';
@@ -62,7 +67,7 @@ export type OptionValue =
   | { key: ListKey; value: string[] }
   | { key: 'strictHostKeyChecking'; value: StrictHostKeyChecking };
 
-export type MatchAttr = 'all' | 'host' | 'originalhost' | 'user' | 'localuser' | 'unsupported';
+export type MatchAttr = 'all' | 'host' | 'originalhost' | 'user' | 'localuser' | 'canonical' | 'final' | 'exec';
 
 export interface MatchCriterion {
   negate: boolean;
@@ -75,7 +80,11 @@ export type ConfigEntry =
   | { kind: 'match'; line: number; criteria: MatchCriterion[] }
   /** `files` is filled by loadSshConfig; parseSshConfig alone leaves it undefined. */
   | { kind: 'include'; line: number; args: string[]; files?: ConfigFile[] }
-  | { kind: 'option'; line: number; option: OptionValue };
+  | { kind: 'option'; line: number; option: OptionValue }
+  /** An OpenSSH keyword lwt does not apply and will not connect without (keywords.ts). */
+  | { kind: 'refused'; line: number; keyword: string; value: string }
+  /** A keyword OpenSSH does not know: an error unless IgnoreUnknown covers it. */
+  | { kind: 'unknown'; line: number; keyword: string };
 
 export interface ConfigFile {
   /** Name used in messages: the path, with the home folder shown as `~`. */

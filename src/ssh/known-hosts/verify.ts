@@ -72,11 +72,12 @@ export class KnownHosts {
 
   /**
    * Check the key a server presented, as ssh does:
-   * - a key marked `@revoked` for this host (under either name below) is refused, whatever else;
-   * - the host's entries under its known_hosts name (`[host]:port` when port is not 22) hold the
-   *   key: match; hold other keys only: changed (the line of a key of the same type if any);
-   * - none at all and a port other than 22: the same key under the bare host name is a match
-   *   (ssh's "checking without port identifier"); a different key there is not a change;
+   * - the host's entries under its known_hosts name (`[host]:port` when port is not 22): the key
+   *   marked `@revoked` there is refused; held: match; other keys only: changed (the line of a
+   *   key of the same type if any);
+   * - none at all and a port other than 22: the bare host name is checked (ssh's "checking
+   *   without port identifier"): the key revoked there is refused (ssh would call the host
+   *   new), held there is a match; a different key there is not a change;
    * - otherwise unknown.
    * `keyType` is informational: the type inside `keyBlob` is what is compared.
    * With HostKeyAlias, pass the alias as `host` and 22 as `port` (ssh ignores the port then).
@@ -93,20 +94,24 @@ export class KnownHosts {
     const names = primary === bare ? [primary] : [primary, bare];
     const same = (k: KnownKey): boolean => blobOf(k).equals(keyBlob);
 
-    for (const name of names) {
-      const revoked = this.keysFor(name).find((k) => k.revoked && same(k));
-      if (revoked) return { status: 'revoked', file: revoked.file, line: revoked.line };
-    }
-
-    const known = this.keysFor(primary).filter((k) => !k.revoked);
+    // The host's own name first, revocations included: an entry there decides, as in ssh.
+    const primaryKeys = this.keysFor(primary);
+    const revoked = primaryKeys.find((k) => k.revoked && same(k));
+    if (revoked) return { status: 'revoked', file: revoked.file, line: revoked.line };
+    const known = primaryKeys.filter((k) => !k.revoked);
     const hit = known.find(same);
     if (hit) return { status: 'match', file: hit.file, line: hit.line };
     if (known.length > 0) {
       const other = known.find((k) => k.keyType === type) ?? (known[0] as KnownKey);
       return { status: 'changed', file: other.file, line: other.line };
     }
+    // No `[host]:port` entry: ssh checks the bare name ("checking without port identifier").
+    // A key revoked there stays refused (ssh would then treat the host as new).
     if (names.length > 1) {
-      const bareHit = this.keysFor(bare).find((k) => !k.revoked && same(k));
+      const bareKeys = this.keysFor(bare);
+      const bareRevoked = bareKeys.find((k) => k.revoked && same(k));
+      if (bareRevoked) return { status: 'revoked', file: bareRevoked.file, line: bareRevoked.line };
+      const bareHit = bareKeys.find((k) => !k.revoked && same(k));
       if (bareHit) return { status: 'match', file: bareHit.file, line: bareHit.line };
     }
     return { status: 'unknown' };

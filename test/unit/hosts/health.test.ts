@@ -26,6 +26,7 @@ test('classification: unreachable reasons, probe failures, thresholds', () => {
   const c = (p: Parameters<typeof classifyProbe>[0]) => classifyProbe(p, { ...DEFAULT_THRESHOLDS, minRate: 1000 }).state;
   assert.equal(c({ outcome: { kind: 'unreachable', reason: 'refused', message: 'x' } }), 'refused');
   assert.equal(c({ outcome: { kind: 'unreachable', reason: 'reset', message: 'x' } }), 'refused');
+  assert.equal(c({ outcome: { kind: 'unreachable', reason: 'config', message: 'x' } }), 'refused');
   assert.equal(c({ outcome: { kind: 'unreachable', reason: 'connect-timeout', message: 'x' } }), 'timeout');
   assert.equal(c({ outcome: { kind: 'unreachable', reason: 'auth', message: 'x' } }), 'auth');
   assert.equal(c({ outcome: { kind: 'unreachable', reason: 'host-key', message: 'x' } }), 'host-key');

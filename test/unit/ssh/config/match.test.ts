@@ -1,5 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
 import { LOCAL, cfgOf, usageError } from './helpers.js';
 
@@ -40,16 +44,18 @@ test('Match user sees the User obtained so far', () => {
   assert.equal(resolveHost(cfg, 'g', LOCAL).port, undefined);
 });
 
-test('unsupported Match criteria: a warning, and the block never applies', () => {
-  const cfg = cfgOf(
-    ['Match exec "test -f /etc/hosts" host h', '  Port 1', 'Match canonical all', '  Port 2', 'Match final', '  Port 3', 'Host *', '  Port 4'].join(
-      '\n',
-    ),
-  );
-  assert.equal(resolveHost(cfg, 'h', LOCAL).port, 4);
-  assert.equal(cfg.warnings.length, 3);
-  assert.match(cfg.warnings[0] ?? '', /^test\.conf:1: Match exec is not supported/);
-  assert.match(cfg.warnings[1] ?? '', /^test\.conf:3: Match canonical/);
+test('Match exec: a host whose resolution reaches it is refused (lwt runs no command to pick a block)', () => {
+  const cfg = cfgOf(['Match host other exec "test -f /etc/hosts"', '  Port 1', 'Match exec "true" host h', '  Port 2', 'Host *', '  Port 4'].join('\n'));
+  const r = resolveHost(cfg, 'h', LOCAL);
+  assert.equal(r.refused, 'test.conf:3: Match exec is not supported by lwt (it runs no local command to pick a block)');
+  assert.equal(r.port, 4);
+  // ssh runs the command only while the criteria before it match: `host other` spares h.
+  assert.equal(resolveHost(cfgOf('Match host other exec "x"\n  Port 1\n'), 'h', LOCAL).refused, undefined);
+});
+
+test('Match: an attribute OpenSSH 9.2 does not know is an error naming the line', () => {
+  assert.throws(() => cfgOf('Match tagged x\n'), usageError('test.conf:1: Unsupported Match attribute tagged'));
+  assert.throws(() => cfgOf('\nMatch localnetwork 10.0.0.0/8\n'), usageError('test.conf:2: Unsupported Match attribute localnetwork'));
 });
 
 test('Match syntax errors name source:line', () => {
@@ -61,4 +67,92 @@ test('Match syntax errors name source:line', () => {
   assert.equal(resolveHost(cfg, 'a', LOCAL).port, 5);
   assert.equal(resolveHost(cfg, 'b', LOCAL).port, undefined);
   assert.throws(() => cfgOf('Match # nothing\n'), usageError('test.conf:1: Match needs at least one criterion'));
+});
+
+function sshG(text: string, host: string): { status: number; out: Map<string, string[]>; err: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lwt-sshg-'));
+  try {
+    const file = join(dir, 'test.conf');
+    writeFileSync(file, text);
+    const r = spawnSync('ssh', ['-G', '-F', file, host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = new Map<string, string[]>();
+    for (const line of r.stdout.split('\n')) {
+      const sp = line.indexOf(' ');
+      if (sp > 0) out.set(line.slice(0, sp), [...(out.get(line.slice(0, sp)) ?? []), line.slice(sp + 1)]);
+    }
+    return { status: r.status ?? -1, out, err: r.stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const hasSsh = spawnSync('ssh', ['-V']).status === 0;
+
+test('Match host=PATTERN, canonical and final agree with ssh -G (final applies on the second pass)', { skip: !hasSsh && 'no ssh' }, () => {
+  const text = [
+    'Host a',
+    '  HostName Real.example',
+    'Match final host=real.example',
+    '  Port 2202',
+    'Match canonical',
+    '  User canon',
+    'Match !final',
+    '  Compression yes',
+    'Match !canonical',
+    '  ServerAliveCountMax 7',
+    'Match host=nomatch',
+    '  ServerAliveInterval 9',
+    'Host *',
+    '  IdentityFile /k1',
+    'Match final',
+    '  IdentityFile /k2',
+    '  HostName other',
+    '',
+  ].join('\n');
+  for (const host of ['a', 'b']) {
+    const g = sshG(text, host).out;
+    const r = resolveHost(cfgOf(text), host, LOCAL);
+    assert.equal(String(r.port ?? 22), g.get('port')?.[0], `${host} port`);
+    assert.equal(r.user, g.get('user')?.[0], `${host} user`);
+    assert.equal(r.compression ? 'yes' : 'no', g.get('compression')?.[0], `${host} compression`);
+    assert.equal(String(r.serverAliveCountMax ?? 3), g.get('serveralivecountmax')?.[0], `${host} serveralivecountmax`);
+    assert.equal(String(r.serverAliveIntervalSec ?? 0), g.get('serveraliveinterval')?.[0], `${host} serveraliveinterval`);
+    assert.deepEqual(r.identityFiles, g.get('identityfile'), `${host} identityfile`);
+    assert.equal(r.hostName, g.get('hostname')?.[0], `${host} hostname`);
+  }
+  assert.equal(resolveHost(cfgOf(text), 'a', LOCAL).user, 'canon');
+  assert.equal(resolveHost(cfgOf(text), 'a', LOCAL).port, 2202);
+});
+
+test('IdentityFile none names no file but keeps the default keys away, as ssh', { skip: !hasSsh && 'no ssh' }, () => {
+  const text = 'Host a\n  IdentityFile none\nHost b\n  IdentityFile NONE\n  IdentityFile /k\n';
+  assert.deepEqual(sshG(text, 'a').out.get('identityfile'), ['none']);
+  assert.deepEqual(resolveHost(cfgOf(text), 'a', LOCAL).identities, []);
+  assert.deepEqual(resolveHost(cfgOf(text), 'b', LOCAL).identityFiles, ['/k']);
+});
+
+test('an unknown keyword refuses the file with file:line as ssh does, unless IgnoreUnknown (obtained so far) covers it', { skip: !hasSsh && 'no ssh' }, () => {
+  const bad = 'Host *\n  Port 22\n  UseKeychain yes\n';
+  assert.notEqual(sshG(bad, 'h').status, 0);
+  assert.match(sshG(bad, 'h').err, /line 3: Bad configuration option: usekeychain/i);
+  assert.throws(() => cfgOf(bad), usageError(/^test\.conf:3: Bad configuration option: UseKeychain/));
+  const covered = 'Host *\n  IgnoreUnknown UseKeychain,Add*\n  UseKeychain yes\n  Port 2200\n';
+  assert.equal(sshG(covered, 'h').status, 0);
+  assert.equal(resolveHost(cfgOf(covered), 'h', LOCAL).port, 2200);
+  // IgnoreUnknown is an option like another: a block that does not apply does not cover.
+  const other = 'Host a\n  IgnoreUnknown UseKeychain\nHost *\n  UseKeychain yes\n';
+  assert.equal(sshG(other, 'a').status, 0);
+  assert.notEqual(sshG(other, 'b').status, 0);
+  assert.equal(resolveHost(cfgOf(other), 'a', LOCAL).port, undefined);
+  assert.throws(() => resolveHost(cfgOf(other), 'b', LOCAL), usageError(/^test\.conf:4: Bad configuration option: UseKeychain/));
+});
+
+test('keywords lwt does not apply: refused with a value that asks for something, first value wins, ignored ones pass', () => {
+  const cfg = cfgOf(
+    ['Host plain', '  ProxyUseFdpass no', 'Host fd', '  ProxyUseFdpass yes', 'Host cert', '  CertificateFile ~/.ssh/id_ed25519-cert.pub', 'Host *', '  ProxyUseFdpass yes', '  SendEnv LANG LC_*', '  GSSAPIAuthentication yes', '  LogLevel ERROR'].join('\n'),
+  );
+  assert.equal(resolveHost(cfg, 'plain', LOCAL).refused, undefined);
+  assert.equal(resolveHost(cfg, 'fd', LOCAL).refused, 'test.conf:4: ProxyUseFdpass yes is not supported by lwt');
+  assert.match(resolveHost(cfg, 'cert', LOCAL).refused ?? '', /^test\.conf:6: CertificateFile ~\/\.ssh\/id_ed25519-cert\.pub is not supported/);
+  assert.equal(resolveHost(cfg, 'other', LOCAL).refused, 'test.conf:8: ProxyUseFdpass yes is not supported by lwt');
 });

@@ -34,6 +34,7 @@ test('accepted value forms', () => {
       '  IdentitiesOnly TRUE',
       '  HashKnownHosts false',
       '  Port ssh',
+      '  IgnoreUnknown Some*',
       '  SomeUnknownKeyword whatever "it says',
       '  ProxyJump admin@jump1:2222,[::1]:22,ssh://j3 # via',
       '  ProxyCommand ssh -W %h:%p never-used',

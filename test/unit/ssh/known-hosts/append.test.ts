@@ -75,3 +75,39 @@ test('cache: the next load sees appends and outside edits', async () => {
   const k4 = await KnownHosts.load([file]);
   assert.equal(k4.verify('a', 22, k.edA.type, k.edA.blob).status, 'changed');
 });
+
+test('concurrent processes appending to one known_hosts: every line present exactly once, none duplicated', async () => {
+  const { spawn } = await import('node:child_process');
+  const { fileURLToPath } = await import('node:url');
+  const mod = fileURLToPath(new URL('../../../../src/ssh/known-hosts/append.js', import.meta.url));
+  const file = join(k.dir, 'concurrent_known_hosts');
+  const procs = 4;
+  const perProc = 12;
+  // Each process appends its own hosts, and every process also tries the same shared host.
+  const script = `
+    import { appendKnownHost } from ${JSON.stringify(mod)};
+    const [file, who, n, b64] = process.argv.slice(1);
+    const blob = Buffer.from(b64, 'base64');
+    for (let i = 0; i < Number(n); i++) {
+      await appendKnownHost(file, 'p' + who + '-h' + i, 22, 'ssh-ed25519', blob);
+      if (i === 3) await appendKnownHost(file, 'shared-host', 22, 'ssh-ed25519', blob);
+    }`;
+  for (let round = 0; round < 3; round++) {
+    await rm(file, { force: true });
+    await Promise.all(
+      Array.from({ length: procs }, (_, p) =>
+        new Promise<void>((resolve, reject) => {
+          const c = spawn(process.execPath, ['--input-type=module', '-e', script, file, String(p), String(perProc), k.edA.b64], { stdio: ['ignore', 'ignore', 'pipe'] });
+          let err = '';
+          c.stderr.on('data', (d: Buffer) => (err += d.toString()));
+          c.once('close', (code) => (code === 0 ? resolve() : reject(new Error(`child ${p} exited ${code}: ${err}`))));
+        }),
+      ),
+    );
+    const names = (await readFile(file, 'utf8')).split('\n').filter(Boolean).map((l) => l.split(' ')[0]);
+    const expected = ['shared-host'];
+    for (let p = 0; p < procs; p++) for (let i = 0; i < perProc; i++) expected.push(`p${p}-h${i}`);
+    assert.deepEqual([...names].sort(), expected.sort(), `round ${round}`);
+    await assert.rejects(stat(`${file}.lock`), /ENOENT/, 'the lock file is removed');
+  }
+});

@@ -140,3 +140,13 @@ test('large files: 100k lines load once and verify fast', async () => {
   assert.ok(loadMs < 5000, `load took ${loadMs} ms`);
   assert.ok(verifyMs < 5000, `verify took ${verifyMs} ms`);
 });
+
+test('@revoked under the bare name does not refuse a key held under [host]:port (ssh falls back to the bare name only without a [host]:port entry)', () => {
+  const kh = KnownHosts.fromText([line('@revoked web', k.edA), line('[web]:2222', k.edA)].join('\n'), 'kh');
+  assert.deepEqual(kh.verify('web', 2222, k.edA.type, k.edA.blob), { status: 'match', file: 'kh', line: 2 });
+  // Port 22: the bare name is the host's own name, the revocation applies.
+  assert.deepEqual(kh.verify('web', 22, k.edA.type, k.edA.blob), { status: 'revoked', file: 'kh', line: 1 });
+  // Revoked under [host]:port itself: refused.
+  const kh2 = KnownHosts.fromText([line('[web]:2222', k.edA), line('@revoked [web]:2222', k.edA)].join('\n'), 'kh2');
+  assert.equal(kh2.verify('web', 2222, k.edA.type, k.edA.blob).status, 'revoked');
+});
