@@ -130,30 +130,22 @@ export function taskCommand(): Command {
     },
   );
 
-  task
-    .command('retry')
-    .description('ended instances (done, failed, stopped) back to new')
-    .argument('<ID...>')
-    .action(async (ids: string[], _f: unknown, cmd: Command) => {
-      const { store } = await storeOf(cmd);
-      print(await moveTasks(store, ids, new Set(['done', 'failed', 'stopped']), 'new', 'retry on request'));
-    });
-  task
-    .command('suspend')
-    .description('keep new instances from being placed')
-    .argument('<ID...>')
-    .action(async (ids: string[], _f: unknown, cmd: Command) => {
-      const { store } = await storeOf(cmd);
-      print(await moveTasks(store, ids, new Set(['new']), 'suspended', 'suspended on request'));
-    });
-  task
-    .command('resume')
-    .description('suspended instances back to new')
-    .argument('<ID...>')
-    .action(async (ids: string[], _f: unknown, cmd: Command) => {
-      const { store } = await storeOf(cmd);
-      print(await moveTasks(store, ids, new Set(['suspended']), 'new', 'resumed on request'));
-    });
+  // The store-only moves: each an edge of the state machine.
+  const moves: Array<[string, string, ReadonlySet<string>, 'new' | 'suspended', string]> = [
+    ['retry', 'ended instances (done, failed, stopped) back to new', new Set(['done', 'failed', 'stopped']), 'new', 'retry on request'],
+    ['suspend', 'keep new instances from being placed', new Set(['new']), 'suspended', 'suspended on request'],
+    ['resume', 'suspended instances back to new', new Set(['suspended']), 'new', 'resumed on request'],
+  ];
+  for (const [verb, description, from, to, reason] of moves) {
+    task
+      .command(verb)
+      .description(description)
+      .argument('<ID...>')
+      .action(async (ids: string[], _f: unknown, cmd: Command) => {
+        const { store } = await storeOf(cmd);
+        print(await moveTasks(store, ids, from, to, reason));
+      });
+  }
   addHostOptions(task.command('rm').description('remove ended instances and their folders on their hosts').argument('<ID...>')).action(
     async (ids: string[], flags: SshFlags, cmd: Command) => {
       const { store } = await storeOf(cmd);

@@ -149,6 +149,15 @@ test('two cycles at once: the second exits 75 naming the holder; a stale lock of
   } finally {
     await rm(lockFile, { force: true });
   }
+  // A live holder for longer than --stale-after-minutes: reported loudly, never waited for.
+  await writeFile(lockFile, JSON.stringify({ pid: process.pid, host: (await import('node:os')).hostname(), since: new Date(Date.now() - 3 * 3_600_000).toISOString(), verb: 'task-update' }) + '\n');
+  try {
+    const stuck = await cycle();
+    assert.equal(stuck.status, 75, stuck.stderr);
+    assert.match(stuck.stderr, new RegExp(`STUCK: task-update pid ${process.pid} .* has held .* for 180m\\d+s \\(over 60m0s\\)`));
+  } finally {
+    await rm(lockFile, { force: true });
+  }
   await writeFile(lockFile, JSON.stringify({ pid: 999_999_999, host: (await import('node:os')).hostname(), since: new Date().toISOString(), verb: 'task-update' }) + '\n');
   const third = await cycle();
   assert.equal(third.status, 0, third.stderr);
