@@ -168,5 +168,7 @@ function jsonOf(t: TaskInstance): Record<string, unknown> {
     startedAt: t.startedAt ?? null,
     endedAt: t.endedAt ?? null,
     pid: t.pid ?? null,
+    /** A planned retry or respawn: the task starts again at this time. */
+    next: t.respawnAt ?? t.retryAt ?? null,
   };
 }

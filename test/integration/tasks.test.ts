@@ -53,7 +53,7 @@ async function untilEnded(name: string, extra: string[] = [], maxCycles = 25): P
     const r = await cycle(extra);
     assert.ok(r.status === 0 || r.status === 2, `cycle exited ${r.status}: ${r.stderr}`);
     const mine = (await list()).filter((t) => t.name === name);
-    if (mine.length > 0 && mine.every((t) => ['done', 'failed', 'stopped'].includes(t.state))) return mine;
+    if (mine.length > 0 && mine.every((t) => ['done', 'failed', 'stopped'].includes(t.state) && !t.next)) return mine;
     await sleep(300);
   }
   throw new Error(`tasks of ${name} did not end: ${JSON.stringify((await list()).filter((t) => t.name === name).map((t) => [t.id, t.state, t.reason]))}`);
