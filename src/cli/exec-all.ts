@@ -34,6 +34,7 @@ interface ExecFlags {
   env?: string[];
   stdin?: string;
   sudo?: boolean;
+  detach?: boolean;
   gather?: boolean;
   outdir?: string;
   json?: boolean;
@@ -89,6 +90,7 @@ export function execAllCommand(): Command {
     .option('--env <K=V>', 'environment for the command (repeatable)', collect)
     .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
     .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
+    .option('--detach', 'leave the command running on a host when lwt dies or its connection drops (by default a watchdog there kills the job within seconds); -t and Ctrl-C still kill it')
     .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
     .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host')
     .option('--json', 'one JSON object per host as it finishes, then a {"summary": …} line')
@@ -163,6 +165,7 @@ Examples:
             ...(Object.keys(env).length ? { env } : {}),
             ...(stdin ? { stdin } : {}),
             ...(flags.sudo ? { sudo: true } : {}),
+            ...(flags.detach ? { detach: true } : {}),
             outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
             signal,
             events,
