@@ -1,4 +1,5 @@
 import { outcomeJson } from '../core/outcome.js';
+import { isUtf8 } from 'node:buffer';
 import type { JobResult } from '../runner/results.js';
 
 /** One --json line. `id` names the job: { job: 3 } for lwt run, { host: "web1" } for exec-all. */
@@ -11,6 +12,9 @@ export function jsonLine(id: Record<string, string | number>, r: JobResult): str
       durationMs: r.durationMs,
       stdout: r.stdout,
       stderr: r.stderr,
+      // JSON holds text: say so when the bytes were not UTF-8 (the journal keeps them exactly).
+      ...(r.stdoutBytes && !isUtf8(r.stdoutBytes) ? { stdoutNotUtf8: true } : {}),
+      ...(r.stderrBytes && !isUtf8(r.stderrBytes) ? { stderrNotUtf8: true } : {}),
       ...r.extra,
     }) + '\n'
   );

@@ -7,7 +7,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -208,5 +209,63 @@ test("the cookie is in no command line, and another user's process carrying it i
     assert.ok(alive(bystander.pid!), "another user's process was killed");
   } finally {
     bystander?.kill('SIGKILL');
+  }
+});
+
+test('output is kept byte for byte in -o files and the journal; JSON says when it is not UTF-8', async () => {
+  const host = fleet.addresses('good')[0]!;
+  const data = randomBytes(1000);
+  await writeFile(join(await hostHome(host), 'rnd.bin'), data);
+  const out = join(home, 'bytes-out');
+  const r = await lwt(['-w', host, '-o', out, 'cat rnd.bin; cat rnd.bin >&2']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.deepEqual(await readFile(join(out, `${host}.out`)), data);
+  assert.deepEqual(await readFile(join(out, `${host}.err`)), data);
+  const id = /run (\S+): lwt log/.exec(r.stderr)![1]!;
+  const runDir = join(home, '.lwt', 'runs', id);
+  const [line] = (await readFile(join(runDir, 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+  assert.deepEqual(await readFile(join(runDir, line.stdoutFile)), data);
+  assert.deepEqual(await readFile(join(runDir, line.stderrFile)), data);
+  const j = await lwt(['-w', host, '--json', 'cat rnd.bin; echo fine >&2']);
+  const [rec] = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  assert.equal(rec.stdoutNotUtf8, true);
+  assert.equal(rec.stderrNotUtf8, undefined);
+});
+
+test('history and last follow the order the runs started in, several in one second included', async () => {
+  const host = fleet.addresses('good')[0]!;
+  const ids: string[] = [];
+  for (let i = 0; i < 6; i++) {
+    const r = await lwt(['-w', host, `echo ${i}`]);
+    ids.push(/run (\S+): lwt log/.exec(r.stderr)![1]!);
+  }
+  const history = await runLwt(['--home', home, 'history', '-n', '6']);
+  const listed = history.stdout.trim().split('\n').map((l) => l.split(' ')[0]);
+  assert.deepEqual(listed, [...ids].reverse());
+  const last = await runLwt(['--home', home, 'log', 'last']);
+  assert.match(last.stdout + last.stderr, new RegExp(ids[5]!));
+});
+
+test('journal and -o files are 0600 and their folders 0700 under umask 022', async () => {
+  const host = fleet.addresses('good')[0]!;
+  const fresh = await mkdtemp(join(tmpdir(), 'lwt-home-modes-'));
+  const old = process.umask(0o022);
+  try {
+    await runLwt(['init', fresh]);
+    const out = join(fresh, 'o', 'deeper');
+    const r = await runLwt(['--home', fresh, 'exec-all', '-F', fleet.sshConfig, '-w', host, '-o', out, 'echo secret; echo err >&2']);
+    assert.equal(r.status, 0, r.stderr);
+    const id = /run (\S+): lwt log/.exec(r.stderr)![1]!;
+    const runs = join(fresh, '.lwt', 'runs');
+    const runDir = join(runs, id);
+    const mode = async (p: string): Promise<string> => ((await stat(p)).mode & 0o777).toString(8);
+    for (const d of [runs, runDir, join(runDir, 'out'), join(fresh, 'o'), out]) assert.equal(await mode(d), '700', d);
+    const files = [join(runDir, 'run.json'), join(runDir, 'results.jsonl'), join(out, `${host}.out`), join(out, `${host}.err`)];
+    for (const f of (await readdir(join(runDir, 'out'))).map((n) => join(runDir, 'out', n))) files.push(f);
+    assert.ok(files.length >= 6);
+    for (const f of files) assert.equal(await mode(f), '600', f);
+  } finally {
+    process.umask(old);
+    await rm(fresh, { recursive: true, force: true });
   }
 });
