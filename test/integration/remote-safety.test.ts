@@ -7,13 +7,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
 
 let fleet: Fleet;
 let home: string;
@@ -267,5 +267,36 @@ test('journal and -o files are 0600 and their folders 0700 under umask 022', asy
   } finally {
     process.umask(old);
     await rm(fresh, { recursive: true, force: true });
+  }
+});
+
+test("a home lwt cannot write (another user's) costs a warning line, not the run", async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-foreign-'));
+  try {
+    await chmod(dir, 0o755);
+    const foreign = join(dir, 'home');
+    await runLwt(['init', foreign]);
+    // As a home made by another user with an older lwt: readable by all, writable by its owner only.
+    for (const d of ['.lwt', '.lwt/logs', '.lwt/runs']) await chmod(join(foreign, d), 0o755);
+    await writeFile(join(dir, 'jobs.txt'), 'echo hi\n', { mode: 0o644 });
+    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, LWT_BIN, '--home', foreign, 'run', join(dir, 'jobs.txt')], {
+        cwd: dir,
+        env: { ...process.env, HOME: dir },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      child.once('error', reject);
+      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /hi/);
+    assert.doesNotMatch(r.stderr, /internal error/);
+    assert.match(r.stderr, /no log file in .*\.lwt\/logs.*EACCES/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 });
