@@ -8,6 +8,7 @@ import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { describeFsError } from '../hosts/host-list.js';
 import { foldHosts } from '../hosts/ranges.js';
 import { Reporter } from '../output/reporter.js';
+import { exactBytesFiles } from '../output/json-line.js';
 import { Connections } from '../runner/connections.js';
 import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
@@ -147,7 +148,7 @@ Examples:
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const connections = new Connections(ssh);
-      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label }), foldLabels: foldHosts });
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts });
       const { status } = await runVerb({
         verb: 'exec-all',
         reporter,

@@ -78,11 +78,16 @@ export class RunJournal {
     return this.meta.id;
   }
 
+  /** Where record() keeps a job's stream, byte for byte (when it is not empty). */
+  outputFile(label: string, stream: 'stdout' | 'stderr'): string {
+    return join(this.dir, 'out', `${hostFileName(label)}.${stream}`);
+  }
+
   async record(r: JobResult): Promise<void> {
     const line: ResultLine = { host: r.label, outcome: r.outcome, durationMs: r.durationMs };
     const base = hostFileName(r.label);
     if (r.stdout) {
-      line.stdoutFile = `out/${base}.stdout`;
+      line.stdoutFile = `out/${base}.stdout`; // outputFile() names the same
       await writeFileAtomic(join(this.dir, line.stdoutFile), outputBytes(r, 'stdout'), FILE_MODE);
     }
     if (r.stderr) {

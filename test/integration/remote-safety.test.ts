@@ -230,6 +230,8 @@ test('output is kept byte for byte in -o files and the journal; JSON says when i
   const [rec] = j.stdout.trim().split('\n').map((l) => JSON.parse(l));
   assert.equal(rec.stdoutNotUtf8, true);
   assert.equal(rec.stderrNotUtf8, undefined);
+  assert.deepEqual(await readFile(rec.stdoutFile), data, 'the JSON line points at the exact bytes');
+  assert.equal(rec.stderrFile, undefined);
 });
 
 test('history and last follow the order the runs started in, several in one second included', async () => {
