@@ -1,6 +1,7 @@
 import log4js from 'log4js';
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { lazyFileAppender } from './log-file.js';
 
 export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -13,61 +14,94 @@ export interface LogSetup {
   maxBytes?: number;
   /** All files in `dir` together; oldest go first. @default 50 MiB */
   totalBytes?: number;
+  /** Files kept in `dir`, at most. @default 200 */
+  maxFiles?: number;
+  /** Files older than this go. @default 30 days */
+  maxAgeMs?: number;
   /** Verb in the file name, so an operator finds a run's log. */
   verb: string;
 }
 
+const PATTERN_STDERR = 'lwt: %p: %m';
+const PATTERN_FILE = '%d{ISO8601_WITH_TZ_OFFSET} %p %m';
+
 /**
  * stderr gets human lines at the chosen level; the file gets everything from debug up.
- * One file per process (log4js rolling is not safe with two writers on one file, and cron
- * runs overlap): lwt-<verb>-<time>-<pid>.log, rolled at maxBytes, and the folder is pruned
- * oldest-first to totalBytes at start.
+ * One file per process (rolling is not safe with two writers on one file, and cron runs
+ * overlap): lwt-<verb>-<time>-<pid>.log, created at its first line (log-file.ts), rolled at
+ * maxBytes; the folder is pruned at start by age, count and total size. A folder lwt cannot
+ * write (a read-only home, another user's) costs one warning line, never the run.
  */
 export function setupLogging(setup: LogSetup): void {
   const appenders: Record<string, log4js.Appender> = {
-    stderr: { type: 'stderr', layout: { type: 'pattern', pattern: 'lwt: %p: %m' } },
+    stderr: { type: 'stderr', layout: { type: 'pattern', pattern: PATTERN_STDERR } },
     stderrFiltered: { type: 'logLevelFilter', appender: 'stderr', level: setup.level } as log4js.Appender,
   };
   const use = ['stderrFiltered'];
+  const warnOnce = (message: string): void => void process.stderr.write(`lwt: WARN: ${message}\n`);
   if (setup.dir) {
     try {
-      mkdirSync(setup.dir, { recursive: true });
-      pruneLogs(setup.dir, setup.totalBytes ?? 50 * 1024 * 1024);
+      mkdirSync(setup.dir, { recursive: true, mode: 0o700 });
+      accessSync(setup.dir, constants.W_OK);
+      pruneLogs(setup.dir, {
+        totalBytes: setup.totalBytes ?? 50 * 1024 * 1024,
+        maxFiles: setup.maxFiles ?? 200,
+        maxAgeMs: setup.maxAgeMs ?? 30 * 24 * 3600 * 1000,
+      });
       const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
       appenders.file = {
-        type: 'file',
-        filename: join(setup.dir, `lwt-${setup.verb}-${stamp}-${process.pid}.log`),
-        maxLogSize: setup.maxBytes ?? 5 * 1024 * 1024,
-        backups: 2,
-        layout: { type: 'pattern', pattern: '%d{ISO8601_WITH_TZ_OFFSET} %p %m' },
+        type: lazyFileAppender({
+          path: join(setup.dir, `lwt-${setup.verb}-${stamp}-${process.pid}.log`),
+          maxBytes: setup.maxBytes ?? 5 * 1024 * 1024,
+          pattern: PATTERN_FILE,
+          onError: warnOnce,
+        }),
       };
       appenders.fileFiltered = { type: 'logLevelFilter', appender: 'file', level: 'debug' } as log4js.Appender;
       use.push('fileFiltered');
-    } catch {
-      // A read-only home must not stop the work; stderr logging still runs.
+    } catch (err) {
+      warnOnce(`no log file in ${setup.dir} (${(err as NodeJS.ErrnoException).code ?? String(err)}): logging to stderr only`);
     }
   }
   log4js.configure({ appenders, categories: { default: { appenders: use, level: 'trace' } } });
 }
 
-/** Oldest first until the folder fits in `totalBytes`. */
-export function pruneLogs(dir: string, totalBytes: number): void {
+/**
+ * Oldest first: every file past `maxAgeMs`, then until at most `maxFiles` are left and they
+ * fit in `totalBytes` together. Empty files go whatever their age (older versions left one
+ * per run).
+ */
+export function pruneLogs(dir: string, limits: { totalBytes: number; maxFiles: number; maxAgeMs: number }, now = Date.now()): void {
   const files = readdirSync(dir)
     .filter((f) => f.startsWith('lwt-') && f.includes('.log'))
-    .map((f) => {
-      const st = statSync(join(dir, f));
-      return { path: join(dir, f), size: st.size, mtime: st.mtimeMs };
+    .flatMap((f) => {
+      try {
+        const st = statSync(join(dir, f));
+        return [{ path: join(dir, f), size: st.size, mtime: st.mtimeMs }];
+      } catch {
+        return [];
+      }
     })
     .sort((a, b) => a.mtime - b.mtime);
-  let total = files.reduce((n, f) => n + f.size, 0);
-  for (const f of files) {
-    if (total <= totalBytes) break;
+  const remove = (path: string): void => {
     try {
-      unlinkSync(f.path);
-      total -= f.size;
+      unlinkSync(path);
     } catch {
       /* another process pruned it */
     }
+  };
+  const kept = files.filter((f) => {
+    const stale = f.size === 0 || now - f.mtime > limits.maxAgeMs;
+    if (stale) remove(f.path);
+    return !stale;
+  });
+  let total = kept.reduce((n, f) => n + f.size, 0);
+  let count = kept.length;
+  for (const f of kept) {
+    if (total <= limits.totalBytes && count <= limits.maxFiles) break;
+    remove(f.path);
+    total -= f.size;
+    count--;
   }
 }
 

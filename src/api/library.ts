@@ -88,6 +88,8 @@ export interface ExecAllOptions extends RunOptions {
   env?: Record<string, string>;
   stdin?: Buffer;
   sudo?: boolean;
+  /** Leave the command running when the connection dies (by default a watchdog on the host kills it). */
+  detach?: boolean;
   /** Output kept per host and stream, head and tail. @default 1 MiB */
   outputCapBytes?: number;
 }
@@ -103,6 +105,7 @@ export function execAll(o: ExecAllOptions): Promise<RunResult> {
         ...(o.env ? { env: o.env } : {}),
         ...(o.stdin ? { stdin: o.stdin } : {}),
         ...(o.sudo ? { sudo: true } : {}),
+        ...(o.detach ? { detach: true } : {}),
       }),
     ),
   );

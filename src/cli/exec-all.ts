@@ -8,6 +8,7 @@ import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { describeFsError } from '../hosts/host-list.js';
 import { foldHosts } from '../hosts/fold.js';
 import { Reporter } from '../output/reporter.js';
+import { exactBytesFiles } from '../output/json-line.js';
 import { Connections } from '../runner/connections.js';
 import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
@@ -34,6 +35,7 @@ interface ExecFlags {
   env?: string[];
   stdin?: string;
   sudo?: boolean;
+  detach?: boolean;
   gather?: boolean;
   outdir?: string;
   json?: boolean;
@@ -90,6 +92,7 @@ export function execAllCommand(): Command {
     .option('--env <K=V>', 'environment for the command (repeatable)', collect)
     .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
     .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
+    .option('--detach', 'leave the command running on a host when lwt dies or its connection drops (by default a watchdog there kills the job within seconds); -t and Ctrl-C still kill it')
     .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
     .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host')
     .option('--json', 'one JSON object per host as it finishes, then a {"summary": …} line')
@@ -146,7 +149,7 @@ Examples:
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const connections = new Connections(ssh);
-      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label }), foldLabels: foldHosts });
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts });
       const { status } = await runVerb({
         verb: 'exec-all',
         reporter,
@@ -164,6 +167,7 @@ Examples:
             ...(Object.keys(env).length ? { env } : {}),
             ...(stdin ? { stdin } : {}),
             ...(flags.sudo ? { sudo: true } : {}),
+            ...(flags.detach ? { detach: true } : {}),
             outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
             signal,
             events,

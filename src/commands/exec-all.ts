@@ -20,6 +20,8 @@ export interface ExecAllOptions {
   env?: Record<string, string>;
   stdin?: Buffer;
   sudo?: boolean;
+  /** The command outlives a dead connection (no watchdog on the host). */
+  detach?: boolean;
   outputCapBytes: number;
   signal?: AbortSignal;
   events?: RunEvents;
@@ -43,6 +45,7 @@ export function execAll(opts: ExecAllOptions): Promise<RunSummary> {
         ...(opts.env ? { env: opts.env } : {}),
         ...(opts.stdin ? { stdin: opts.stdin } : {}),
         ...(opts.sudo ? { sudo: true } : {}),
+        ...(opts.detach ? { detach: true } : {}),
       }),
   });
 }

@@ -46,7 +46,9 @@ export interface InitReport {
 export async function initHome(dir: string): Promise<InitReport> {
   const p = homePaths(dir);
   const report: InitReport = { created: [], kept: [] };
-  for (const folder of [p.hosts, p.tasks, join(p.tasks, 'example'), p.logs, p.runs]) await mkdir(folder, { recursive: true });
+  for (const folder of [p.hosts, p.tasks, join(p.tasks, 'example')]) await mkdir(folder, { recursive: true });
+  // Logs and the run journal hold remote output, which often holds secrets.
+  for (const folder of [p.logs, p.runs]) await mkdir(folder, { recursive: true, mode: 0o700 });
   const files: [string, string][] = [
     [join(p.hosts, 'candidates'), CANDIDATES],
     [join(p.tasks, 'example.jobs'), JOBS],

@@ -50,6 +50,16 @@ export class CappedOutput {
     return this.seen - this.headBytes - this.tailBytes;
   }
 
+  /**
+   * The bytes exactly as received (what files and the journal keep); when the cap dropped
+   * some, head and tail are joined by the marker line.
+   */
+  toBuffer(): Buffer {
+    if (this.droppedBytes === 0) return Buffer.concat([...this.head, ...this.tail]);
+    return Buffer.concat([...this.head, Buffer.from(`\n[lwt: ${this.droppedBytes} bytes of output omitted]\n`), ...this.tail]);
+  }
+
+  /** As text for the terminal and JSON: invalid UTF-8 becomes U+FFFD. */
   toString(): string {
     const head = Buffer.concat(this.head).toString('utf8');
     if (this.droppedBytes === 0) return head + Buffer.concat(this.tail).toString('utf8');
@@ -69,6 +79,9 @@ export interface ProcessResult {
   outcome: Outcome;
   stdout: string;
   stderr: string;
+  /** The same output as bytes, exactly as the command wrote it (invalid UTF-8 included). */
+  stdoutBytes: Buffer;
+  stderrBytes: Buffer;
   /** Bytes dropped by the memory cap, per stream. */
   truncated: { stdout: number; stderr: number };
   pid?: number;
@@ -89,6 +102,8 @@ export class CapturedOutput {
       outcome,
       stdout: this.stdout.toString(),
       stderr: this.stderr.toString(),
+      stdoutBytes: this.stdout.toBuffer(),
+      stderrBytes: this.stderr.toBuffer(),
       truncated: { stdout: this.stdout.droppedBytes, stderr: this.stderr.droppedBytes },
       ...(pid !== undefined ? { pid } : {}),
     };

@@ -2,19 +2,20 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { hostFileName } from '../hosts/file-name.js';
-import type { JobResult } from '../runner/results.js';
+import { outputBytes, type JobResult } from '../runner/results.js';
 
-/** `-o DIR` (like pssh -o/-e): DIR/<host>.out and DIR/<host>.err, each written atomically. */
+/** `-o DIR` (like pssh -o/-e): DIR/<host>.out and DIR/<host>.err, each written atomically, byte for byte. */
 export class OutdirWriter {
   private ready: Promise<unknown>;
 
   constructor(private readonly dir: string) {
-    this.ready = mkdir(dir, { recursive: true });
+    // Output of remote commands often holds secrets: folders we create 0700, files 0600.
+    this.ready = mkdir(dir, { recursive: true, mode: 0o700 });
   }
 
   async write(r: JobResult): Promise<void> {
     await this.ready;
     const base = join(this.dir, hostFileName(r.label));
-    await Promise.all([writeFileAtomic(`${base}.out`, r.stdout), writeFileAtomic(`${base}.err`, r.stderr)]);
+    await Promise.all([writeFileAtomic(`${base}.out`, outputBytes(r, 'stdout'), 0o600), writeFileAtomic(`${base}.err`, outputBytes(r, 'stderr'), 0o600)]);
   }
 }

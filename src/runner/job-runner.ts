@@ -16,6 +16,9 @@ export interface JobWork<D = unknown> {
   outcome: Outcome;
   stdout?: string;
   stderr?: string;
+  /** The exact bytes behind stdout/stderr, when they came from a process. */
+  stdoutBytes?: Buffer;
+  stderrBytes?: Buffer;
   extra?: Record<string, unknown>;
   data?: D;
 }
@@ -74,6 +77,8 @@ export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promis
         attempts: s.attempts,
         stdout: s.result?.stdout ?? '',
         stderr: s.result?.stderr ?? '',
+        ...(s.result?.stdoutBytes ? { stdoutBytes: s.result.stdoutBytes } : {}),
+        ...(s.result?.stderrBytes ? { stderrBytes: s.result.stderrBytes } : {}),
         ...(s.result?.extra ? { extra: s.result.extra } : {}),
         ...(s.result?.data !== undefined ? { data: s.result.data } : {}),
       };

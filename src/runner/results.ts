@@ -15,6 +15,12 @@ export interface JobResult<D = unknown> {
   attempts: number;
   stdout: string;
   stderr: string;
+  /**
+   * The output exactly as the command wrote it; `stdout`/`stderr` are the same as text, with
+   * invalid UTF-8 replaced by U+FFFD. Absent for verbs whose output lwt wrote (transfers).
+   */
+  stdoutBytes?: Buffer;
+  stderrBytes?: Buffer;
   /** Verb-specific counts added to the JSON line as they are (filesSent, bytesSent, …). */
   extra?: Record<string, unknown>;
   /** Verb-specific data for callers (the monitor's probe), never printed as is. */
@@ -28,6 +34,11 @@ export interface RunSummary<D = unknown> {
   interrupted?: NodeJS.Signals;
   /** Whether the run was cancelled (by an interrupt or a library caller's signal). */
   cancelled: boolean;
+}
+
+/** A result's stream as bytes: the exact ones when there are, else its text. */
+export function outputBytes(r: Pick<JobResult, 'stdout' | 'stderr' | 'stdoutBytes' | 'stderrBytes'>, stream: 'stdout' | 'stderr'): Buffer {
+  return (stream === 'stdout' ? r.stdoutBytes : r.stderrBytes) ?? Buffer.from(stream === 'stdout' ? r.stdout : r.stderr);
 }
 
 export function outcomeCounts(results: readonly JobResult[]): Partial<Record<OutcomeKind, number>> {

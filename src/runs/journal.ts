@@ -1,11 +1,10 @@
-import { mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, open, readdir, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../atomic-file.js';
 import { UsageError } from '../errors.js';
 import { outcomeJson, type Outcome } from '../core/outcome.js';
 import { homePaths } from '../home.js';
-import type { JobResult } from '../runner/results.js';
+import { outputBytes, type JobResult } from '../runner/results.js';
 import { hostFileName } from '../hosts/file-name.js';
 
 /** run.json: what ran, where, and (once finished) how it ended. Rewritten atomically. */
@@ -33,6 +32,13 @@ export interface ResultLine {
   extra?: Record<string, unknown>;
 }
 
+/**
+ * Output of remote commands often holds secrets: the journal's files are 0600 and its
+ * folders 0700 whatever the umask (a umask only takes bits away).
+ */
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
 /** Runs kept in the journal; older ones are removed when a new run starts. */
 const KEEP_RUNS = 500;
 
@@ -50,17 +56,19 @@ export class RunJournal {
     readonly dir: string,
     private meta: RunMeta,
   ) {
-    this.results = open(join(dir, 'results.jsonl'), 'a');
+    this.results = open(join(dir, 'results.jsonl'), 'a', FILE_MODE);
   }
 
   static async create(home: string, meta: Omit<RunMeta, 'id' | 'startedAt'>): Promise<RunJournal> {
     const root = homePaths(home).runs;
-    await mkdir(root, { recursive: true });
+    await mkdir(root, { recursive: true, mode: DIR_MODE });
+    // A runs folder made before the journal was private (or by hand): make it so if it is ours.
+    await chmod(root, DIR_MODE).catch(() => undefined);
     await pruneRuns(root, KEEP_RUNS - 1);
     const now = new Date();
-    const id = `${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-${randomBytes(2).toString('hex')}`;
+    const id = await reserveRunId(root, now);
     const dir = join(root, id);
-    await mkdir(join(dir, 'out'), { recursive: true });
+    await mkdir(join(dir, 'out'), { mode: DIR_MODE });
     const j = new RunJournal(dir, { id, startedAt: now.toISOString(), ...meta });
     await j.writeMeta();
     return j;
@@ -70,16 +78,21 @@ export class RunJournal {
     return this.meta.id;
   }
 
+  /** Where record() keeps a job's stream, byte for byte (when it is not empty). */
+  outputFile(label: string, stream: 'stdout' | 'stderr'): string {
+    return join(this.dir, 'out', `${hostFileName(label)}.${stream}`);
+  }
+
   async record(r: JobResult): Promise<void> {
     const line: ResultLine = { host: r.label, outcome: r.outcome, durationMs: r.durationMs };
     const base = hostFileName(r.label);
     if (r.stdout) {
-      line.stdoutFile = `out/${base}.stdout`;
-      await writeFileAtomic(join(this.dir, line.stdoutFile), r.stdout);
+      line.stdoutFile = `out/${base}.stdout`; // outputFile() names the same
+      await writeFileAtomic(join(this.dir, line.stdoutFile), outputBytes(r, 'stdout'), FILE_MODE);
     }
     if (r.stderr) {
       line.stderrFile = `out/${base}.stderr`;
-      await writeFileAtomic(join(this.dir, line.stderrFile), r.stderr);
+      await writeFileAtomic(join(this.dir, line.stderrFile), outputBytes(r, 'stderr'), FILE_MODE);
     }
     if (r.extra) line.extra = r.extra;
     const text = JSON.stringify({ ...line, outcome: outcomeJson(r.outcome) }) + '\n';
@@ -96,8 +109,37 @@ export class RunJournal {
   }
 
   private writeMeta(): Promise<void> {
-    return writeFileAtomic(join(this.dir, 'run.json'), JSON.stringify(this.meta, null, 2) + '\n');
+    return writeFileAtomic(join(this.dir, 'run.json'), JSON.stringify(this.meta, null, 2) + '\n', FILE_MODE);
   }
+}
+
+/**
+ * `YYYYMMDD-HHMMSS-NNNN`: ids sort as the runs started, several in one second included (a
+ * random suffix did not, and `last` picked the wrong run). The sequence is reserved by
+ * mkdir, which only one process can win, so concurrent runs get distinct, ordered ids.
+ */
+async function reserveRunId(root: string, now: Date): Promise<string> {
+  const stamp = now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+  let id = nextRunId(await readdir(root), stamp);
+  for (let tries = 0; ; tries++) {
+    try {
+      await mkdir(join(root, id), { mode: DIR_MODE });
+      return id;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 1000) throw err;
+      id = nextRunId([id], stamp);
+    }
+  }
+}
+
+/** The first id of second `stamp` after every id in `existing`. */
+export function nextRunId(existing: readonly string[], stamp: string): string {
+  let last = 0;
+  for (const id of existing) {
+    const m = /^(\d{8}-\d{6})-(\d{4,})$/.exec(id);
+    if (m && m[1] === stamp) last = Math.max(last, Number(m[2]));
+  }
+  return `${stamp}-${String(last + 1).padStart(4, '0')}`;
 }
 
 async function pruneRuns(root: string, keep: number): Promise<void> {

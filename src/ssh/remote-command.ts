@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { JOB_COOKIE_VAR } from '../core/local-process.js';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../core/shell-quote.js';
+import { remoteWatchWords } from './remote-kill.js';
 
 /**
  * The first bytes the remote side writes to stderr: the pid of the remote shell, which sshd
@@ -12,40 +13,52 @@ export const PID_MARKER = '\u001eLWT-PID ';
 
 export interface RemoteCommandOptions {
   command: string;
-  /** Extra environment for the command (--env K=V): passed through env(1), so sshd's AcceptEnv does not matter. */
+  /** Extra environment for the command (--env K=V), exported by the wrapper: sshd's AcceptEnv does not matter. */
   env?: Record<string, string>;
   /** Run under `sudo -n` (never prompts: fails at once without NOPASSWD). */
   sudo?: boolean;
+  /** No watchdog: the command keeps running when the connection goes away (lwt killed, network down). */
+  detach?: boolean;
 }
 
 export interface RemoteCommand {
   /** What is sent in the exec request. */
   line: string;
-  /** `LWT_JOB=<id>`, carried by every process of the job in its environment. */
+  /**
+   * The job cookie's value (`LWT_JOB=<value>` in the environment of every process of the
+   * job). It must be the first line of the command's stdin: the wrapper reads it from there,
+   * so it never appears in a command line, which `ps` shows to every user of the host.
+   */
   cookie: string;
 }
 
 /**
  * Wrap the operator's command so the remote job can be found and killed as a whole.
  * sshd runs the line with the login shell, which it made a session (and process-group)
- * leader with setsid(). The preamble reports that shell's pid and exports the job cookie
- * using builtins only; the command follows on its own line, so it is parsed by the login
- * shell exactly as `ssh host CMD` would, and no extra process is started (each exec on the
- * remote side costs more than the whole preamble).
- * With --sudo the command needs a new process anyway: `sudo -n env COOKIE /bin/sh -c CMD`.
+ * leader with setsid(). The preamble reports that shell's pid, reads the job cookie from the
+ * first line of stdin and exports it, using builtins only, and starts the watchdog in the
+ * background (see remote-kill.ts: it kills the job when the connection's sshd session goes
+ * away, unless `detach`); the command follows on its own line, so it is parsed by the login
+ * shell exactly as `ssh host CMD` would. `read` takes one line and no more from a pipe, so
+ * the rest of stdin is the command's.
+ * With --sudo the command needs a new process anyway: `sudo -n /bin/sh -c PREAMBLE+CMD sh
+ * LEADER SSHD`, the login shell's pid and its parent passed for the watchdog.
  */
 export function wrapRemoteCommand(opts: RemoteCommandOptions): RemoteCommand {
-  const cookie = `${JOB_COOKIE_VAR}=${randomBytes(9).toString('hex')}`;
+  const cookie = randomBytes(9).toString('hex');
   const env = Object.entries(opts.env ?? {}).map(([k, v]) => {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new UsageError(`--env ${k}=…: '${k}' is not a valid variable name`);
     return shellQuote(`${k}=${v}`);
   });
   const report = `printf '${PID_MARKER.replace('\u001e', '\\036')}%s\\n' $$ >&2`;
+  const setup = `read -r ${JOB_COOKIE_VAR}; export ${[JOB_COOKIE_VAR, ...env].join(' ')}`;
   if (opts.sudo) {
-    const run = ['sudo -n env', cookie, ...env, '/bin/sh -c', shellQuote(opts.command)].join(' ');
-    return { line: `${report}; exec ${run}`, cookie };
+    const watch = opts.detach ? [] : [remoteWatchWords('"$1"', '"$2"', true)];
+    const inner = [setup, ...watch, 'shift 2', opts.command].join('\n');
+    return { line: `${report}; exec sudo -n /bin/sh -c ${shellQuote(inner)} sh $$ $PPID`, cookie };
   }
-  return { line: `${report}; export ${[cookie, ...env].join(' ')}\n${opts.command}`, cookie };
+  const watch = opts.detach ? [] : [remoteWatchWords('$$', '$PPID', false)];
+  return { line: [`${report}; ${setup}`, ...watch, opts.command].join('\n'), cookie };
 }
 
 /**

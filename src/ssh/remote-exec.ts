@@ -14,6 +14,8 @@ export interface RemoteExecOptions {
   onOutput?: (stream: StreamName, chunk: Buffer) => void;
   env?: Record<string, string>;
   sudo?: boolean;
+  /** No watchdog on the host: the command outlives a dead connection (see remote-command.ts). */
+  detach?: boolean;
   /** Sent to the command's stdin, then EOF. Without it, stdin is closed at once. */
   stdin?: Buffer;
   /** How long the remote kill may take before we give up on it and close. @default 5000 */
@@ -33,6 +35,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     command: opts.command,
     ...(opts.env ? { env: opts.env } : {}),
     ...(opts.sudo ? { sudo: true } : {}),
+    ...(opts.detach ? { detach: true } : {}),
   });
   const out = new CapturedOutput(opts.outputCapBytes);
   const result = (outcome: Outcome, pid?: number): ProcessResult => out.result(outcome, pid);
@@ -114,22 +117,29 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
         setImmediate(() => finish(connectionClosed ? { kind: 'lost', message: 'the connection closed while the command ran' } : { kind: 'no-status' }));
       });
       stream.on('error', (e: Error) => log.debug(`channel error: ${e.message}`));
+      // The wrapper reads the cookie off the first line, the command gets the rest.
+      stream.write(`${wrapped.cookie}\n`);
       if (opts.stdin) stream.end(opts.stdin);
       else stream.end();
     });
   });
 }
 
-/** Open a second channel that runs the kill script; resolves with how many processes died. */
+/** Open a second channel that runs the kill script (the cookie on its stdin); resolves with how many processes died. */
 function killRemote(client: Client, cookie: string, pid: number | undefined, sudo: boolean, timeoutMs: number, log: LogSink): Promise<number> {
+  const report = (stdout: string): number => {
+    const r = parseKillReport(stdout);
+    if (r.refusedPid !== undefined) log.warn(`the host reported pid ${r.refusedPid} as the job's session, but it is not a session of this connection: ignored`);
+    return r.killed;
+  };
   return new Promise((resolve) => {
     let out = '';
     const timer = setTimeout(() => {
       log.warn(`remote kill did not finish within ${timeoutMs} ms`);
-      resolve(parseKillReport(out));
+      resolve(report(out));
     }, timeoutMs);
     try {
-      client.exec(remoteKillCommand(cookie, pid, sudo), (err, stream) => {
+      client.exec(remoteKillCommand(pid, sudo), (err, stream) => {
         if (err) {
           clearTimeout(timer);
           log.warn(`cannot open a channel for the remote kill: ${err.message}`);
@@ -140,9 +150,9 @@ function killRemote(client: Client, cookie: string, pid: number | undefined, sud
         stream.stderr.on('data', () => undefined);
         stream.on('close', () => {
           clearTimeout(timer);
-          resolve(parseKillReport(out));
+          resolve(report(out));
         });
-        stream.end();
+        stream.end(`${cookie}\n`);
       });
     } catch (err) {
       clearTimeout(timer);

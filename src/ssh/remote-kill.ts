@@ -1,51 +1,115 @@
 import { shellQuote } from '../core/shell-quote.js';
+import { JOB_COOKIE_VAR } from '../core/local-process.js';
 
 /** A literal '$' for the template below, whose shell code is full of ${…} expansions. */
 const D = '$';
 
 /**
- * The remote half of kill-tree.ts, as a POSIX sh + awk script run in a second exec channel
- * on the same connection. Same rules as the local kill: a process belongs to the job if it
- * is the session leader `r`, in its session or process group, carries the job cookie `c`
- * in its environment, or descends from any of those. Freeze the group, then snapshot and
- * SIGSTOP until a round finds nothing new, then SIGKILL deepest first, then wait until they
- * are gone. Prints `killed N`. Needs Linux /proc; GNU grep -z finds cookies in one process.
+ * The remote half of kill-tree.ts, as a POSIX sh + awk script. Same rules as the local kill:
+ * a process belongs to the job if it is the session leader `r`, in its session or process
+ * group, carries the job cookie in its environment, or descends from any of those. Freeze,
+ * then snapshot and SIGSTOP until a round finds nothing new, then SIGKILL deepest first, then
+ * wait until they are gone. Prints `killed N`. Needs Linux /proc; GNU grep -z finds cookies.
+ *
+ * `sh -c SCRIPT lwt-kill MODE PID PARENT`, MODE one of:
+ * - `kill` / `kill-sudo`: run in a second exec channel of the job's connection (deadline,
+ *   Ctrl-C). The cookie's value is the first line of stdin (never argv: `ps` shows argv to
+ *   everyone). PID is what the job reported on stderr, which the user's startup files could
+ *   forge, so it is only a hint: the session leader is a child of this connection's sshd
+ *   (the nearest sshd ancestor of this script) and not this script's own ancestor; the hint
+ *   is taken only when it is such a child, else the only such child is, else none (prints
+ *   `pid-refused PID`).
+ * - `watch` / `watch-sudo`: the job's own watchdog, started in the background by the wrapper
+ *   (remote-command.ts) with the cookie in its environment. Every second it checks that PID,
+ *   the job's session leader, is still the child of PARENT, its sshd session; when the
+ *   leader is gone the job ended and it exits; when the leader was reparented the session is
+ *   gone (lwt died, the network broke) and it kills the job by the rules above. It lives in
+ *   the job's session, so it skips the group signals and spares itself and its children.
+ *
+ * Whose processes: a session member (or its descendant) is the job's whatever its owner; a
+ * process found only by the cookie counts only when its real uid is the job's user (ours, or
+ * SUDO_UID under sudo), and so do its descendants: with --sudo, root-owned processes die only
+ * when they descend from the job's session. Anyone can put the cookie in their environment.
  *
  * Why a script and not signals over the channel: channel.signal() does nothing once stdin
  * has ended, OpenSSH refuses signal requests for root logins, and a signal to one process
  * is not a kill of its tree.
  */
 export const REMOTE_KILL_SCRIPT = `
-c=$1; r=$(( $2 + 0 )); me=$$
-frozen=" "
-[ "$r" -gt 1 ] 2>/dev/null && kill -STOP -- "-$r" 2>/dev/null
+m=$1; r=$(( $2 + 0 )); pp=$(( $3 + 0 )); me=$$
+case $m in
+  watch*)
+    c=${D}{${JOB_COOKIE_VAR}-}; unset ${JOB_COOKIE_VAR}
+    while sleep 1; do
+      read -r s 2>/dev/null < "/proc/$r/stat" || exit 0
+      s=${D}{s##*) }; set -- $s
+      [ "$1" = Z ] && exit 0
+      [ "$2" = "$pp" ] || break
+    done ;;
+  *) c=; read -r c || true ;;
+esac
+case $c in *[!0-9a-f]*|'') c= ;; *) c="${JOB_COOKIE_VAR}=$c" ;; esac
+case $m in *-sudo) u=${D}{SUDO_UID:--1} ;; *) u=self ;; esac
 snap() {
   for d in /proc/[0-9]*; do
     read -r s 2>/dev/null < "$d/stat" || continue
-    p=${D}{d#/proc/}; s=${D}{s##*) }
+    p=${D}{d#/proc/}; n=${D}{s#*\\(}; n=${D}{n%\\)*}; s=${D}{s##*) }
     set -- $s
     [ "$1" = Z ] && continue
-    echo "$p $2 $3 $4"
+    echo "$p $2 $3 $4 $n"
   done
 }
+if [ "$m" = kill ] || [ "$m" = kill-sudo ]; then
+  # The session leader: a child of our sshd that is not our ancestor.
+  v=$(snap | awk -v r="$r" -v me="$me" '
+    { par[$1 + 0] = $2 + 0; cm[$1 + 0] = $5; ps[NR] = $1 + 0; n = NR }
+    END {
+      s = 0
+      for (q = par[me + 0]; q > 1; q = par[q]) { anc[q] = 1; if (cm[q] == "sshd" || cm[q] == "sshd-session" || cm[q] == "dropbear") { s = q; break } }
+      if (s == 0) { print 0; exit }
+      k = 0; one = 0
+      for (i = 1; i <= n; i++) { p = ps[i]
+        if (par[p] == s && !(p in anc) && cm[p] != "sshd" && cm[p] != "sshd-session") { k++; one = p; if (p == r) ok = 1 } }
+      print (ok ? r : (k == 1 ? one : 0))
+    }')
+  [ "$v" = "$r" ] || { [ "$r" -gt 1 ] && echo "pid-refused $r"; }
+  r=$(( v + 0 ))
+  [ "$r" -gt 1 ] && kill -STOP -- "-$r" 2>/dev/null
+fi
+frozen=" "
 i=0
 while [ $i -lt 20 ]; do
   i=$((i+1))
-  ck=" $(grep -lzx -- "$c" /proc/[0-9]*/environ 2>/dev/null | sed 's#^/proc/##; s#/environ$##' | tr '\\n' ' ')"
-  plan=$(snap | awk -v r="$r" -v ck="$ck" -v me="$me" '
+  ck=" "
+  [ -n "$c" ] && ck=" $(grep -lzx -- "$c" /proc/[0-9]*/environ 2>/dev/null | sed 's#^/proc/##; s#/environ$##' | tr '\\n' ' ')"
+  plan=$(snap | awk -v r="$r" -v ck="$ck" -v me="$me" -v m="$m" -v u="$u" '
+    function ruid(p,   f, l, a) {
+      if (p in uc) return uc[p]
+      uc[p] = -2; f = "/proc/" p "/status"
+      while ((getline l < f) > 0) if (l ~ /^Uid:/) { split(l, a, /[ \\t]+/); uc[p] = a[2] + 0; break }
+      close(f); return uc[p]
+    }
     { pid[NR] = $1 + 0; par[$1 + 0] = $2 + 0; pg[NR] = $3 + 0; se[NR] = $4 + 0; n = NR }
     END {
-      # Never touch init, this script or its ancestors (kernel threads are session 0, never r).
-      keep[0] = 1; keep[1] = 1
-      for (q = me + 0; q > 1 && !(q in keep); q = par[q]) keep[q] = 1
+      if (u == "self") u = ruid(me + 0); else u = u + 0
+      # Never touch init or this script; in a second channel not its ancestors either, and
+      # as the watchdog (inside the session) not its own children.
+      keep[0] = 1; keep[1] = 1; keep[me + 0] = 1
+      if (m ~ /^kill/) { for (q = par[me + 0]; q > 1 && !(q in keep); q = par[q]) keep[q] = 1 }
+      else { mine[me + 0] = 1
+        do { ch = 0; for (i = 1; i <= n; i++) { p = pid[i]; if (!(p in mine) && (par[p] in mine)) { mine[p] = 1; keep[p] = 1; ch = 1 } } } while (ch) }
       for (i = 1; i <= n; i++) { p = pid[i]
         if (p in keep) continue
-        if ((r > 1 && (p == r || pg[i] == r || se[i] == r)) || index(ck, " " p " ")) sel[p] = 1 }
+        if (r > 1 && (p == r || pg[i] == r || se[i] == r)) sd[p] = 1
+        else if (index(ck, " " p " ") && ruid(p) == u) cd[p] = 1 }
       do { ch = 0
-        for (i = 1; i <= n; i++) { p = pid[i]
-          if (!(p in sel) && !(p in keep) && (par[p] in sel)) { sel[p] = 1; ch = 1 } }
+        for (i = 1; i <= n; i++) { p = pid[i]; q = par[p]
+          if ((p in keep) || (p in sd)) continue
+          if (q in sd) { sd[p] = 1; ch = 1 }
+          else if ((q in cd) && !(p in cd) && ruid(p) == u) { cd[p] = 1; ch = 1 } }
       } while (ch)
-      for (p in sel) { d = 0; q = p; while ((par[q] in sel) && d < 4096) { d++; q = par[q] }
+      for (p in cd) sd[p] = 1
+      for (p in sd) { d = 0; q = p; while ((par[q] in sd) && d < 4096) { d++; q = par[q] }
         print d, p }
     }')
   new=0
@@ -61,7 +125,7 @@ done
 order=$(for e in $frozen; do echo "${D}{e#*:} ${D}{e%%:*}"; done | sort -rn | awk '{print $2}')
 n=0
 for p in $order; do kill -KILL "$p" 2>/dev/null && n=$((n+1)); done
-[ "$r" -gt 1 ] 2>/dev/null && kill -KILL -- "-$r" 2>/dev/null
+case $m in kill*) [ "$r" -gt 1 ] && kill -KILL -- "-$r" 2>/dev/null ;; esac
 t=0
 while [ $t -lt 40 ]; do
   alive=0
@@ -76,15 +140,26 @@ echo "killed $n"
 `;
 
 /**
- * The exec line for the kill: `sh -c SCRIPT lwt-kill COOKIE PID`. `pid` undefined means
- * the pid line never arrived: then only the cookie and descent select processes.
+ * The exec line for the kill in a second channel: `sh -c SCRIPT lwt-kill kill PID`, the
+ * cookie's value going on stdin. `pid` undefined means the pid line never arrived: then the
+ * script looks for the session leader itself.
  */
-export function remoteKillCommand(cookie: string, pid: number | undefined, sudo = false): string {
-  return `${sudo ? 'sudo -n ' : ''}/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-kill ${shellQuote(cookie)} ${pid ?? 0}`;
+export function remoteKillCommand(pid: number | undefined, sudo = false): string {
+  return `${sudo ? 'sudo -n ' : ''}/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-kill ${sudo ? 'kill-sudo' : 'kill'} ${pid ?? 0}`;
 }
 
-/** The count the script printed, or 0 when it printed nothing we understand. */
-export function parseKillReport(stdout: string): number {
+/**
+ * The watchdog, as shell words for the wrapper: `/bin/sh -c SCRIPT lwt-watch watch LEADER
+ * SSHD`, in the background with its own stdio on /dev/null (a watchdog holding the job's
+ * pipes would keep the channel open after the command ended).
+ */
+export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
+  return `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'} ${leader} ${parent} </dev/null >/dev/null 2>&1 &`;
+}
+
+/** What the kill script printed: how many processes died, and a pid hint it refused. */
+export function parseKillReport(stdout: string): { killed: number; refusedPid?: number } {
   const m = /killed (\d+)/.exec(stdout);
-  return m ? Number(m[1]) : 0;
+  const refused = /pid-refused (\d+)/.exec(stdout);
+  return { killed: m ? Number(m[1]) : 0, ...(refused ? { refusedPid: Number(refused[1]) } : {}) };
 }

@@ -193,7 +193,9 @@ export function stopScript(id: string, cookie: string, pid: number | undefined, 
     lines.push(`(cd ${d} && LWT_TASK_ID=${shellQuote(id)} /bin/sh -c ${shellQuote(stop.command)}) > /dev/null 2>&1`);
     if (pid) lines.push(`i=0; while kill -0 ${pid} 2>/dev/null && [ $i -lt ${graceS} ]; do sleep 1; i=$((i+1)); done`);
   }
-  lines.push(remoteKillCommand(cookie, pid, false));
+  // The kill script reads the cookie on stdin and selects the task by it (every process of the
+  // task inherits it); no pid hint: a detached task is no child of this connection's session.
+  lines.push(`printf '%s\\n' ${shellQuote(cookie)} | ${remoteKillCommand(undefined, false)}`);
   // In its own cgroup nothing escapes: whatever is still in it dies too.
   lines.push(`for d in ${cgroupDirs(id)}; do [ -f "$d/cgroup.procs" ] && kill -9 $(cat "$d/cgroup.procs") 2>/dev/null; done; exit 0`);
   return lines.join('\n');

@@ -42,6 +42,7 @@ test('execAll: one result per host in order, outcomes as --json has them, exit s
   for (const r of summary.results.slice(0, 3)) {
     assert.deepEqual(r.outcome, { kind: 'exited', code: 3 });
     assert.equal(r.stdout, 'out\n');
+    assert.deepEqual(r.stdoutBytes, Buffer.from('out\n'));
     assert.equal(r.stderr, 'err\n');
     assert.equal(r.attempts, 1);
   }

@@ -31,3 +31,18 @@ test('the tail never starts inside a UTF-8 sequence', () => {
   assert.ok(!s.includes('\uFFFD'), s);
   assert.ok(s.endsWith('b'));
 });
+
+test('bytes are kept exactly, invalid UTF-8 included; only the text replaces it', () => {
+  const raw = Buffer.from([0x61, 0xff, 0xfe, 0xc3, 0x28, 0x0a, 0x80]);
+  const c = new CappedOutput(100);
+  c.push(raw.subarray(0, 3));
+  c.push(raw.subarray(3));
+  assert.deepEqual(c.toBuffer(), raw);
+  assert.notEqual(Buffer.byteLength(c.toString()), raw.length);
+});
+
+test('over the cap the bytes are head, marker and tail, exactly', () => {
+  const c = new CappedOutput(4);
+  c.push(Buffer.from([0xff, 0xfe, 1, 2, 3, 0x80, 0x81]));
+  assert.deepEqual(c.toBuffer(), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('\n[lwt: 3 bytes of output omitted]\n'), Buffer.from([0x80, 0x81])]));
+});

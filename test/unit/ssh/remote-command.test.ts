@@ -1,0 +1,28 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
+import { parseKillReport, remoteKillCommand } from '../../../src/ssh/remote-kill.js';
+
+test('the job cookie is in no command line: it goes on stdin', () => {
+  for (const sudo of [false, true]) {
+    const w = wrapRemoteCommand({ command: 'uptime', sudo, env: { A: 'b' } });
+    assert.match(w.cookie, /^[0-9a-f]{18}$/);
+    assert.ok(!w.line.includes(w.cookie), `cookie in the exec line (sudo ${sudo})`);
+    assert.match(w.line, /read -r LWT_JOB/);
+  }
+  // The kill takes the cookie on its stdin too; its command line holds only the pid hint.
+  assert.match(remoteKillCommand(1234, true), /^sudo -n \/bin\/sh -c '[^]*' lwt-kill kill-sudo 1234$/);
+});
+
+test('a watchdog is started unless the command is detached', () => {
+  assert.match(wrapRemoteCommand({ command: 'x' }).line, /lwt-watch watch \$\$ \$PPID/);
+  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt-watch watch-sudo "\$1" "\$2"/);
+  assert.doesNotMatch(wrapRemoteCommand({ command: 'x', detach: true }).line, /lwt-watch/);
+  assert.doesNotMatch(wrapRemoteCommand({ command: 'x', sudo: true, detach: true }).line, /lwt-watch/);
+});
+
+test('the kill report: the count, and a pid hint the host refused', () => {
+  assert.deepEqual(parseKillReport('pid-refused 77\nkilled 3\n'), { killed: 3, refusedPid: 77 });
+  assert.deepEqual(parseKillReport('killed 0\n'), { killed: 0 });
+  assert.deepEqual(parseKillReport(''), { killed: 0 });
+});
