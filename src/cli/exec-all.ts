@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { execAll } from '../commands/exec-all.js';
 import { isSuccess } from '../core/outcome.js';
@@ -13,15 +13,14 @@ import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
 import type { StrictHostKeyChecking } from '../ssh/config/types.js';
-import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
+import { announceHosts, openJournal, sshContextFrom } from './host-run.js';
+import { addHostOptions, type HostFlags } from './host-options.js';
+import { DEFAULTS, formatBytes } from '../defaults.js';
 import { prepare, globalsOf } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
-import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
+import { bytes, collect, seconds } from './parse.js';
 
-interface ExecFlags {
-  hosts?: string;
-  targets?: string[];
-  exclude?: string[];
+interface ExecFlags extends HostFlags {
   sshConfig?: string;
   login?: string;
   identity?: string[];
@@ -44,34 +43,6 @@ interface ExecFlags {
   rerunFailed?: string;
 }
 
-export const DEFAULT_EXEC_PARALLEL = 32;
-const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-
-/**
- * Options shared by every verb that reaches hosts over SSH (exec-all, put-all, get-all, monitor).
- * Transfer verbs keep `--exclude` for path globs (rsync's meaning) and pass
- * `{ hostExcludeLong: 'exclude-hosts' }`: their host exclusion is `-x, --exclude-hosts`.
- */
-export function addHostOptions(cmd: Command, opts: { hostExcludeLong?: string } = {}): Command {
-  return cmd
-    .option('-H, --hosts <FILE|NAME>', 'host list file, or NAME of a list in <home>/hosts/')
-    .option('-w, --targets <LIST>', 'hosts inline, comma-separated, ranges allowed: web[01-20],db1 (repeatable)', collect)
-    .option(`-x, --${opts.hostExcludeLong ?? 'exclude'} <LIST>`, 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
-    .option('-F, --ssh-config <FILE>', 'OpenSSH client config (default ~/.ssh/config, then /etc/ssh/ssh_config)')
-    .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
-    .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
-    .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)
-    .option('--connect-timeout <SEC>', `deadline for TCP + SSH handshake + auth per host (default ${DEFAULT_CONNECT_TIMEOUT_SEC})`, seconds)
-    .option('-p, --parallel <N>', `hosts at once (default ${DEFAULT_EXEC_PARALLEL})`, positiveInt)
-    .option('--retries <N>', 'retry connection failures N times with backoff and jitter (default 0)', nonNegativeInt)
-    .addOption(
-      new Option('--strict-host-key-checking <MODE>', 'unknown/changed host keys: yes refuses both (default), accept-new adds unknown, no adds unknown and accepts changed')
-        .choices(['yes', 'accept-new', 'no', 'ask']),
-    )
-    .option('--accept-new-host-keys', 'same as --strict-host-key-checking accept-new')
-    .option('-C, --compress', 'SSH compression (slow links)');
-}
-
 export function execAllCommand(): Command {
   const cmd = new Command('exec-all')
     .summary('run a command on every host over SSH')
@@ -90,9 +61,9 @@ export function execAllCommand(): Command {
     .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
     .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
     .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
-    .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host')
+    .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host (an ssh option is -O, not -o)', outdirArg)
     .option('--json', 'one JSON object per host as it finishes, then a {"summary": …} line')
-    .option('--output-cap <BYTES>', 'output kept per host and stream, head and tail (default 1M)', bytes)
+    .option('--output-cap <BYTES>', `output kept per host and stream, head and tail (default ${formatBytes(DEFAULTS.outputCap)})`, bytes)
     .option('--rerun-failed <RUN>', 'run RUN\'s command again on the hosts that failed or were unreachable in it (RUN: id, prefix, or last)')
     .addHelpText(
       'after',
@@ -125,7 +96,7 @@ Examples:
           home: ctx.home,
           ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
           ...(flags.targets ? { targets: flags.targets } : {}),
-          ...(flags.exclude ? { exclude: flags.exclude } : {}),
+          ...(flags.excludeHosts ? { exclude: flags.excludeHosts } : {}),
         });
       }
       if (!commandText) throw new UsageError('exec-all needs a command: lwt exec-all [options] CMD');
@@ -156,14 +127,14 @@ Examples:
             hosts: selection.hosts,
             command: commandText,
             connections,
-            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.parallel,
             ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
             retries: flags.retries ?? ctx.settings.retries ?? 0,
             ...(flags.retryFailedCommands ? { retryFailedCommands: true } : {}),
             ...(Object.keys(env).length ? { env } : {}),
             ...(stdin ? { stdin } : {}),
             ...(flags.sudo ? { sudo: true } : {}),
-            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
             signal,
             events,
           }).finally(() => connections.close()),
@@ -172,6 +143,14 @@ Examples:
       process.exitCode = status;
     });
   return cmd;
+}
+
+/** `-o -oStrictHostKeyChecking=no` (pssh/clush's ssh option) must not make a folder of that name. */
+function outdirArg(value: string): string {
+  if (value.startsWith('-')) {
+    throw new InvalidArgumentError(`'${value}' looks like an option, not a folder: -o is lwt's output folder; an ssh option is -O KEY=VALUE (a folder named so: ./${value})`);
+  }
+  return value;
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {

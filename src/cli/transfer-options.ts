@@ -1,6 +1,6 @@
 /**
- * Flags and set-up shared by put-all, put-all-diff and get-all: host selection (as exec-all,
- * with host exclusion under -x/--exclude-hosts since --exclude is for paths here), the
+ * Flags and set-up shared by put-all, put-all-diff and get-all: host selection (as exec-all),
+ * path exclusion under --exclude-path, the
  * sync flags, the journal, interrupts and the exit status.
  */
 import { Command } from 'commander';
@@ -18,15 +18,13 @@ import type { SyncOptions } from '../transfer/sync.js';
 import { transferSummary, zeroCounts, type TransferRunOptions } from '../commands/transfer-run.js';
 import { runVerb } from './run-verb.js';
 import { prepare, type CommandContext, globalsOf } from './context.js';
-import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
+import { addHostOptions, type HostFlags } from './host-options.js';
+import { DEFAULTS } from '../defaults.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
 import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { collect, seconds } from './parse.js';
 
-export interface TransferFlags extends SshFlags {
-  hosts?: string;
-  targets?: string[];
-  excludeHosts?: string[];
+export interface TransferFlags extends SshFlags, HostFlags {
   parallel?: number;
   retries?: number;
   timeout?: number;
@@ -35,7 +33,7 @@ export interface TransferFlags extends SshFlags {
   delete?: boolean;
   dryRun?: boolean;
   copyLinks?: boolean;
-  exclude?: string[];
+  excludePath?: string[];
   json?: boolean;
 }
 
@@ -45,7 +43,7 @@ export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
 
 /** Host options, then everything a transfer verb takes. */
 export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {
-  addHostOptions(cmd, { hostExcludeLong: 'exclude-hosts' });
+  addHostOptions(cmd, { pathExclude: true });
   const there = direction === 'put' ? 'DEST on the host' : 'the local copy';
   return cmd
     .option('-t, --timeout <SEC>', 'deadline per host for the whole transfer, after connecting (default: none)', seconds)
@@ -54,7 +52,7 @@ export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Comm
     .option('--delete', `remove files under ${direction === 'put' ? 'DEST' : 'the local copy'} that the source does not have (never outside it)`)
     .option('-n, --dry-run', 'print per host what would be sent and deleted; change nothing')
     .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
-    .option('--exclude <GLOB>', 'skip paths matching GLOB, rsync style: *.log, cache/, /build, a/**/b (repeatable)', collect)
+    .option('--exclude-path <GLOB>', "skip paths matching GLOB, rsync's --exclude: *.log, cache/, /build, a/**/b (repeatable)", collect)
     .option('--json', 'one JSON object per host as it finishes (with filesSent, bytesSent, filesDeleted), then a {"summary": …} line');
 }
 
@@ -77,8 +75,10 @@ on the same connection as the SFTP session that carries the files.
 differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
 set without being sent. --delete needs a folder SRC, and refuses when the folder it would
 clean is / or the remote home (SRC/ into / or ~).
---exclude: a pattern without / matches a name at any depth, a leading / anchors it at the
-top of SRC, a trailing / matches folders only; excluded paths are neither sent nor deleted.`;
+--exclude-path GLOB (rsync's --exclude; a bare --exclude is refused, since in lwt hosts are
+-x/--exclude-hosts): a pattern without / matches a name at any depth, a leading / anchors it
+at the top of SRC, a trailing / matches folders only; excluded paths are neither sent nor
+deleted.`;
 
 export interface TransferSetup {
   ctx: CommandContext;
@@ -97,7 +97,7 @@ export interface TransferSetup {
 export async function prepareTransfer(verb: string, flags: TransferFlags, command: Command): Promise<TransferSetup> {
   const g = globalsOf(command);
   const ctx = await prepare(verb, g);
-  const excluder = compileExcludes(flags.exclude ?? []);
+  const excluder = compileExcludes(flags.excludePath ?? []);
   const selection = await selectHosts({
     home: ctx.home,
     ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
@@ -124,7 +124,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
       excluder,
     },
     ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
-    concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+    concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.parallel,
     retries: flags.retries ?? ctx.settings.retries ?? 0,
   };
 }

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { configTemplate } from '../defaults.js';
 import { homePaths } from '../home.js';
 
 const CANDIDATES = `# Candidate hosts, one a line: [user@]host[:port]
@@ -18,16 +19,6 @@ exit 3
 sh -c 'kill -SEGV $$'
 `;
 
-const CONFIG = `{
-  "connectTimeout": 10,
-  "timeout": 0,
-  "commands": {
-    "exec-all": { "parallel": 32 },
-    "monitor": { "parallel": 256 },
-    "run": { "parallel": 8 }
-  }
-}
-`;
 
 export interface InitReport {
   created: string[];
@@ -42,7 +33,7 @@ export async function initHome(dir: string): Promise<InitReport> {
   const files: [string, string][] = [
     [join(p.hosts, 'candidates'), CANDIDATES],
     [join(p.tasks, 'example.jobs'), JOBS],
-    [join(dir, '.lwtrc.json'), CONFIG],
+    [join(dir, '.lwtrc.json'), configTemplate()],
   ];
   for (const [path, text] of files) {
     try {

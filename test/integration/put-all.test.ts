@@ -240,7 +240,7 @@ test('bad input is one line naming the culprit, exit 2, nothing sent', async () 
     [['put-all', '-w', h, '--delete', `${join(work, 'tree')}/`, '/'], /^lwt: --delete refuses to clean the root folder \//],
     [['put-all', '-w', h, '--delete', `${join(work, 'tree')}/`, '~'], /^lwt: --delete refuses to clean the remote home folder/],
     [['put-all', '-w', h, join(work, 'tree'), ''], /^lwt: DEST is empty/],
-    [['put-all', '-w', h, '--exclude', '', join(work, 'tree'), `${ROOT}/x`], /^lwt: --exclude '': empty pattern$/],
+    [['put-all', '-w', h, '--exclude-path', '', join(work, 'tree'), `${ROOT}/x`], /^lwt: --exclude-path '': empty pattern$/],
     [['put-all', '-w', h, join(work, 'tree')], /^lwt: error: missing required argument 'DEST'$/],
     [['put-all-diff', '-w', h, join(work, 'tree', 'run.sh'), `${ROOT}/x`], /^lwt: LOCAL .*: not a folder$/],
     [['put-all-diff', '-w', h, join(work, 'tree'), `${ROOT}/x`], /^lwt: no folder in .* matches a selected host/],
