@@ -34,6 +34,7 @@ const TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.busy, 'another lwt holds the lock (monitor, task-update): nothing done, try later'],
   [EXIT.sighup, 'interrupted by SIGHUP (terminal closed): running jobs were killed'],
   [EXIT.sigint, 'interrupted by SIGINT (Ctrl-C): running jobs were killed, the summary printed'],
+  [EXIT.sigpipe, 'stdout was closed (lwt … | head): running jobs were killed'],
   [EXIT.sigterm, 'interrupted by SIGTERM'],
 ];
 

@@ -11,6 +11,7 @@ import { hostsCommand } from './hosts.js';
 import { putAllCommand, putAllDiffCommand } from './put-all.js';
 import { getAllCommand } from './get-all.js';
 import { EXIT, EXIT_STATUS_HELP, errorStatus } from './exit-status.js';
+import { watchClosedOutput } from './closed-output.js';
 
 const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
 
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
  * one line on stderr; per-job failures never reach here (they are outcomes).
  */
 export async function main(argv: string[]): Promise<number> {
+  watchClosedOutput();
   const program = buildProgram();
   // addCommand() does not pass settings down, so every verb gets them here.
   for (const cmd of commandTree(program)) {

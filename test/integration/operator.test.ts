@@ -5,11 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { runLwt, type LwtRun } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
 
 let fleet: Fleet;
 let home: string;
@@ -81,4 +83,77 @@ test('-w ^FILE and -w @GROUP reach the hosts they name', async () => {
   const r2 = await lwt('exec-all', ['-H', './inv.ini', '-w', '@db', '--json', 'true']);
   assert.equal(r2.status, 0, r2.stderr);
   assert.deepEqual(hostsOf(r2), [c]);
+});
+
+/** Run a shell pipeline with bash; `$LWT` is lwt with the home and fleet config. Prints PIPESTATUS last. */
+function pipeline(script: string): Promise<{ stdout: string; stderr: string; statuses: number[] }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-c', `${script}; echo "status \${PIPESTATUS[*]}"`], {
+      cwd: work,
+      // timeout: a run that never notices the closed pipe fails the test instead of hanging it.
+      env: { ...process.env, LWT: `timeout 60 ${process.execPath} ${LWT_BIN} --home ${home}`, F: fleet.sshConfig },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.once('error', reject);
+    child.once('close', () => {
+      const m = /status ([\d ]+)\n$/.exec(stdout);
+      resolve({ stdout: m ? stdout.slice(0, m.index) : stdout, stderr, statuses: m ? m[1]!.trim().split(' ').map(Number) : [] });
+    });
+  });
+}
+
+test('exec-all | head -1: the closed pipe cancels the run, remote trees are killed, exit 141', async () => {
+  const n = uniqueSeconds();
+  const r = await pipeline(`$LWT exec-all -F $F -w ${good()} 'echo first; sleep 0.5; echo second; sleep ${n}' | head -1`);
+  assert.equal(r.statuses[0], 141, r.stderr);
+  assert.match(r.stdout, /^127\.0\.9\.\d: first\n$/);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|at .*\.js/);
+  assert.match(r.stderr, /4 cancelled/);
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+  const id = /run (\S+): lwt log/.exec(r.stderr)?.[1];
+  const meta = JSON.parse(await readFile(join(home, '.lwt', 'runs', id!, 'run.json'), 'utf8'));
+  assert.equal(meta.exitStatus, 141, 'the journal was closed with the cancel');
+});
+
+test('--json | head -c 100: cancelled at the first line that cannot be written, exit 141', async () => {
+  // Hosts run one at a time: the first two end at once (a line longer than head reads, then
+  // one written into the closed pipe), the others would sleep. JSON is written as hosts end, so
+  // the closed pipe is seen at the second line.
+  const n = uniqueSeconds();
+  const marker = `/tmp/lwt-ops-json-${n}`;
+  const cmd = `c=$(cat ${marker} 2>/dev/null || echo 0); echo $((c+1)) > ${marker}; [ $c -ge 2 ] && sleep ${n}; printf '%0200d\\n' 0`;
+  const r = await pipeline(`$LWT exec-all -F $F -w ${good()} -p 1 --json '${cmd}' | head -c 100 >/dev/null`);
+  await rm(marker, { force: true });
+  assert.equal(r.statuses[0], 141, r.stderr);
+  assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+});
+
+test('help, hosts expand and log into a closed pipe end quietly with 0', async () => {
+  const runs = await runLwt(['--home', home, 'exec-all', '-F', fleet.sshConfig, '-w', good(2), 'seq 1 20000']);
+  assert.equal(runs.status, 0, runs.stderr);
+  for (const cmd of ['$LWT exec-all --help | true', "$LWT hosts expand 'n[1-300000]' | head -1", '$LWT log last | head -1', '$LWT --help | head -3']) {
+    const r = await pipeline(cmd);
+    assert.equal(r.statuses[0], 0, `${cmd}: ${r.stderr}`);
+    assert.equal(r.stderr, '', cmd);
+  }
+});
+
+test('SIGHUP cancels like Ctrl-C, with log files open: remote trees killed, exit 129', async () => {
+  const n = uniqueSeconds();
+  const r = await runLwt(['--home', home, '-v', 'exec-all', '-F', fleet.sshConfig, '-w', good(), `sleep ${n}`], {
+    onSpawn: (pid) => {
+      void (async () => {
+        for (let i = 0; i < 200 && (await processesMatching(new RegExp(`sleep ${n}$`))).length < 4; i++) await sleep(50);
+        process.kill(pid, 'SIGHUP');
+      })();
+    },
+  });
+  assert.equal(r.status, 129, r.stderr);
+  assert.match(r.stderr, /4 cancelled/);
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
 });
