@@ -16,7 +16,7 @@ import type { StrictHostKeyChecking } from '../ssh/config/types.js';
 import { announceHosts, openJournal, sshContextFrom } from './host-run.js';
 import { addHostOptions, type HostFlags } from './host-options.js';
 import { DEFAULTS, formatBytes } from '../defaults.js';
-import { prepare, globalsOf } from './context.js';
+import { prepare, globalsOf, outputStyles } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
 import { bytes, collect, seconds } from './parse.js';
 
@@ -58,7 +58,7 @@ export function execAllCommand(): Command {
     .option('-t, --timeout <SEC>', "the command's deadline per host, after connecting (default: none)", seconds)
     .option('--retry-failed-commands', 'with --retries, also retry hosts whose command exited non-zero')
     .option('--env <K=V>', 'environment for the command (repeatable)', collect)
-    .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
+    .option('--stdin <FILE>', "send FILE to every command's stdin; - reads lwt's own stdin once and sends it to every host (default: the commands get an empty stdin, even when lwt's stdin is a pipe, as pdsh and clush)")
     .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
     .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
     .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host (an ssh option is -O, not -o)', outdirArg)
@@ -116,7 +116,7 @@ Examples:
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const connections = new Connections(ssh);
-      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label }), foldLabels: foldHosts });
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label }), foldLabels: foldHosts, styles: outputStyles(globalsOf(command)) });
       const { status } = await runVerb({
         verb: 'exec-all',
         reporter,
@@ -167,8 +167,15 @@ function parseEnv(pairs: string[]): Record<string, string> {
 
 async function readInput(path: string): Promise<Buffer> {
   try {
+    if (path === '-') {
+      if (process.stdin.isTTY) throw new UsageError('--stdin -: stdin is a terminal; pipe the input in (cmd | lwt exec-all --stdin - …) or give a file');
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    }
     return await readFile(path);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`--stdin ${path}: ${describeFsError(err)}`);
   }
 }

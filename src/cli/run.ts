@@ -4,7 +4,7 @@ import { runLocal } from '../commands/run.js';
 import { Reporter } from '../output/reporter.js';
 import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
-import { prepare, globalsOf } from './context.js';
+import { prepare, globalsOf, outputStyles } from './context.js';
 import { DEFAULTS, formatBytes } from '../defaults.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
@@ -50,7 +50,7 @@ Examples:
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const json = flags.json === true;
-      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true });
+      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true, styles: outputStyles(globalsOf(cmd)) });
       const { status } = await runVerb({
         verb: 'run',
         reporter,

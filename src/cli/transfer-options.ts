@@ -17,7 +17,8 @@ import { compileExcludes } from '../transfer/exclude.js';
 import type { SyncOptions } from '../transfer/sync.js';
 import { transferSummary, zeroCounts, type TransferRunOptions } from '../commands/transfer-run.js';
 import { runVerb } from './run-verb.js';
-import { prepare, type CommandContext, globalsOf } from './context.js';
+import { prepare, type CommandContext, globalsOf, outputStyles } from './context.js';
+import type { TextStyle } from '../output/text-style.js';
 import { addHostOptions, type HostFlags } from './host-options.js';
 import { DEFAULTS } from '../defaults.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
@@ -88,6 +89,7 @@ export interface TransferSetup {
   screen: Screen;
   mode: 'live' | 'json';
   quiet: boolean;
+  styles: { out: TextStyle; err: TextStyle };
   sync: SyncOptions;
   timeoutMs?: number;
   concurrency: number;
@@ -116,6 +118,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
     screen: terminalScreen(),
     mode,
     quiet: mode === 'json' || g.quiet === true,
+    styles: outputStyles(g),
     sync: {
       changed: flags.changed === true || flags.checksum === true,
       checksum: flags.checksum === true,
@@ -172,6 +175,7 @@ export async function runTransferVerb(
     foldLabels: foldHosts,
     echoResultOutput: true,
     jsonDefaults: zeroCounts(direction),
+    styles: setup.styles,
   });
   const { status } = await runVerb({
     verb,

@@ -1,5 +1,6 @@
 import { describeOutcome, formatMs, isSuccess, type Outcome } from '../core/outcome.js';
 import type { JobResult } from '../runner/results.js';
+import { PLAIN, type TextStyle } from './text-style.js';
 
 /** Short class of an outcome, the key failures are grouped by. */
 export function outcomeClass(o: Outcome): string {
@@ -37,6 +38,8 @@ export interface SummaryOptions {
   detailed?: boolean;
   /** Cap on detailed lines. @default 20 */
   maxDetails?: number;
+  /** Failure lines in colour on a terminal. */
+  style?: TextStyle;
 }
 
 /**
@@ -60,15 +63,16 @@ export function formatSummary(records: readonly JobResult[], opts: SummaryOption
   const counts = [`${ok} ok`, ...[...groups].map(([k, list]) => `${list.length} ${k}`)];
   const lines = [`${plural(records.length)} in ${formatMs(opts.wallMs)}: ${counts.join(', ')}`];
   const fold = opts.foldLabels ?? ((labels: string[]) => labels.join(','));
+  const style = opts.style ?? PLAIN;
   if (opts.detailed) {
     const failed = [...groups.values()].flat().sort((a, b) => Number(a.label) - Number(b.label));
     const max = opts.maxDetails ?? 20;
     for (const r of failed.slice(0, max)) {
-      lines.push(`  ${opts.noun} ${r.label}: ${describeOutcome(r.outcome)}: ${r.command ?? ''}`.trimEnd());
+      lines.push(style.failure(`  ${opts.noun} ${r.label}: ${describeOutcome(r.outcome)}: ${r.command ?? ''}`.trimEnd()));
     }
     if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
   } else {
-    for (const [key, list] of groups) lines.push(`  ${key}: ${fold(list.map((r) => r.label))}`);
+    for (const [key, list] of groups) lines.push(style.failure(`  ${key}: ${fold(list.map((r) => r.label))}`));
   }
   return lines.join('\n') + '\n';
 }

@@ -157,3 +157,14 @@ test('SIGHUP cancels like Ctrl-C, with log files open: remote trees killed, exit
   assert.match(r.stderr, /4 cancelled/);
   assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
 });
+
+test('--stdin - sends lwt\'s piped stdin to every host; without it the commands get an empty stdin', async () => {
+  const withStdin = await lwt('exec-all', ['-w', good(), '--json', '--stdin', '-', 'cat'], { input: 'hello\nworld\n' });
+  assert.equal(withStdin.status, 0, withStdin.stderr);
+  const lines = withStdin.stdout.trim().split('\n').slice(0, -1).map((l) => JSON.parse(l));
+  assert.equal(lines.length, 4);
+  for (const l of lines) assert.equal(l.stdout, 'hello\nworld\n', l.host);
+  const without = await lwt('exec-all', ['-w', good(), '--json', 'cat'], { input: 'hello\n' });
+  assert.equal(without.status, 0, without.stderr);
+  for (const l of without.stdout.trim().split('\n').slice(0, -1).map((x) => JSON.parse(x))) assert.equal(l.stdout, '', l.host);
+});
