@@ -12,6 +12,7 @@ import { putAllCommand, putAllDiffCommand } from './put-all.js';
 import { getAllCommand } from './get-all.js';
 import { EXIT, EXIT_STATUS_HELP, errorStatus } from './exit-status.js';
 import { watchClosedOutput } from './closed-output.js';
+import { helpWidth, wrapHelp } from './help-wrap.js';
 
 const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
 
@@ -45,11 +46,16 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   watchClosedOutput();
   const program = buildProgram();
+  const width = helpWidth();
   // addCommand() does not pass settings down, so every verb gets them here.
   for (const cmd of commandTree(program)) {
     cmd.exitOverride();
     cmd.showHelpAfterError('(add --help for usage)');
-    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s) });
+    cmd.configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s),
+      writeOut: (s) => process.stdout.write(wrapHelp(s, width)),
+      getOutHelpWidth: () => width,
+    });
   }
   let status: number;
   try {

@@ -7,7 +7,7 @@ import { Command } from 'commander';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { foldHosts } from '../hosts/ranges.js';
-import { Reporter } from '../output/reporter.js';
+import { Reporter, type OutputMode } from '../output/reporter.js';
 import { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';
 import type { RunSummary } from '../runner/results.js';
@@ -45,16 +45,17 @@ export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
 /** Host options, then everything a transfer verb takes. */
 export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {
   addHostOptions(cmd, { pathExclude: true });
-  const there = direction === 'put' ? 'DEST on the host' : 'the local copy';
+  const put = direction === 'put';
+  const there = put ? 'DEST on the host' : 'the local copy';
   return cmd
     .option('-t, --timeout <SEC>', 'deadline per host for the whole transfer, after connecting (default: none)', seconds)
-    .option('--changed', `send only files that differ from ${there} (size and mtime, read in one listing)`)
+    .option('--changed', `${put ? 'send' : 'fetch'} only files that differ from ${there} (size and mtime, read in one listing)`)
     .option('--checksum', 'with --changed, compare SHA-256 instead of mtime (computed on the host in one command); implies --changed')
-    .option('--delete', `remove files under ${direction === 'put' ? 'DEST' : 'the local copy'} that the source does not have (never outside it)`)
-    .option('-n, --dry-run', 'print per host what would be sent and deleted; change nothing')
+    .option('--delete', `remove files under ${put ? 'DEST' : 'the local copy'} that ${put ? 'SRC' : 'REMOTE'} does not have (never outside it)`)
+    .option('-n, --dry-run', `print what would be ${put ? 'sent' : 'fetched'} and deleted, hosts with the same plan grouped; change nothing`)
     .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
     .option('--exclude-path <GLOB>', "skip paths matching GLOB, rsync's --exclude: *.log, cache/, /build, a/**/b (repeatable)", collect)
-    .option('--json', 'one JSON object per host as it finishes (with filesSent, bytesSent, filesDeleted), then a {"summary": …} line');
+    .option('--json', `one JSON object per host as it finishes (with ${Object.keys(zeroCounts(put ? 'sent' : 'received')).join(', ')}), then a {"summary": …} line`);
 }
 
 export const SYNC_HELP = `
@@ -87,7 +88,7 @@ export interface TransferSetup {
   hostNames: string[];
   ssh: SshContext;
   screen: Screen;
-  mode: 'live' | 'json';
+  mode: OutputMode;
   quiet: boolean;
   styles: { out: TextStyle; err: TextStyle };
   sync: SyncOptions;
@@ -108,7 +109,8 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
   });
   // Transfers write many small packets per connection: batch them (see connect.ts).
   const ssh = await sshContextFrom(flags, ctx.settings, verb, { batchWrites: true });
-  const mode = flags.json ? 'json' : 'live';
+  // A dry run prints each host's plan: identical plans are grouped under their hosts, as -b.
+  const mode: OutputMode = flags.json ? 'json' : flags.dryRun ? 'gather' : 'live';
   const timeoutSec = flags.timeout ?? ctx.settings.timeout;
   return {
     ctx,
@@ -182,7 +184,7 @@ export async function runTransferVerb(
     reporter,
     ...(journal ? { journal } : {}),
     run: (events, signal) => run({ connections, events, signal }).finally(() => connections.close()),
-    ...(setup.mode === 'live' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
+    ...(setup.mode !== 'json' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
   });
   if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
   process.exitCode = status;

@@ -139,7 +139,7 @@ export async function selectHosts(opts: SelectOptions): Promise<HostSelection> {
   if (patterns.length === 0) return selection;
   const kept = excludeHosts(selection.hosts, patterns);
   if (kept.length === 0) {
-    throw new UsageError(`no hosts left: -x excludes all ${selection.hosts.length} hosts of ${selection.source}`);
+    throw new UsageError(`no hosts left: -x excludes all ${selection.hosts.length} of ${selection.source}`);
   }
   return { hosts: kept, source: selection.source };
 }

@@ -1,4 +1,4 @@
-import { describeOutcome, formatMs, isSuccess, type Outcome } from '../core/outcome.js';
+import { describeOutcomeOf, formatMs, isSuccess, messageWithoutLabel, type Outcome } from '../core/outcome.js';
 import type { JobResult } from '../runner/results.js';
 import { PLAIN, type TextStyle } from './text-style.js';
 
@@ -26,6 +26,12 @@ export function outcomeClass(o: Outcome): string {
     case 'internal':
       return 'internal error';
   }
+}
+
+/** The reason a failed job gives beyond its class: the message, without the host's name. */
+function reasonOf(r: JobResult): string {
+  const o = r.outcome;
+  return 'message' in o ? messageWithoutLabel(o.message, r.label).split('\n')[0]! : '';
 }
 
 export interface SummaryOptions {
@@ -68,11 +74,27 @@ export function formatSummary(records: readonly JobResult[], opts: SummaryOption
     const failed = [...groups.values()].flat().sort((a, b) => Number(a.label) - Number(b.label));
     const max = opts.maxDetails ?? 20;
     for (const r of failed.slice(0, max)) {
-      lines.push(style.failure(`  ${opts.noun} ${r.label}: ${describeOutcome(r.outcome)}: ${r.command ?? ''}`.trimEnd()));
+      lines.push(style.failure(`  ${opts.noun} ${r.label}: ${describeOutcomeOf(r.label, r.outcome)}: ${r.command ?? ''}`.trimEnd()));
     }
     if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
   } else {
-    for (const [key, list] of groups) lines.push(style.failure(`  ${key}: ${fold(list.map((r) => r.label))}`));
+    const maxReasons = opts.maxDetails ?? 10;
+    for (const [key, list] of groups) {
+      // Each distinct reason once, with the hosts it applies to: `failed: h[1-2]: no such file`.
+      const byReason = new Map<string, string[]>();
+      for (const r of list) {
+        const why = reasonOf(r);
+        byReason.set(why, [...(byReason.get(why) ?? []), r.label]);
+      }
+      const reasons = [...byReason].sort((a, b) => b[1].length - a[1].length);
+      for (const [why, labels] of reasons.slice(0, maxReasons)) {
+        lines.push(style.failure(`  ${key}: ${fold(labels)}${why ? `: ${why}` : ''}`));
+      }
+      if (reasons.length > maxReasons) {
+        const rest = reasons.slice(maxReasons).flatMap(([, l]) => l);
+        lines.push(style.failure(`  ${key}: ${fold(rest)}: ${reasons.length - maxReasons} other reasons (lwt log RUN HOST)`));
+      }
+    }
   }
   return lines.join('\n') + '\n';
 }

@@ -168,3 +168,46 @@ test('--stdin - sends lwt\'s piped stdin to every host; without it the commands 
   assert.equal(without.status, 0, without.stderr);
   for (const l of without.stdout.trim().split('\n').slice(0, -1).map((x) => JSON.parse(x))) assert.equal(l.stdout, '', l.host);
 });
+
+test('every help page fits 80 columns when stdout is not a terminal; get-all --help names its own fields', async () => {
+  for (const verb of ['', 'exec-all', 'put-all', 'put-all-diff', 'get-all', 'monitor', 'hosts', 'run', 'history', 'log', 'init']) {
+    const r = await runLwt([...(verb ? [verb] : []), '--help']);
+    assert.equal(r.status, 0, verb);
+    const long = r.stdout.split('\n').filter((l) => l.length > 80);
+    assert.deepEqual(long, [], `lwt ${verb} --help`);
+  }
+  const get = (await runLwt(['get-all', '--help'])).stdout.replace(/\s+/g, ' ');
+  assert.match(get, /--json one JSON object per host as it finishes \(with filesReceived, bytesReceived, filesDeleted\)/);
+  assert.doesNotMatch(get, /filesSent|send only/);
+  assert.match(get, /ask is read as yes \(lwt never prompts\)/);
+});
+
+test('failure reasons are printed by default, each once with its hosts folded; -v never says a host twice', async () => {
+  const got = await lwt('get-all', ['-w', good(), '/nonexistent', join(work, 'got')]);
+  assert.equal(got.status, 1, got.stderr);
+  assert.match(got.stderr, /^ {2}failed: 127\.0\.9\.\[1-4\]: \/nonexistent: no such file or folder on the host$/m);
+  const refused = '127.0.9.200';
+  const v = await lwt('exec-all', ['-v', '--retries', '1', '-w', `${good(1)},${refused}`, 'true']);
+  assert.equal(v.status, 4, v.stderr);
+  for (const line of v.stderr.split('\n')) assert.ok(line.split(refused).length <= 2, `host named twice: ${line}`);
+  assert.match(v.stderr, /unreachable \(refused\): 127\.0\.9\.200: connection refused/);
+});
+
+test('a failed write names the destination, never the temporary file', async () => {
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(join(work, 'f.txt'), 'x\n');
+  const r = await lwt('put-all', ['-w', good(1), join(work, 'f.txt'), '/sys/']);
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stderr, /\/sys\/f\.txt/);
+  assert.doesNotMatch(r.stderr, /lwt-tmp/);
+});
+
+test('put-all --dry-run groups hosts with the same plan, like -b', async () => {
+  const { mkdir, writeFile } = await import('node:fs/promises');
+  await mkdir(join(work, 'tree'), { recursive: true });
+  for (const f of ['a', 'b', 'c']) await writeFile(join(work, 'tree', f), f);
+  const r = await lwt('put-all', ['-w', good(), '--dry-run', `${join(work, 'tree')}/`, `/tmp/lwt-ops-dry-${process.pid}`]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^127\.0\.9\.\[1-4\] \(4\)$/m);
+  assert.equal(r.stdout.split('\n').filter((l) => /^send .*\/a\b/.test(l)).length, 1, r.stdout);
+});

@@ -161,7 +161,7 @@ test('excluding every host is an error', async (t) => {
   const home = await makeHome(t, { candidates: 'n[1-3]\n' });
   await assert.rejects(
     selectHosts({ home, exclude: ['n[1-2]', 'n3'] }),
-    usageError(`no hosts left: -x excludes all 3 hosts of ${join(home, 'hosts', 'candidates')}`),
+    usageError(`no hosts left: -x excludes all 3 of ${join(home, 'hosts', 'candidates')}`),
   );
 });
 
