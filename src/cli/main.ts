@@ -49,6 +49,8 @@ export async function main(argv: string[]): Promise<number> {
   const width = helpWidth();
   // addCommand() does not pass settings down, so every verb gets them here.
   for (const cmd of commandTree(program)) {
+    // Descriptions are prose: one paragraph that commander wraps to the width, not hand-wrapped lines.
+    cmd.description(cmd.description().replace(/\n(?=\S)/g, ' '));
     cmd.exitOverride();
     cmd.showHelpAfterError('(add --help for usage)');
     cmd.configureOutput({

@@ -21,7 +21,7 @@ import { prepare, type CommandContext, globalsOf, outputStyles } from './context
 import type { TextStyle } from '../output/text-style.js';
 import { addHostOptions, type HostFlags } from './host-options.js';
 import { DEFAULTS } from '../defaults.js';
-import { EXIT_STATUS_HELP } from './exit-status.js';
+import { TRANSFER_EXIT_STATUS_HELP } from './exit-status.js';
 import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { collect, seconds } from './parse.js';
 
@@ -38,9 +38,7 @@ export interface TransferFlags extends SshFlags, HostFlags {
   json?: boolean;
 }
 
-export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
-  For transfers: 0 means every host's transfer completed; a transfer that failed on a host
-  (SFTP error, permission denied, disk full, a name refused) is outcome "failed" and counts as 1.`;
+export const TRANSFER_EXIT_HELP = TRANSFER_EXIT_STATUS_HELP;
 
 /** Host options, then everything a transfer verb takes. */
 export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {

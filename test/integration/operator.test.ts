@@ -180,6 +180,7 @@ test('every help page fits 80 columns when stdout is not a terminal; get-all --h
   assert.match(get, /--json one JSON object per host as it finishes \(with filesReceived, bytesReceived, filesDeleted\)/);
   assert.doesNotMatch(get, /filesSent|send only/);
   assert.match(get, /ask is read as yes \(lwt never prompts\)/);
+  assert.doesNotMatch(get, /some command exited non-zero/, 'no command runs in a transfer');
 });
 
 test('failure reasons are printed by default, each once with its hosts folded; -v never says a host twice', async () => {
