@@ -113,7 +113,7 @@ test('exec-all | head -1: the closed pipe cancels the run, remote trees are kill
   assert.match(r.stdout, /^127\.0\.9\.\d: first\n$/);
   assert.doesNotMatch(r.stderr, /EPIPE|Unhandled|at .*\.js/);
   assert.match(r.stderr, /4 cancelled/);
-  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+  assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), []);
   const id = /run (\S+): lwt log/.exec(r.stderr)?.[1];
   const meta = JSON.parse(await readFile(join(home, '.lwt', 'runs', id!, 'run.json'), 'utf8'));
   assert.equal(meta.exitStatus, 141, 'the journal was closed with the cancel');
@@ -130,7 +130,7 @@ test('--json | head -c 100: cancelled at the first line that cannot be written, 
   await rm(marker, { force: true });
   assert.equal(r.statuses[0], 141, r.stderr);
   assert.doesNotMatch(r.stderr, /EPIPE|Unhandled/);
-  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+  assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), []);
 });
 
 test('help, hosts expand and log into a closed pipe end quietly with 0', async () => {
@@ -148,14 +148,14 @@ test('SIGHUP cancels like Ctrl-C, with log files open: remote trees killed, exit
   const r = await runLwt(['--home', home, '-v', 'exec-all', '-F', fleet.sshConfig, '-w', good(), `sleep ${n}`], {
     onSpawn: (pid) => {
       void (async () => {
-        for (let i = 0; i < 200 && (await processesMatching(new RegExp(`sleep ${n}$`))).length < 4; i++) await sleep(50);
+        for (let i = 0; i < 200 && (await processesMatching(new RegExp(`^sleep ${n}$`))).length < 4; i++) await sleep(50);
         process.kill(pid, 'SIGHUP');
       })();
     },
   });
   assert.equal(r.status, 129, r.stderr);
   assert.match(r.stderr, /4 cancelled/);
-  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+  assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), []);
 });
 
 test('--stdin - sends lwt\'s piped stdin to every host; without it the commands get an empty stdin', async () => {
