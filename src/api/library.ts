@@ -7,6 +7,7 @@ import { execAll as execAllCommand } from '../commands/exec-all.js';
 import { getAll as getAllCommand } from '../commands/get-all.js';
 import { monitorCycle as monitorCycleCommand } from '../commands/monitor.js';
 import { putAll as putAllCommand } from '../commands/put-all.js';
+import { DEFAULTS } from '../defaults.js';
 import { DEFAULT_THRESHOLDS, type CycleReport, type Hysteresis, type Thresholds } from '../hosts/health.js';
 import type { HostSpec } from '../hosts/host-spec.js';
 import { parseInlineHosts } from '../hosts/host-list.js';
@@ -61,8 +62,8 @@ function runnerBase(o: RunOptions, connections: Connections, events: RunEvents, 
     hosts: hostSpecs(o.hosts),
     connections,
     events,
-    concurrency: o.concurrency ?? 32,
-    retries: o.retries ?? 0,
+    concurrency: o.concurrency ?? DEFAULTS.parallel,
+    retries: o.retries ?? DEFAULTS.retries,
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(o.signal ? { signal: o.signal } : {}),
   };
@@ -101,7 +102,7 @@ export function execAll(o: ExecAllOptions): Promise<RunResult> {
       await execAllCommand({
         ...runnerBase(o, connections, events, o.timeoutMs),
         command: o.command,
-        outputCapBytes: o.outputCapBytes ?? 1024 * 1024,
+        outputCapBytes: o.outputCapBytes ?? DEFAULTS.outputCap,
         ...(o.env ? { env: o.env } : {}),
         ...(o.stdin ? { stdin: o.stdin } : {}),
         ...(o.sudo ? { sudo: true } : {}),
@@ -202,14 +203,14 @@ export interface MonitorCycleOptions extends RunOptions {
 export function monitorCycle(o: MonitorCycleOptions): Promise<CycleReport> {
   return withConnections(o, {}, (connections, events) =>
     monitorCycleCommand({
-      ...runnerBase({ ...o, concurrency: o.concurrency ?? 256 }, connections, events),
+      ...runnerBase({ ...o, concurrency: o.concurrency ?? DEFAULTS.monitorParallel }, connections, events),
       home: o.home,
-      probeTimeoutMs: o.probeTimeoutMs ?? 10_000,
+      probeTimeoutMs: o.probeTimeoutMs ?? DEFAULTS.probeTimeout * 1000,
       diskPath: o.diskPath ?? '/',
       load: o.load === true,
       ...(o.bandwidthBytes ? { bandwidthBytes: o.bandwidthBytes } : {}),
       thresholds: { ...DEFAULT_THRESHOLDS, ...o.thresholds },
-      hysteresis: { dropAfter: 2, restoreAfter: 1, ...o.hysteresis },
+      hysteresis: { dropAfter: DEFAULTS.dropAfter, restoreAfter: DEFAULTS.restoreAfter, ...o.hysteresis },
       prune: o.prune === true,
     }),
   );

@@ -3,6 +3,7 @@ import { loadConfig, settingsFor, type Settings } from '../config.js';
 import { existsSync } from 'node:fs';
 import { resolveHome, homePaths } from '../home.js';
 import { setupLogging, type Level } from '../log.js';
+import { streamStyles, type ColorWhen, type TextStyle } from '../output/text-style.js';
 
 /** Options every verb understands, before or after the verb's name (read through globalsOf). */
 export interface GlobalOptions {
@@ -10,6 +11,8 @@ export interface GlobalOptions {
   config?: string;
   verbose?: number;
   quiet?: boolean;
+  color?: ColorWhen;
+  rawOutput?: boolean;
 }
 
 /**
@@ -22,7 +25,9 @@ export function addGlobalOptions(cmd: Command): Command {
     .option('--home <DIR>', 'the folder holding hosts/ and tasks/ (default: $LWT_HOME, config, current folder)')
     .option('--config <FILE>', 'config file (default: .lwtrc* / lwt.config.* / package.json "lwt", searched upwards)')
     .addOption(new Option('-v, --verbose', 'more log lines on stderr (twice: debug)').argParser((_v, prev: number | undefined) => (prev ?? 0) + 1))
-    .option('-q, --quiet', 'only errors on stderr');
+    .option('-q, --quiet', 'only errors on stderr')
+    .addOption(new Option('--color <WHEN>', 'colour host names and failures: auto (on a terminal, unless NO_COLOR is set), always, never').choices(['auto', 'always', 'never']))
+    .option('--raw-output', "print hosts' control characters as they are (default: shown as ^X on a terminal, so output cannot move the cursor or retitle the window)");
 }
 
 /**
@@ -39,6 +44,8 @@ export function globalsOf(cmd: Command): GlobalOptions {
     if (o.config !== undefined) g.config = o.config;
     if (o.verbose) g.verbose = (g.verbose ?? 0) + o.verbose;
     if (o.quiet) g.quiet = true;
+    if (o.color !== undefined) g.color = o.color;
+    if (o.rawOutput) g.rawOutput = true;
   }
   return g;
 }
@@ -77,4 +84,9 @@ export async function prepare(verb: string, g: GlobalOptions, opts: { logToHome?
 export function isHome(dir: string): boolean {
   const p = homePaths(dir);
   return existsSync(p.hosts) || existsSync(p.state);
+}
+
+/** How live output, -b groups and the summary look on this process's stdout and stderr. */
+export function outputStyles(g: GlobalOptions): { out: TextStyle; err: TextStyle } {
+  return streamStyles(g.color ?? 'auto', g.rawOutput === true);
 }

@@ -1,4 +1,4 @@
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { execAll } from '../commands/exec-all.js';
 import { isSuccess } from '../core/outcome.js';
@@ -14,15 +14,14 @@ import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
 import type { StrictHostKeyChecking } from '../ssh/config/types.js';
-import { announceHosts, DEFAULT_CONNECT_TIMEOUT_SEC, openJournal, sshContextFrom } from './host-run.js';
-import { prepare, globalsOf } from './context.js';
+import { announceHosts, openJournal, sshContextFrom } from './host-run.js';
+import { addHostOptions, type HostFlags } from './host-options.js';
+import { DEFAULTS, formatBytes } from '../defaults.js';
+import { prepare, globalsOf, outputStyles } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
-import { bytes, collect, nonNegativeInt, positiveInt, seconds } from './parse.js';
+import { bytes, collect, seconds } from './parse.js';
 
-interface ExecFlags {
-  hosts?: string;
-  targets?: string[];
-  exclude?: string[];
+interface ExecFlags extends HostFlags {
   sshConfig?: string;
   login?: string;
   identity?: string[];
@@ -46,35 +45,6 @@ interface ExecFlags {
   rerunFailed?: string;
 }
 
-export const DEFAULT_EXEC_PARALLEL = 32;
-const DEFAULT_OUTPUT_CAP = 1024 * 1024;
-
-/**
- * Options shared by every verb that reaches hosts over SSH (exec-all, put-all, get-all, monitor).
- * Transfer verbs keep `--exclude` for path globs (rsync's meaning) and pass
- * `{ hostExcludeLong: 'exclude-hosts' }`: their host exclusion is `-x, --exclude-hosts`.
- */
-export function addHostOptions(cmd: Command, opts: { hostExcludeLong?: string } = {}): Command {
-  return cmd
-    .option('-H, --hosts <FILE|NAME>', 'host list file, or NAME of a list in <home>/hosts/')
-    .option('-w, --targets <LIST>', 'hosts inline, comma-separated, ranges allowed: web[01-20],db1 (repeatable)', collect)
-    .option(`-x, --${opts.hostExcludeLong ?? 'exclude'} <LIST>`, 'hosts to leave out: a list like -w, or @FILE|@NAME (repeatable)', collect)
-    .option('-F, --ssh-config <FILE>', 'OpenSSH client config (default ~/.ssh/config, then /etc/ssh/ssh_config)')
-    .option('-O, --ssh-option <KEY=VALUE>', "OpenSSH option, as ssh -o (also -oKey=Value); wins over the config file; one lwt does not apply is refused (repeatable)", collect)
-    .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
-    .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
-    .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)
-    .option('--connect-timeout <SEC>', `deadline for TCP + SSH handshake + auth per host (default ${DEFAULT_CONNECT_TIMEOUT_SEC})`, seconds)
-    .option('-p, --parallel <N>', `hosts at once (default ${DEFAULT_EXEC_PARALLEL})`, positiveInt)
-    .option('--retries <N>', 'retry connection failures N times with backoff and jitter (default 0)', nonNegativeInt)
-    .addOption(
-      new Option('--strict-host-key-checking <MODE>', 'unknown/changed host keys: yes refuses both (default), accept-new adds unknown, no adds unknown and accepts changed')
-        .choices(['yes', 'accept-new', 'no', 'ask']),
-    )
-    .option('--accept-new-host-keys', 'same as --strict-host-key-checking accept-new')
-    .option('-C, --compress', 'SSH compression (slow links)');
-}
-
 export function execAllCommand(): Command {
   const cmd = new Command('exec-all')
     .summary('run a command on every host over SSH')
@@ -90,13 +60,13 @@ export function execAllCommand(): Command {
     .option('-t, --timeout <SEC>', "the command's deadline per host, after connecting (default: none)", seconds)
     .option('--retry-failed-commands', 'with --retries, also retry hosts whose command exited non-zero')
     .option('--env <K=V>', 'environment for the command (repeatable)', collect)
-    .option('--stdin <FILE>', "send FILE to every command's stdin (default: stdin closed)")
+    .option('--stdin <FILE>', "send FILE to every command's stdin; - reads lwt's own stdin once and sends it to every host (default: the commands get an empty stdin, even when lwt's stdin is a pipe, as pdsh and clush)")
     .option('--sudo', 'run the command under sudo -n (fails at once where a password would be needed)')
     .option('--detach', 'leave the command running on a host when lwt dies or its connection drops (by default a watchdog there kills the job within seconds); -t and Ctrl-C still kill it')
     .option('-b, --gather', 'print output at the end, hosts with identical output grouped (like clush -b)')
-    .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host')
+    .option('-o, --outdir <DIR>', 'write DIR/<host>.out and DIR/<host>.err per host (an ssh option is -O, not -o)', outdirArg)
     .option('--json', 'one JSON object per host as it finishes, then a {"summary": …} line')
-    .option('--output-cap <BYTES>', 'output kept per host and stream, head and tail (default 1M)', bytes)
+    .option('--output-cap <BYTES>', `output kept per host and stream, head and tail (default ${formatBytes(DEFAULTS.outputCap)})`, bytes)
     .option('--rerun-failed <RUN>', 'run RUN\'s command again on the hosts that failed or were unreachable in it (RUN: id, prefix, or last)')
     .addHelpText(
       'after',
@@ -129,7 +99,7 @@ Examples:
           home: ctx.home,
           ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
           ...(flags.targets ? { targets: flags.targets } : {}),
-          ...(flags.exclude ? { exclude: flags.exclude } : {}),
+          ...(flags.excludeHosts ? { exclude: flags.excludeHosts } : {}),
         });
       }
       if (!commandText) throw new UsageError('exec-all needs a command: lwt exec-all [options] CMD');
@@ -149,7 +119,7 @@ Examples:
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const connections = new Connections(ssh);
-      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts });
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts, styles: outputStyles(globalsOf(command)) });
       const { status } = await runVerb({
         verb: 'exec-all',
         reporter,
@@ -160,7 +130,7 @@ Examples:
             hosts: selection.hosts,
             command: commandText,
             connections,
-            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.parallel,
             ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
             retries: flags.retries ?? ctx.settings.retries ?? 0,
             ...(flags.retryFailedCommands ? { retryFailedCommands: true } : {}),
@@ -168,7 +138,7 @@ Examples:
             ...(stdin ? { stdin } : {}),
             ...(flags.sudo ? { sudo: true } : {}),
             ...(flags.detach ? { detach: true } : {}),
-            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
             signal,
             events,
           }).finally(() => connections.close()),
@@ -177,6 +147,14 @@ Examples:
       process.exitCode = status;
     });
   return cmd;
+}
+
+/** `-o -oStrictHostKeyChecking=no` (pssh/clush's ssh option) must not make a folder of that name. */
+function outdirArg(value: string): string {
+  if (value.startsWith('-')) {
+    throw new InvalidArgumentError(`'${value}' looks like an option, not a folder: -o is lwt's output folder; an ssh option is -O KEY=VALUE (a folder named so: ./${value})`);
+  }
+  return value;
 }
 
 function parseEnv(pairs: string[]): Record<string, string> {
@@ -193,8 +171,15 @@ function parseEnv(pairs: string[]): Record<string, string> {
 
 async function readInput(path: string): Promise<Buffer> {
   try {
+    if (path === '-') {
+      if (process.stdin.isTTY) throw new UsageError('--stdin -: stdin is a terminal; pipe the input in (cmd | lwt exec-all --stdin - …) or give a file');
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    }
     return await readFile(path);
   } catch (err) {
+    if (err instanceof UsageError) throw err;
     throw new UsageError(`--stdin ${path}: ${describeFsError(err)}`);
   }
 }

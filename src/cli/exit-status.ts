@@ -34,10 +34,21 @@ const TABLE: ReadonlyArray<readonly [number, string]> = [
   [EXIT.busy, 'another lwt holds the lock (monitor, task-update): nothing done, try later'],
   [EXIT.sighup, 'interrupted by SIGHUP (terminal closed): running jobs were killed'],
   [EXIT.sigint, 'interrupted by SIGINT (Ctrl-C): running jobs were killed, the summary printed'],
+  [EXIT.sigpipe, 'stdout was closed (lwt … | head): running jobs were killed'],
   [EXIT.sigterm, 'interrupted by SIGTERM'],
 ];
 
 export const EXIT_STATUS_HELP = `Exit status (the worst one wins):\n${TABLE.map(([n, text]) => `  ${String(n).padEnd(4)} ${text}`).join('\n')}`;
+
+/** What 1 means for a transfer verb: no command runs there, so "exited non-zero" cannot happen. */
+const TRANSFER_MEANING: Readonly<Record<number, string>> = {
+  [EXIT.ok]: "every host's transfer completed",
+  [EXIT.failed]: "some host's transfer failed (SFTP error, permission denied, disk full, a name refused)",
+  [EXIT.killed]: 'some transfer timed out or lost its connection',
+};
+
+/** The table for put-all, put-all-diff and get-all. */
+export const TRANSFER_EXIT_STATUS_HELP = `Exit status (the worst one wins):\n${TABLE.map(([n, text]) => `  ${String(n).padEnd(4)} ${TRANSFER_MEANING[n] ?? text}`).join('\n')}`;
 
 /** The status one outcome asks for. */
 export function outcomeStatus(o: Outcome): number {

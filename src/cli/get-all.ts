@@ -26,7 +26,7 @@ Trailing slash (as rsync): REMOTE/ puts the folder's contents into LOCALDIR/<hos
 the folder (or file) itself there as LOCALDIR/<host>/<name>. REMOTE may be relative to the remote
 home. Mode (without set-uid/set-gid) and mtime are kept; symlinks are recreated unless -L, which
 fetches what they point to (then nothing is a symlink, so nothing can point outside). --changed,
---checksum, --delete, --dry-run and --exclude work as for put-all, with the local copy as the
+--checksum, --delete, --dry-run and --exclude-path work as for put-all, with the local copy as the
 side that changes. A host's listing needs GNU find on the host (one command lists the tree).
 
 ${TRANSFER_EXIT_HELP}

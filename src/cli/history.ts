@@ -1,12 +1,13 @@
 import { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describeOutcome, formatMs, isSuccess } from '../core/outcome.js';
+import { describeOutcomeOf, formatMs, isSuccess } from '../core/outcome.js';
 import { UsageError } from '../errors.js';
 import { foldHosts } from '../hosts/fold.js';
 import { listRuns, readRun } from '../runs/journal.js';
 import { prepare, globalsOf } from './context.js';
 import { positiveInt } from './parse.js';
+import { count } from '../output/plural.js';
 
 export function historyCommand(): Command {
   return new Command('history')
@@ -23,7 +24,7 @@ export function historyCommand(): Command {
       for (const r of runs) {
         const counts = r.counts ? Object.entries(r.counts).map(([k, n]) => `${n} ${k}`).join(', ') : 'running or interrupted';
         const wall = r.wallMs !== undefined ? formatMs(r.wallMs) : '-';
-        process.stdout.write(`${r.id}  ${r.verb}  ${r.hosts.length} hosts  ${wall}  ${counts}  ${JSON.stringify(r.command)}\n`);
+        process.stdout.write(`${r.id}  ${r.verb}  ${count(r.hosts.length, 'host')}  ${wall}  ${counts}  ${JSON.stringify(r.command)}\n`);
       }
     });
 }
@@ -41,13 +42,13 @@ export function logCommand(): Command {
       if (host && chosen.length === 0) throw new UsageError(`run ${meta.id} has no host '${host}'`);
       const out: string[] = [];
       if (!host) {
-        out.push(`run ${meta.id}: ${meta.verb} ${JSON.stringify(meta.command)} on ${meta.hosts.length} hosts from ${meta.hostSource}`);
+        out.push(`run ${meta.id}: ${meta.verb} ${JSON.stringify(meta.command)} on ${count(meta.hosts.length, 'host')} from ${meta.hostSource}`);
         out.push(`started ${meta.startedAt}${meta.endedAt ? `, ended ${meta.endedAt}` : ' (not finished)'}`);
         const failed = results.filter((r) => !isSuccess(r.outcome)).map((r) => r.host);
         if (failed.length) out.push(`failed: ${foldHosts(failed)}`);
       }
       for (const r of chosen) {
-        out.push(`== ${r.host}: ${describeOutcome(r.outcome)} in ${formatMs(r.durationMs)}`);
+        out.push(`== ${r.host}: ${describeOutcomeOf(r.host, r.outcome)} in ${formatMs(r.durationMs)}`);
         if (r.stdoutFile) out.push((await readFile(join(dir, r.stdoutFile), 'utf8')).replace(/\n$/, ''));
         if (r.stderrFile) out.push((await readFile(join(dir, r.stderrFile), 'utf8')).replace(/\n$/, '').replace(/^/gm, 'stderr: '));
       }

@@ -3,7 +3,7 @@
  * and log lines. Each collects its pending writes so the verb can wait for them before it
  * reports and exits.
  */
-import { describeOutcome } from '../core/outcome.js';
+import { describeOutcomeOf } from '../core/outcome.js';
 import { logger } from '../log.js';
 import { OutdirWriter } from '../output/outdir.js';
 import type { RunEvents } from '../runner/events.js';
@@ -45,12 +45,11 @@ export function outdirListener(events: RunEvents, dir: string | undefined, verb:
 export function logListener(events: RunEvents, verb: string): void {
   const log = logger(verb);
   events.on((e) => {
-    if (e.type === 'job-retrying') log.info(`${e.label}: ${describeOutcome(e.outcome)}; retrying in ${Math.round(e.delayMs)} ms`);
+    if (e.type === 'job-retrying') log.info(`${e.label}: ${describeOutcomeOf(e.label, e.outcome)}; retrying in ${Math.round(e.delayMs)} ms`);
     else if (e.type === 'job-settled') {
       const o = e.result.outcome;
       if (o.kind === 'unreachable' || o.kind === 'lost' || o.kind === 'failed' || o.kind === 'local-error' || o.kind === 'internal') {
-        // An unreachable host's message already starts with its name.
-        log.info(o.kind === 'unreachable' ? o.message : `${e.result.label}: ${describeOutcome(o)}`);
+        log.info(`${e.result.label}: ${describeOutcomeOf(e.result.label, o)}`);
       }
     }
   });

@@ -13,6 +13,8 @@ import { getAllCommand } from './get-all.js';
 import { taskCommand } from './task.js';
 import { taskUpdateCommand } from './task-update.js';
 import { EXIT, EXIT_STATUS_HELP, errorStatus } from './exit-status.js';
+import { watchClosedOutput } from './closed-output.js';
+import { helpWidth, wrapHelp } from './help-wrap.js';
 
 const commandTree = (c: Command): Command[] => [c, ...c.commands.flatMap(commandTree)];
 
@@ -46,12 +48,20 @@ export function buildProgram(): Command {
  * one line on stderr; per-job failures never reach here (they are outcomes).
  */
 export async function main(argv: string[]): Promise<number> {
+  watchClosedOutput();
   const program = buildProgram();
+  const width = helpWidth();
   // addCommand() does not pass settings down, so every verb gets them here.
   for (const cmd of commandTree(program)) {
+    // Descriptions are prose: one paragraph that commander wraps to the width, not hand-wrapped lines.
+    cmd.description(cmd.description().replace(/\n(?=\S)/g, ' '));
     cmd.exitOverride();
     cmd.showHelpAfterError('(add --help for usage)');
-    cmd.configureOutput({ writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s) });
+    cmd.configureOutput({
+      writeErr: (s) => process.stderr.write(s.startsWith('error:') ? `lwt: ${s}` : s),
+      writeOut: (s) => process.stdout.write(wrapHelp(s, width)),
+      getOutHelpWidth: () => width,
+    });
   }
   let status: number;
   try {

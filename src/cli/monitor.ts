@@ -18,14 +18,12 @@ import { logger } from '../log.js';
 import { terminalScreen } from '../output/screen.js';
 import { sshContextFrom, type SshFlags } from './host-run.js';
 import { prepare, globalsOf } from './context.js';
-import { addHostOptions } from './exec-all.js';
+import { addHostOptions, type HostFlags } from './host-options.js';
+import { DEFAULTS, formatBytes } from '../defaults.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { mkdir } from 'node:fs/promises';
 
-interface MonitorFlags extends SshFlags {
-  hosts?: string;
-  targets?: string[];
-  exclude?: string[];
+interface MonitorFlags extends SshFlags, HostFlags {
   parallel?: number;
   probeTimeout?: number;
   diskPath?: string;
@@ -40,10 +38,6 @@ interface MonitorFlags extends SshFlags {
   watch?: number;
 }
 
-// Probes are light and a blackhole holds its slot for the whole connect timeout: a cycle lasts about
-// ceil(silent hosts / fanout) × connect timeout, so the fanout is high by default.
-export const DEFAULT_PARALLEL = 256;
-export const DEFAULT_PROBE_TIMEOUT_SEC = 10;
 
 export function monitorCommand(): Command {
   const cmd = new Command('monitor')
@@ -55,23 +49,23 @@ export function monitorCommand(): Command {
         'row and comes back after --restore-after successes. State lives in <home>/.lwt/health.json.\n' +
         'Candidates: <home>/hosts/candidates, or -H/-w.',
     );
-  addHostOptions(cmd)
-    .option('--probe-timeout <SEC>', `deadline of the probe command after connecting (default ${DEFAULT_PROBE_TIMEOUT_SEC})`, seconds)
+  addHostOptions(cmd, { parallel: DEFAULTS.monitorParallel })
+    .option('--probe-timeout <SEC>', `deadline of the probe command after connecting (default ${DEFAULTS.probeTimeout})`, seconds)
     .option('--disk-path <PATH>', 'remote path whose free disk is reported (default /)')
     .option('--load', 'also report CPU and memory use (total and of the login user) and lwt processes per host')
-    .option('--bandwidth [BYTES]', 'also upload and download BYTES (default 1M) and mark hosts under --min-rate as slow', bytes)
-    .option('--min-rate <BYTES>', 'bytes per second under which --bandwidth marks a host slow (default 1M)', bytes)
+    .option('--bandwidth [BYTES]', `also upload and download BYTES (default ${formatBytes(DEFAULTS.bandwidthBytes)}) and mark hosts under --min-rate as slow`, bytes)
+    .option('--min-rate <BYTES>', `bytes per second under which --bandwidth marks a host slow (default ${formatBytes(DEFAULT_THRESHOLDS.minRate)})`, bytes)
     .option('--max-load <N>', `1-minute load per CPU over which a host is overloaded (default ${DEFAULT_THRESHOLDS.maxLoadPerCpu})`, Number)
     .option('--max-disk <PCT>', `disk use over which a host is overloaded (default ${DEFAULT_THRESHOLDS.maxDiskPct})`, Number)
-    .option('--drop-after <K>', 'consecutive failures that drop a listed host (default 2)', positiveInt)
-    .option('--restore-after <M>', 'consecutive successes that list a host again (default 1)', positiveInt)
+    .option('--drop-after <K>', `consecutive failures that drop a listed host (default ${DEFAULTS.dropAfter})`, positiveInt)
+    .option('--restore-after <M>', `consecutive successes that list a host again (default ${DEFAULTS.restoreAfter})`, positiveInt)
     .option('--json', 'one JSON object per host, then a {"summary": …} line')
     .option('--watch <SEC>', 'repeat the cycle every SEC seconds until interrupted', seconds)
     .addHelpText(
       'after',
       `
 Cycle time: about ceil(silent hosts / -p) x --connect-timeout + the probes; with -p at least the
-number of candidates it is one connect timeout plus one probe timeout. Default -p ${DEFAULT_PARALLEL}.
+number of candidates it is one connect timeout plus one probe timeout. Default -p ${DEFAULTS.monitorParallel}.
 
 States: ok, overloaded (load or disk over the thresholds), slow (--bandwidth), auth, host-key,
 refused (also resets and failing probes), timeout, dns. Only ok counts as working.
@@ -94,9 +88,9 @@ Examples:
             home: ctx.home,
             ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
             ...(flags.targets ? { targets: flags.targets } : {}),
-            ...(flags.exclude ? { exclude: flags.exclude } : {}),
+            ...(flags.excludeHosts ? { exclude: flags.excludeHosts } : {}),
           })).hosts
-        : await readCandidates(ctx.home, flags.exclude);
+        : await readCandidates(ctx.home, flags.excludeHosts);
       await mkdir(homePaths(ctx.home).state, { recursive: true });
       const lock = await acquireHomeLock(join(homePaths(ctx.home).state, 'monitor.lock'), 'monitor');
       const interrupt = trapInterrupts();
@@ -112,17 +106,17 @@ Examples:
             hosts,
             connections,
             events,
-            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_PARALLEL,
-            probeTimeoutMs: (flags.probeTimeout ?? DEFAULT_PROBE_TIMEOUT_SEC) * 1000,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.monitorParallel,
+            probeTimeoutMs: (flags.probeTimeout ?? DEFAULTS.probeTimeout) * 1000,
             diskPath: flags.diskPath ?? '/',
             load: flags.load === true,
-            ...(flags.bandwidth !== undefined ? { bandwidthBytes: flags.bandwidth === true ? 1024 * 1024 : flags.bandwidth } : {}),
+            ...(flags.bandwidth !== undefined ? { bandwidthBytes: flags.bandwidth === true ? DEFAULTS.bandwidthBytes : flags.bandwidth } : {}),
             thresholds: {
               maxLoadPerCpu: flags.maxLoad ?? DEFAULT_THRESHOLDS.maxLoadPerCpu,
               maxDiskPct: flags.maxDisk ?? DEFAULT_THRESHOLDS.maxDiskPct,
               minRate: flags.minRate ?? DEFAULT_THRESHOLDS.minRate,
             },
-            hysteresis: { dropAfter: flags.dropAfter ?? 2, restoreAfter: flags.restoreAfter ?? 1 },
+            hysteresis: { dropAfter: flags.dropAfter ?? DEFAULTS.dropAfter, restoreAfter: flags.restoreAfter ?? DEFAULTS.restoreAfter },
             signal: interrupt.signal,
             prune: !explicit,
           });

@@ -39,3 +39,14 @@ export function bytes(value: string): number {
 export function collect(value: string, previous: string[] | undefined): string[] {
   return [...(previous ?? []), value];
 }
+
+/**
+ * --connect-timeout: seconds > 0. 0 is refused rather than read as "no deadline": a silent
+ * host would then hold its slot until the kernel gives up on TCP (minutes), and OpenSSH's
+ * ConnectTimeout has no "none" either. -t 0 (the command's deadline) does mean none.
+ */
+export function connectSeconds(value: string): number {
+  const n = seconds(value);
+  if (n === 0) throw new InvalidArgumentError("'0' is not allowed: the connect deadline must be > 0 (for the command, -t 0 means no deadline)");
+  return n;
+}

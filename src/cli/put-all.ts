@@ -36,8 +36,8 @@ export function putAllCommand(): Command {
     `${SYNC_HELP}
 
 Output: nothing per host unless something went wrong (or --dry-run); then per host what was
-sent and deleted, hosts with the same counts on one line, and the summary. -x is
---exclude-hosts here: --exclude takes path globs, as rsync.
+sent and deleted, hosts with the same counts on one line, and the summary. Hosts are left
+out with -x/--exclude-hosts, paths with --exclude-path.
 
 ${TRANSFER_EXIT_HELP}
 

@@ -1,11 +1,11 @@
 import { Command } from 'commander';
-import { availableParallelism } from 'node:os';
 import { readJobSource, parseJobLines } from '../commands/job-file.js';
 import { runLocal } from '../commands/run.js';
 import { Reporter } from '../output/reporter.js';
 import { runVerb } from './run-verb.js';
 import { terminalScreen } from '../output/screen.js';
-import { prepare, globalsOf } from './context.js';
+import { prepare, globalsOf, outputStyles } from './context.js';
+import { DEFAULTS, formatBytes } from '../defaults.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
 
@@ -16,8 +16,6 @@ interface RunFlags {
   outputCap?: number;
 }
 
-export const DEFAULT_RUN_PARALLEL = availableParallelism() * 4;
-const DEFAULT_OUTPUT_CAP = 1024 * 1024;
 
 export function runCommand(): Command {
   return new Command('run')
@@ -30,10 +28,10 @@ export function runCommand(): Command {
     )
     .argument('[FILE]', "job file; '-' or none reads stdin")
     .passThroughOptions()
-    .option('-p, --parallel <N>', `jobs at once (default: 4 × cores = ${DEFAULT_RUN_PARALLEL})`, positiveInt)
+    .option('-p, --parallel <N>', `jobs at once (default: 4 × cores = ${DEFAULTS.runParallel})`, positiveInt)
     .option('-t, --timeout <SEC>', 'per-job deadline in seconds, fractions allowed (default: none)', seconds)
     .option('--json', 'one JSON object per job as it ends, then a {"summary": …} line; no live output')
-    .option('--output-cap <BYTES>', 'output kept in memory per job and stream, head and tail (default 1M)', bytes)
+    .option('--output-cap <BYTES>', `output kept in memory per job and stream, head and tail (default ${formatBytes(DEFAULTS.outputCap)})`, bytes)
     .addHelpText(
       'after',
       `
@@ -52,16 +50,16 @@ Examples:
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const json = flags.json === true;
-      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true });
+      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true, styles: outputStyles(globalsOf(cmd)) });
       const { status } = await runVerb({
         verb: 'run',
         reporter,
         run: (events, signal) =>
           runLocal({
             jobs,
-            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_RUN_PARALLEL,
+            concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.runParallel,
             ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
-            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULT_OUTPUT_CAP,
+            outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
             signal,
             events,
           }),

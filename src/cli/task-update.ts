@@ -7,7 +7,8 @@ import { formatMs } from '../core/outcome.js';
 import { LwtError, UsageError } from '../errors.js';
 import { monitorCycle } from '../commands/monitor.js';
 import { DEFAULT_THRESHOLDS } from '../hosts/health.js';
-import { DEFAULT_PARALLEL as DEFAULT_MONITOR_PARALLEL, DEFAULT_PROBE_TIMEOUT_SEC, readCandidates } from './monitor.js';
+import { DEFAULTS } from '../defaults.js';
+import { readCandidates } from './monitor.js';
 import { acquireHomeLock, lockHolder } from '../home-lock.js';
 import { homePaths } from '../home.js';
 import { healthFilePath, okFilePath } from '../hosts/health-files.js';
@@ -19,7 +20,7 @@ import { terminalScreen } from '../output/screen.js';
 import { Connections } from '../runner/connections.js';
 import { TaskStore } from '../tasks/store.js';
 import { prepare, globalsOf } from './context.js';
-import { addHostOptions } from './exec-all.js';
+import { addHostOptions } from './host-options.js';
 import { EXIT, EXIT_STATUS_HELP, signalStatus } from './exit-status.js';
 import { openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { positiveInt, seconds } from './parse.js';
@@ -101,7 +102,7 @@ From cron:
         const connections = new Connections(ssh, { keepIdle: true });
         try {
           for (;;) {
-            if (flags.monitor) await refreshHealth(ctx.home, connections, interrupt.signal, flags.parallel ?? DEFAULT_MONITOR_PARALLEL);
+            if (flags.monitor) await refreshHealth(ctx.home, connections, interrupt.signal, flags.parallel ?? DEFAULTS.monitorParallel);
             const hosts = await placeableHosts(ctx.home);
             const journal = await openJournal(ctx.home, { verb: 'task-update', command: 'task-update cycle', argv: process.argv.slice(2), hostSource: 'hosts/ok', hosts: hosts.map((h) => h.host) });
             const report = await taskCycle({
@@ -168,11 +169,11 @@ async function refreshHealth(home: string, connections: Connections, signal: Abo
       hosts: await readCandidates(home, undefined),
       connections,
       concurrency,
-      probeTimeoutMs: DEFAULT_PROBE_TIMEOUT_SEC * 1000,
+      probeTimeoutMs: DEFAULTS.probeTimeout * 1000,
       diskPath: '/',
       load: false,
       thresholds: DEFAULT_THRESHOLDS,
-      hysteresis: { dropAfter: 2, restoreAfter: 1 },
+      hysteresis: { dropAfter: DEFAULTS.dropAfter, restoreAfter: DEFAULTS.restoreAfter },
       signal,
       prune: true,
     });

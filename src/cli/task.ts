@@ -9,7 +9,7 @@ import { formatDuration } from '../tasks/duration.js';
 import type { TaskInstance, TaskState } from '../tasks/state.js';
 import { TaskStore } from '../tasks/store.js';
 import { prepare, globalsOf } from './context.js';
-import { addHostOptions } from './exec-all.js';
+import { addHostOptions } from './host-options.js';
 import { sshContextFrom, type SshFlags } from './host-run.js';
 import { positiveInt } from './parse.js';
 import { trapInterrupts } from './signals.js';

@@ -1,13 +1,13 @@
 /**
- * Flags and set-up shared by put-all, put-all-diff and get-all: host selection (as exec-all,
- * with host exclusion under -x/--exclude-hosts since --exclude is for paths here), the
+ * Flags and set-up shared by put-all, put-all-diff and get-all: host selection (as exec-all),
+ * path exclusion under --exclude-path, the
  * sync flags, the journal, interrupts and the exit status.
  */
 import { Command } from 'commander';
 import { formatHostSpec, type HostSpec } from '../hosts/host-spec.js';
 import { selectHosts, type HostSelection } from '../hosts/select.js';
 import { foldHosts } from '../hosts/fold.js';
-import { Reporter } from '../output/reporter.js';
+import { Reporter, type OutputMode } from '../output/reporter.js';
 import { Connections } from '../runner/connections.js';
 import type { RunEvents } from '../runner/events.js';
 import type { RunSummary } from '../runner/results.js';
@@ -17,16 +17,15 @@ import { compileExcludes } from '../transfer/exclude.js';
 import type { SyncOptions } from '../transfer/sync.js';
 import { transferSummary, zeroCounts, type TransferRunOptions } from '../commands/transfer-run.js';
 import { runVerb } from './run-verb.js';
-import { prepare, type CommandContext, globalsOf } from './context.js';
-import { addHostOptions, DEFAULT_EXEC_PARALLEL } from './exec-all.js';
-import { EXIT_STATUS_HELP } from './exit-status.js';
+import { prepare, type CommandContext, globalsOf, outputStyles } from './context.js';
+import type { TextStyle } from '../output/text-style.js';
+import { addHostOptions, type HostFlags } from './host-options.js';
+import { DEFAULTS } from '../defaults.js';
+import { TRANSFER_EXIT_STATUS_HELP } from './exit-status.js';
 import { announceHosts, openJournal, sshContextFrom, type SshFlags } from './host-run.js';
 import { collect, seconds } from './parse.js';
 
-export interface TransferFlags extends SshFlags {
-  hosts?: string;
-  targets?: string[];
-  excludeHosts?: string[];
+export interface TransferFlags extends SshFlags, HostFlags {
   parallel?: number;
   retries?: number;
   timeout?: number;
@@ -35,27 +34,26 @@ export interface TransferFlags extends SshFlags {
   delete?: boolean;
   dryRun?: boolean;
   copyLinks?: boolean;
-  exclude?: string[];
+  excludePath?: string[];
   json?: boolean;
 }
 
-export const TRANSFER_EXIT_HELP = `${EXIT_STATUS_HELP}
-  For transfers: 0 means every host's transfer completed; a transfer that failed on a host
-  (SFTP error, permission denied, disk full, a name refused) is outcome "failed" and counts as 1.`;
+export const TRANSFER_EXIT_HELP = TRANSFER_EXIT_STATUS_HELP;
 
 /** Host options, then everything a transfer verb takes. */
 export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Command {
-  addHostOptions(cmd, { hostExcludeLong: 'exclude-hosts' });
-  const there = direction === 'put' ? 'DEST on the host' : 'the local copy';
+  addHostOptions(cmd, { pathExclude: true });
+  const put = direction === 'put';
+  const there = put ? 'DEST on the host' : 'the local copy';
   return cmd
     .option('-t, --timeout <SEC>', 'deadline per host for the whole transfer, after connecting (default: none)', seconds)
-    .option('--changed', `send only files that differ from ${there} (size and mtime, read in one listing)`)
+    .option('--changed', `${put ? 'send' : 'fetch'} only files that differ from ${there} (size and mtime, read in one listing)`)
     .option('--checksum', 'with --changed, compare SHA-256 instead of mtime (computed on the host in one command); implies --changed')
-    .option('--delete', `remove files under ${direction === 'put' ? 'DEST' : 'the local copy'} that the source does not have (never outside it)`)
-    .option('-n, --dry-run', 'print per host what would be sent and deleted; change nothing')
+    .option('--delete', `remove files under ${put ? 'DEST' : 'the local copy'} that ${put ? 'SRC' : 'REMOTE'} does not have (never outside it)`)
+    .option('-n, --dry-run', `print what would be ${put ? 'sent' : 'fetched'} and deleted, hosts with the same plan grouped; change nothing`)
     .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
-    .option('--exclude <GLOB>', 'skip paths matching GLOB, rsync style: *.log, cache/, /build, a/**/b (repeatable)', collect)
-    .option('--json', 'one JSON object per host as it finishes (with filesSent, bytesSent, filesDeleted), then a {"summary": …} line');
+    .option('--exclude-path <GLOB>', "skip paths matching GLOB, rsync's --exclude: *.log, cache/, /build, a/**/b (repeatable)", collect)
+    .option('--json', `one JSON object per host as it finishes (with ${Object.keys(zeroCounts(put ? 'sent' : 'received')).join(', ')}), then a {"summary": …} line`);
 }
 
 export const SYNC_HELP = `
@@ -77,8 +75,10 @@ on the same connection as the SFTP session that carries the files.
 differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
 set without being sent. --delete needs a folder SRC, and refuses when the folder it would
 clean is / or the remote home (SRC/ into / or ~).
---exclude: a pattern without / matches a name at any depth, a leading / anchors it at the
-top of SRC, a trailing / matches folders only; excluded paths are neither sent nor deleted.`;
+--exclude-path GLOB (rsync's --exclude; a bare --exclude is refused, since in lwt hosts are
+-x/--exclude-hosts): a pattern without / matches a name at any depth, a leading / anchors it
+at the top of SRC, a trailing / matches folders only; excluded paths are neither sent nor
+deleted.`;
 
 export interface TransferSetup {
   ctx: CommandContext;
@@ -86,8 +86,9 @@ export interface TransferSetup {
   hostNames: string[];
   ssh: SshContext;
   screen: Screen;
-  mode: 'live' | 'json';
+  mode: OutputMode;
   quiet: boolean;
+  styles: { out: TextStyle; err: TextStyle };
   sync: SyncOptions;
   timeoutMs?: number;
   concurrency: number;
@@ -97,7 +98,7 @@ export interface TransferSetup {
 export async function prepareTransfer(verb: string, flags: TransferFlags, command: Command): Promise<TransferSetup> {
   const g = globalsOf(command);
   const ctx = await prepare(verb, g);
-  const excluder = compileExcludes(flags.exclude ?? []);
+  const excluder = compileExcludes(flags.excludePath ?? []);
   const selection = await selectHosts({
     home: ctx.home,
     ...(flags.hosts ? { hostsArg: flags.hosts } : {}),
@@ -106,7 +107,8 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
   });
   // Transfers write many small packets per connection: batch them (see connect.ts).
   const ssh = await sshContextFrom(flags, ctx.settings, verb, { batchWrites: true });
-  const mode = flags.json ? 'json' : 'live';
+  // A dry run prints each host's plan: identical plans are grouped under their hosts, as -b.
+  const mode: OutputMode = flags.json ? 'json' : flags.dryRun ? 'gather' : 'live';
   const timeoutSec = flags.timeout ?? ctx.settings.timeout;
   return {
     ctx,
@@ -116,6 +118,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
     screen: terminalScreen(),
     mode,
     quiet: mode === 'json' || g.quiet === true,
+    styles: outputStyles(g),
     sync: {
       changed: flags.changed === true || flags.checksum === true,
       checksum: flags.checksum === true,
@@ -124,7 +127,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
       excluder,
     },
     ...(timeoutSec ? { timeoutMs: timeoutSec * 1000 } : {}),
-    concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULT_EXEC_PARALLEL,
+    concurrency: flags.parallel ?? ctx.settings.parallel ?? DEFAULTS.parallel,
     retries: flags.retries ?? ctx.settings.retries ?? 0,
   };
 }
@@ -172,13 +175,14 @@ export async function runTransferVerb(
     foldLabels: foldHosts,
     echoResultOutput: true,
     jsonDefaults: zeroCounts(direction),
+    styles: setup.styles,
   });
   const { status } = await runVerb({
     verb,
     reporter,
     ...(journal ? { journal } : {}),
     run: (events, signal) => run({ connections, events, signal }).finally(() => connections.close()),
-    ...(setup.mode === 'live' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
+    ...(setup.mode !== 'json' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
   });
   if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
   process.exitCode = status;

@@ -1,5 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
+import { configTemplate } from '../defaults.js';
 import { homePaths } from '../home.js';
 
 const CANDIDATES = `# Candidate hosts, one a line: [user@]host[:port]
@@ -26,16 +27,6 @@ timeout: 10m
 retries: 1
 `;
 
-const CONFIG = `{
-  "connectTimeout": 10,
-  "timeout": 0,
-  "commands": {
-    "exec-all": { "parallel": 32 },
-    "monitor": { "parallel": 256 },
-    "run": { "parallel": 8 }
-  }
-}
-`;
 
 export interface InitReport {
   created: string[];
@@ -53,7 +44,7 @@ export async function initHome(dir: string): Promise<InitReport> {
     [join(p.hosts, 'candidates'), CANDIDATES],
     [join(p.tasks, 'example.jobs'), JOBS],
     [join(p.tasks, 'example', 'task.yaml'), TASK],
-    [join(dir, '.lwtrc.json'), CONFIG],
+    [join(dir, '.lwtrc.json'), configTemplate()],
   ];
   for (const [path, text] of files) {
     try {

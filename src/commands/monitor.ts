@@ -121,6 +121,7 @@ export async function monitorCycle(opts: MonitorOptions): Promise<CycleReport> {
   const probes: ProbeResult[] = run.results.map((r) => ({ ...(r.data ?? {}), outcome: r.outcome }));
   const now = new Date().toISOString();
   const rows: MonitorRow[] = [];
+  let okTotal: number | undefined;
   if (!run.cancelled) {
     opts.hosts.forEach((spec, i) => {
       const host = formatHostSpec(spec);
@@ -143,8 +144,8 @@ export async function monitorCycle(opts: MonitorOptions): Promise<CycleReport> {
     await mkdir(dirname(statePath), { recursive: true });
     await mkdir(dirname(okFilePath(opts.home)), { recursive: true });
     await writeHealth(statePath, health);
-    await writeOkFile(opts.home, health.hosts, opts.hosts.map(formatHostSpec));
+    okTotal = (await writeOkFile(opts.home, health.hosts, opts.hosts.map(formatHostSpec))).length;
   }
-  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), cancelled: run.cancelled };
+  return { rows, wallMs: Date.now() - started, okFile: okFilePath(opts.home), ...(okTotal !== undefined ? { okTotal } : {}), cancelled: run.cancelled };
 }
 

@@ -127,6 +127,16 @@ export function describeOutcome(o: Outcome): string {
   }
 }
 
+/** An outcome's message without a leading `LABEL: ` (connect errors start with the host's name). */
+export function messageWithoutLabel(message: string, label: string): string {
+  return message.startsWith(`${label}: `) ? message.slice(label.length + 2) : message;
+}
+
+/** describeOutcome for a line that already starts with `label`: the label is not said twice. */
+export function describeOutcomeOf(label: string, o: Outcome): string {
+  return 'message' in o ? describeOutcome({ ...o, message: messageWithoutLabel(o.message, label) }) : describeOutcome(o);
+}
+
 export function formatMs(ms: number): string {
   if (ms < 1000) return `${Math.round(ms)}ms`;
   if (ms < 60_000) return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;

@@ -182,6 +182,8 @@ export interface CycleReport {
   rows: MonitorRow[];
   wallMs: number;
   okFile: string;
+  /** Hosts hosts/ok lists after the cycle (more than the rows' when only some hosts were probed). */
+  okTotal?: number;
   /** Interrupted: nothing was written (half a cycle would drop hosts never probed). */
   cancelled: boolean;
 }

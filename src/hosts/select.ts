@@ -1,9 +1,10 @@
-import { stat } from 'node:fs/promises';
-import { isAbsolute, join, relative } from 'node:path';
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import { formatHostSpec, specMatches, type HostSpec } from './host-spec.js';
-import { parseInlineHosts, readHostListFile } from './host-list.js';
-import { quoteForMessage } from './quote.js';
+import { parseInlineHosts, readHostListFile, withLocation } from './host-list.js';
+import type { Inventory } from './inventory.js';
+import { displayPath, isFile, readGroup, readListArg } from './list-source.js';
+import { splitHostList } from './ranges.js';
 
 export interface HostSelection {
   hosts: HostSpec[];
@@ -14,51 +15,23 @@ export interface HostSelection {
 export interface SelectOptions {
   /** lwt's home folder; named lists live in `<home>/hosts/`. */
   home: string;
-  /** -H: a file path, or the NAME of a list in `<home>/hosts/NAME`. */
-  hostsArg?: string;
-  /** -w, repeatable: comma lists with ranges, `a,b,node[1-3]`. */
+  /**
+   * -H, repeatable (the union): a file path, or the NAME of a list in `<home>/hosts/NAME`
+   * (`racks/a` too). An Ansible inventory (INI or YAML) gives all its hosts, or only names
+   * the groups when -w uses `@GROUP`.
+   */
+  hostsArg?: string | string[];
+  /**
+   * -w, repeatable: comma lists with ranges, `a,b,node[1-3]`; an item `^FILE` reads a list
+   * (pdsh), `@GROUP` a group (clush: an inventory's group, else `<home>/hosts/GROUP`).
+   */
   targets?: string[];
   /**
-   * -x, repeatable: comma lists with ranges, or `@LIST` to read hosts to exclude from a
-   * list given exactly as to -H. An explicit '@' is used rather than "is there a file of
+   * -x, repeatable: as -w. An explicit '@' or '^' is used rather than "is there a file of
    * that name?", so a stray file in the current folder can never change what `-x web1` means.
    * ('@' cannot start a host: a user before '@' must not be empty.)
    */
   exclude?: string[];
-}
-
-/** A path as the operator would type it: relative to the current folder when inside it. */
-function displayPath(path: string): string {
-  const rel = relative(process.cwd(), path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
-}
-
-async function isFile(path: string): Promise<boolean> {
-  try {
-    return (await stat(path)).isFile();
-  } catch {
-    return false;
-  }
-}
-
-/**
- * Resolve a -H value: anything with a '/' (or starting with '.') is a path; a bare NAME is
- * `<home>/hosts/NAME` when that exists, else a file NAME in the current folder.
- */
-async function resolveListArg(arg: string, home: string, flag: string): Promise<{ path: string; source: string }> {
-  if (arg === '') throw new UsageError(`${flag}: empty host list name`);
-  if (arg.includes('/') || arg.startsWith('.')) return { path: arg, source: arg };
-  const named = join(home, 'hosts', arg);
-  if (await isFile(named)) return { path: named, source: displayPath(named) };
-  if (await isFile(arg)) return { path: arg, source: arg };
-  throw new UsageError(
-    `${flag} ${quoteForMessage(arg)}: no host list ${displayPath(named)} and no file ${quoteForMessage(arg)} here`,
-  );
-}
-
-async function readListArg(arg: string, home: string, flag: string): Promise<{ hosts: HostSpec[]; source: string }> {
-  const { path, source } = await resolveListArg(arg, home, flag);
-  return { hosts: await readHostListFile(path, source), source };
 }
 
 /** Hosts from `<home>/hosts/ok`, else `<home>/hosts/candidates`, as `lwt exec-all` does without -H or -w. */
@@ -107,21 +80,51 @@ function excludeHosts(hosts: HostSpec[], patterns: readonly HostSpec[]): HostSpe
 }
 
 /**
- * The hosts `lwt exec-all` runs on. -H and -w together give their union (-H hosts first);
- * with neither, hosts/ok is used when it lists hosts, else hosts/candidates.
+ * Hosts of one -w/-x value: plain items parsed inline, `^FILE` and `@GROUP` items read.
+ * Returns whether an item named an inventory's group.
+ */
+async function hostsOfItems(value: string, flag: string, home: string, inventories: readonly Inventory[]): Promise<{ hosts: HostSpec[]; usedGroups: boolean }> {
+  const hosts: HostSpec[] = [];
+  const plain: string[] = [];
+  let usedGroups = false;
+  // Splitting is where an empty item is found: the error names the flag, as parsing does.
+  for (const item of withLocation(flag, () => splitHostList(value))) {
+    if (item.startsWith('^')) hosts.push(...(await readListArg(item.slice(1), home, flag)).hosts);
+    else if (item.startsWith('@')) {
+      usedGroups ||= inventories.some((inv) => inv.groups.has(item.slice(1)));
+      hosts.push(...(await readGroup(item.slice(1), inventories, home, flag)));
+    } else plain.push(item);
+  }
+  if (plain.length > 0) hosts.push(...parseInlineHosts(plain.join(','), flag));
+  return { hosts, usedGroups };
+}
+
+/**
+ * The hosts `lwt exec-all` runs on. -H (each) and -w together give their union (-H hosts
+ * first); with neither, hosts/ok is used when it lists hosts, else hosts/candidates.
  * Then -x removes hosts. An empty result is an error, never a silent no-op run.
  */
 export async function selectHosts(opts: SelectOptions): Promise<HostSelection> {
   const lists: HostSpec[][] = [];
   const sources: string[] = [];
-  if (opts.hostsArg !== undefined) {
-    const { hosts, source } = await readListArg(opts.hostsArg, opts.home, '-H');
-    lists.push(hosts);
-    sources.push(source);
+  const hostsArgs = opts.hostsArg === undefined ? [] : Array.isArray(opts.hostsArg) ? opts.hostsArg : [opts.hostsArg];
+  const files = await Promise.all(hostsArgs.map((a) => readListArg(a, opts.home, '-H')));
+  const inventories = files.flatMap((f) => (f.kind === 'inventory' ? [f.inventory] : []));
+  const targetLists: HostSpec[][] = [];
+  let usedGroups = false;
+  for (const value of opts.targets ?? []) {
+    const r = await hostsOfItems(value, '-w', opts.home, inventories);
+    targetLists.push(r.hosts);
+    usedGroups ||= r.usedGroups;
   }
-  const targets = opts.targets ?? [];
-  if (targets.length > 0) {
-    for (const list of targets) lists.push(parseInlineHosts(list, '-w'));
+  for (const f of files) {
+    // `-H inventory -w @web` means the group web of that inventory, not the whole inventory too.
+    if (f.kind === 'inventory' && usedGroups) continue;
+    lists.push(f.hosts);
+    sources.push(f.source);
+  }
+  if (targetLists.length > 0) {
+    lists.push(...targetLists);
     sources.push('-w');
   }
 
@@ -131,14 +134,13 @@ export async function selectHosts(opts: SelectOptions): Promise<HostSelection> {
   if (selection.hosts.length === 0) throw new UsageError(`no hosts: ${selection.source} lists none`);
 
   const patterns: HostSpec[] = [];
-  for (const item of opts.exclude ?? []) {
-    if (item.startsWith('@')) patterns.push(...(await readListArg(item.slice(1), opts.home, '-x')).hosts);
-    else patterns.push(...parseInlineHosts(item, '-x'));
+  for (const value of opts.exclude ?? []) {
+    patterns.push(...(await hostsOfItems(value, '-x', opts.home, inventories)).hosts);
   }
   if (patterns.length === 0) return selection;
   const kept = excludeHosts(selection.hosts, patterns);
   if (kept.length === 0) {
-    throw new UsageError(`no hosts left: -x excludes all ${selection.hosts.length} hosts of ${selection.source}`);
+    throw new UsageError(`no hosts left: -x excludes all ${selection.hosts.length} of ${selection.source}`);
   }
   return { hosts: kept, source: selection.source };
 }

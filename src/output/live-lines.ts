@@ -1,5 +1,6 @@
 import type { StreamName } from '../core/local-process.js';
 import type { Screen } from './screen.js';
+import { PLAIN, type TextStyle } from './text-style.js';
 
 /** Longest partial line held back waiting for its newline; beyond it the piece is printed. */
 const MAX_PENDING = 64 * 1024;
@@ -12,7 +13,10 @@ const MAX_PENDING = 64 * 1024;
 export class LivePrefixer {
   private pending = new Map<string, string>();
 
-  constructor(private readonly screen: Screen) {}
+  constructor(
+    private readonly screen: Screen,
+    private readonly styles: { out: TextStyle; err: TextStyle } = { out: PLAIN, err: PLAIN },
+  ) {}
 
   push(label: string, stream: StreamName, chunk: Buffer | string): void {
     const key = `${stream}\0${label}`;
@@ -41,8 +45,9 @@ export class LivePrefixer {
   }
 
   private write(label: string, stream: StreamName, lines: string[]): void {
-    const prefix = stream === 'stdout' ? `${label}: ` : `${label}:err: `;
-    const text = lines.map((l) => prefix + l.replace(/\r$/, '')).join('\n') + '\n';
+    const style = stream === 'stdout' ? this.styles.out : this.styles.err;
+    const prefix = stream === 'stdout' ? `${style.label(label)}: ` : `${style.label(label)}${style.failure(':err')}: `;
+    const text = lines.map((l) => prefix + style.clean(l.replace(/\r$/, ''))).join('\n') + '\n';
     if (stream === 'stdout') this.screen.out(text);
     else this.screen.err(text);
   }

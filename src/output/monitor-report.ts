@@ -1,4 +1,5 @@
 /** How a monitor cycle reads to the operator: the table (problems first), the changes and summary, JSON lines. */
+import { count } from './plural.js';
 import { formatMs } from '../core/outcome.js';
 import type { CycleReport, HealthState, MonitorRow } from '../hosts/health.js';
 import { foldHosts } from '../hosts/fold.js';
@@ -28,23 +29,32 @@ export function formatMonitorTable(rows: readonly MonitorRow[]): string {
 /** Dropped/restored lines and the one-line summary. */
 export function formatMonitorSummary(report: CycleReport): string {
   const lines: string[] = [];
+  const added: string[] = [];
   for (const r of report.rows) {
     if (r.change === 'dropped') {
       lines.push(`dropped ${r.host}: ${r.state} (${r.why}), ${r.health.consecutiveFailures} failures in a row`);
     } else if (r.change === 'restored') {
       lines.push(`restored ${r.host}: ok again, ${r.health.consecutiveSuccesses} successes in a row`);
     } else if (r.change === 'added') {
-      lines.push(`added ${r.host}`);
+      added.push(r.host);
     }
   }
+  // A first cycle adds every working host: one folded line, not one per host.
+  if (added.length) lines.push(`added ${foldHosts(added)}`);
   const counts = new Map<HealthState, string[]>();
   for (const r of report.rows) counts.set(r.state, [...(counts.get(r.state) ?? []), r.host]);
   const parts = [...counts].sort((a, b) => SEVERITY[b[0]] - SEVERITY[a[0]]).map(([s, hosts]) => `${hosts.length} ${s}`);
   const listed = report.rows.filter((r) => r.listed).length;
-  lines.push(`${report.rows.length} hosts in ${formatMs(report.wallMs)}: ${parts.join(', ')}; ${listed} listed in ${report.okFile}`);
+  lines.push(`${count(report.rows.length, 'host')} in ${formatMs(report.wallMs)}: ${parts.join(', ')}; ${listedText(listed, report)}`);
   const bad = report.rows.filter((r) => r.state !== 'ok').map((r) => r.host);
   if (bad.length) lines.push(`not ok: ${foldHosts(bad)}`);
   return lines.join('\n') + '\n';
+}
+
+/** `18 listed in hosts/ok`, or with a subset probed (-w) `2 of them listed; hosts/ok lists 18`. */
+function listedText(listed: number, report: CycleReport): string {
+  if (report.okTotal === undefined || report.okTotal === listed) return `${listed} listed in ${report.okFile}`;
+  return `${listed} of them listed; ${report.okFile} lists ${count(report.okTotal, 'host')}`;
 }
 
 export function monitorJsonLine(r: MonitorRow): string {

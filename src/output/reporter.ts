@@ -8,6 +8,7 @@ import { LivePrefixer } from './live-lines.js';
 import { Progress } from './progress.js';
 import type { Screen } from './screen.js';
 import { formatSummary } from './summary.js';
+import { PLAIN, type TextStyle } from './text-style.js';
 
 /**
  * How results reach the operator:
@@ -32,6 +33,8 @@ export interface ReporterOptions {
   echoResultOutput?: boolean;
   /** Fields every JSON line has, a result's own extra over them (a transfer's counts, 0 when nothing moved). */
   jsonDefaults?: Record<string, unknown>;
+  /** Colour and control-character handling of stdout and stderr (plain by default). */
+  styles?: { out: TextStyle; err: TextStyle };
 }
 
 /**
@@ -44,7 +47,7 @@ export class Reporter {
   private readonly progress: Progress | undefined;
 
   constructor(private readonly opts: ReporterOptions) {
-    this.live = opts.mode === 'live' ? new LivePrefixer(opts.screen) : undefined;
+    this.live = opts.mode === 'live' ? new LivePrefixer(opts.screen, opts.styles) : undefined;
     this.progress = opts.mode === 'json' ? undefined : new Progress(opts.screen, opts.total, opts.noun);
   }
 
@@ -99,7 +102,8 @@ export class Reporter {
       screen.out(JSON.stringify({ summary: summaryJson(results, summary.wallMs, exitStatus) }) + '\n');
       return;
     }
-    if (this.opts.mode === 'gather') screen.out(formatGathered(results, this.opts.foldLabels ?? ((l) => l.join(','))));
+    const styles = this.opts.styles ?? { out: PLAIN, err: PLAIN };
+    if (this.opts.mode === 'gather') screen.out(formatGathered(results, this.opts.foldLabels ?? ((l) => l.join(',')), styles.out));
     if (extraSummary) screen.err(extraSummary);
     screen.err(
       formatSummary(results, {
@@ -107,6 +111,7 @@ export class Reporter {
         wallMs: summary.wallMs,
         ...(this.opts.foldLabels ? { foldLabels: this.opts.foldLabels } : {}),
         ...(this.opts.detailed ? { detailed: true } : {}),
+        style: styles.err,
       }),
     );
   }

@@ -24,12 +24,13 @@ export function terminalScreen(stdout: NodeJS.WriteStream = process.stdout, stde
   return {
     out(text) {
       clear();
-      stdout.write(text);
+      // The reader of a pipe went away (| head): the run is being cancelled, write nothing more.
+      if (!stdout.writableEnded && !stdout.destroyed) stdout.write(text);
       redraw();
     },
     err(text) {
       clear();
-      stderr.write(text);
+      if (!stderr.destroyed) stderr.write(text);
       redraw();
     },
     status(text) {

@@ -1,5 +1,6 @@
-import { describeOutcome, formatMs, isSuccess, type Outcome } from '../core/outcome.js';
+import { describeOutcomeOf, formatMs, isSuccess, messageWithoutLabel, type Outcome } from '../core/outcome.js';
 import type { JobResult } from '../runner/results.js';
+import { PLAIN, type TextStyle } from './text-style.js';
 
 /** Short class of an outcome, the key failures are grouped by. */
 export function outcomeClass(o: Outcome): string {
@@ -27,6 +28,12 @@ export function outcomeClass(o: Outcome): string {
   }
 }
 
+/** The reason a failed job gives beyond its class: the message, without the host's name. */
+function reasonOf(r: JobResult): string {
+  const o = r.outcome;
+  return 'message' in o ? messageWithoutLabel(o.message, r.label).split('\n')[0]! : '';
+}
+
 export interface SummaryOptions {
   /** What a record is: 'job' or 'host'. */
   noun: string;
@@ -37,6 +44,8 @@ export interface SummaryOptions {
   detailed?: boolean;
   /** Cap on detailed lines. @default 20 */
   maxDetails?: number;
+  /** Failure lines in colour on a terminal. */
+  style?: TextStyle;
 }
 
 /**
@@ -60,15 +69,32 @@ export function formatSummary(records: readonly JobResult[], opts: SummaryOption
   const counts = [`${ok} ok`, ...[...groups].map(([k, list]) => `${list.length} ${k}`)];
   const lines = [`${plural(records.length)} in ${formatMs(opts.wallMs)}: ${counts.join(', ')}`];
   const fold = opts.foldLabels ?? ((labels: string[]) => labels.join(','));
+  const style = opts.style ?? PLAIN;
   if (opts.detailed) {
     const failed = [...groups.values()].flat().sort((a, b) => Number(a.label) - Number(b.label));
     const max = opts.maxDetails ?? 20;
     for (const r of failed.slice(0, max)) {
-      lines.push(`  ${opts.noun} ${r.label}: ${describeOutcome(r.outcome)}: ${r.command ?? ''}`.trimEnd());
+      lines.push(style.failure(`  ${opts.noun} ${r.label}: ${describeOutcomeOf(r.label, r.outcome)}: ${r.command ?? ''}`.trimEnd()));
     }
     if (failed.length > max) lines.push(`  … and ${failed.length - max} more`);
   } else {
-    for (const [key, list] of groups) lines.push(`  ${key}: ${fold(list.map((r) => r.label))}`);
+    const maxReasons = opts.maxDetails ?? 10;
+    for (const [key, list] of groups) {
+      // Each distinct reason once, with the hosts it applies to: `failed: h[1-2]: no such file`.
+      const byReason = new Map<string, string[]>();
+      for (const r of list) {
+        const why = reasonOf(r);
+        byReason.set(why, [...(byReason.get(why) ?? []), r.label]);
+      }
+      const reasons = [...byReason].sort((a, b) => b[1].length - a[1].length);
+      for (const [why, labels] of reasons.slice(0, maxReasons)) {
+        lines.push(style.failure(`  ${key}: ${fold(labels)}${why ? `: ${why}` : ''}`));
+      }
+      if (reasons.length > maxReasons) {
+        const rest = reasons.slice(maxReasons).flatMap(([, l]) => l);
+        lines.push(style.failure(`  ${key}: ${fold(rest)}: ${reasons.length - maxReasons} other reasons (lwt log RUN HOST)`));
+      }
+    }
   }
   return lines.join('\n') + '\n';
 }

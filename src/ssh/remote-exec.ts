@@ -29,6 +29,9 @@ export interface RemoteExecOptions {
  * killed through a second channel (see remote-kill.ts) before the channel is closed.
  * Never rejects.
  */
+/** How long a kill waits for the shell's pid line before it kills by cookie alone. */
+const PID_WAIT_MS = 2000;
+
 export function execRemote(client: Client, opts: RemoteExecOptions): Promise<ProcessResult> {
   const log = opts.log ?? silentLog;
   const wrapped = wrapRemoteCommand({
@@ -65,10 +68,17 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       resolve(result(outcome, pid));
     };
 
+    // A cancel can come before the shell has told its pid (lwt | head ends within a few ms of
+    // the first line): the kill script then finds the job's children by their cookie but not
+    // the shell itself (the cookie is exported after it started), and the shell runs on. So the
+    // kill waits for the pid line, the channel's end, or a short bound.
+    let pidSeen: () => void = () => undefined;
+    const pidKnown = new Promise<void>((res) => (pidSeen = res));
     const onAbort = (): void => {
       if (killing) return;
       const reason = reasonOf(opts.signal);
-      killing = killRemote(client, wrapped.cookie, pid, opts.sudo === true, opts.killTimeoutMs ?? 5000, log).then((n) => {
+      const bound = new Promise<void>((res) => setTimeout(res, PID_WAIT_MS).unref());
+      killing = Promise.race([pidKnown, bound]).then(() => killRemote(client, wrapped.cookie, pid, opts.sudo === true, opts.killTimeoutMs ?? 5000, log)).then((n) => {
         channel?.close();
         return n;
       });
@@ -85,6 +95,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
         }
         pidBuffer = undefined;
         if (taken.pid !== undefined) pid = taken.pid;
+        pidSeen();
         if (taken.rest === '') return;
         chunk = Buffer.from(taken.rest, 'latin1');
       }
@@ -94,6 +105,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
 
     client.exec(wrapped.line, (err, stream) => {
       if (err) {
+        pidSeen();
         // The host was reached; it (or the connection) then refused the session.
         finish({ kind: 'lost', message: `cannot open a session channel: ${err.message}` });
         return;
@@ -110,6 +122,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
         else if (signal) exit = { kind: 'signaled', signal: signal.startsWith('SIG') ? signal : `SIG${signal}`, coreDumped: coreDumped === true };
       });
       stream.on('close', () => {
+        pidSeen();
         if (killing) return; // the kill decides the outcome
         if (exit) return finish(exit);
         // Without an exit status: a connection that died closes its channels first and

@@ -1,5 +1,5 @@
 /**
- * --exclude GLOB, with rsync's reading of a pattern (the subset operators use):
+ * --exclude-path GLOB, with rsync's reading of a pattern (the subset operators use):
  *   *.log        no slash: matches the last component, at any depth
  *   cache/       trailing slash: folders only
  *   /build       leading slash: anchored at the transfer's root (the inside of SRC)
@@ -67,7 +67,7 @@ export function globToRegex(glob: string): string {
 
 export function compileExcludes(patterns: readonly string[]): Excluder {
   const rules: Rule[] = patterns.map((pattern) => {
-    if (pattern === '' || /^\/*$/.test(pattern)) throw new UsageError(`--exclude '${pattern}': empty pattern`);
+    if (pattern === '' || /^\/*$/.test(pattern)) throw new UsageError(`--exclude-path '${pattern}': empty pattern`);
     let p = pattern;
     const dirOnly = p.endsWith('/');
     p = p.replace(/\/+$/, '');
@@ -79,7 +79,7 @@ export function compileExcludes(patterns: readonly string[]): Excluder {
       const re = new RegExp(anchored ? `^${body}$` : `(?:^|/)${body}$`, 's');
       return { pattern, re, dirOnly };
     } catch (err) {
-      throw new UsageError(`--exclude '${pattern}': ${(err as Error).message}`);
+      throw new UsageError(`--exclude-path '${pattern}': ${(err as Error).message}`);
     }
   });
   const matches = (rel: string, isDir: boolean): boolean =>

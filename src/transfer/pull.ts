@@ -132,7 +132,7 @@ async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: Pull
   let received = 0;
   try {
     const fh = await openLocal(tmp, 'wx', 0o600).catch((err: unknown) => {
-      throw new LocalError(`${tmp}: ${describeLocalError(err)}`);
+      throw new LocalError(`${final}: ${describeLocalError(err)}`);
     });
     let ok = false;
     try {
@@ -144,7 +144,7 @@ async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: Pull
           const data = await sftp.read(handle, len - got, pos + got, remotePath);
           if (data.length === 0) break;
           await fh.write(data, 0, data.length, pos + got).catch((err: unknown) => {
-            throw new LocalError(`${tmp}: ${describeLocalError(err)}`);
+            throw new LocalError(`${final}: ${describeLocalError(err)}`);
           });
           got += data.length;
           input.onBytes(data.length);

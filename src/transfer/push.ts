@@ -227,9 +227,9 @@ async function sendLink(input: PushInput, e: Entry, temps: TempNames): Promise<v
   const { sftp } = input;
   const final = input.remote(e.rel);
   const tmp = temps.next(final);
-  await sftp.symlink(e.target ?? '', tmp);
+  await sftp.symlink(e.target ?? '', tmp, final);
   try {
-    await sftp.lsetstat(tmp, { atime: seconds(e.atime ?? e.mtime), mtime: seconds(e.mtime) }).catch((err: unknown) => {
+    await sftp.lsetstat(tmp, { atime: seconds(e.atime ?? e.mtime), mtime: seconds(e.mtime) }, final).catch((err: unknown) => {
       if (err instanceof SftpError && err.lost) throw err;
     });
     await sftp.rename(tmp, final);
@@ -253,15 +253,16 @@ async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushR
       throw new Error(`${localPath}: ${describeLocalError(err)} (not sent)`);
     }
   }
-  // Private while being written; the final mode comes with FSETSTAT before the rename.
-  const handle = await sftp.open(tmp, 'wx', { mode: 0o600 });
+  // Private while being written; the final mode comes with FSETSTAT before the rename. Errors
+  // name the final path: the temporary name means nothing to the operator.
+  const handle = await sftp.open(tmp, 'wx', { mode: 0o600 }, final);
   let sent = 0;
   let closed = false;
   try {
     const writes: Promise<void>[] = [];
     const write = async (buf: Buffer, pos: number): Promise<void> => {
       try {
-        await sftp.write(handle, buf, pos, tmp);
+        await sftp.write(handle, buf, pos, final);
         sent += buf.length;
         input.onBytes(buf.length);
       } finally {
@@ -297,8 +298,8 @@ async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushR
     }
     // Attributes and close go right behind the writes: the server handles requests in order,
     // so the data is complete when FSETSTAT sets the mtime, and one round trip is saved.
-    const setstat = sftp.fsetstat(handle, attrsOf(e), tmp);
-    const close = sftp.closeHandle(handle, tmp);
+    const setstat = sftp.fsetstat(handle, attrsOf(e), final);
+    const close = sftp.closeHandle(handle, final);
     closed = true;
     const results = await Promise.allSettled([...writes, setstat, close]);
     const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -307,7 +308,7 @@ async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushR
     res.bytesSent += sent;
   } catch (err) {
     if (!(err instanceof SftpError && err.lost)) {
-      if (!closed) await sftp.closeHandle(handle, tmp).catch(() => undefined);
+      if (!closed) await sftp.closeHandle(handle, final).catch(() => undefined);
       await sftp.unlink(tmp).catch(() => undefined);
     }
     throw err;

@@ -153,8 +153,9 @@ export class SftpSession {
     });
   }
 
-  open(path: string, flags: 'r' | 'wx', attrs?: InputAttributes): Promise<Buffer> {
-    return this.call('open', path, (cb) => (attrs ? this.raw.open(path, flags, attrs, cb) : this.raw.open(path, flags, cb)));
+  /** `shownAs` names the file in errors: the final name when `path` is a temporary one. */
+  open(path: string, flags: 'r' | 'wx', attrs?: InputAttributes, shownAs = path): Promise<Buffer> {
+    return this.call('open', shownAs, (cb) => (attrs ? this.raw.open(path, flags, attrs, cb) : this.raw.open(path, flags, cb)));
   }
 
   closeHandle(handle: Buffer, path: string): Promise<void> {
@@ -186,9 +187,9 @@ export class SftpSession {
   }
 
   /** setstat of a symlink itself (lsetstat@openssh.com); false when the server lacks it. */
-  async lsetstat(path: string, attrs: InputAttributes): Promise<boolean> {
+  async lsetstat(path: string, attrs: InputAttributes, shownAs = path): Promise<boolean> {
     if (!this.hasLsetstat) return false;
-    await this.call('lsetstat', path, (cb) => this.raw.ext_openssh_lsetstat(path, attrs, cb));
+    await this.call('lsetstat', shownAs, (cb) => this.raw.ext_openssh_lsetstat(path, attrs, cb));
     return true;
   }
 
@@ -209,8 +210,8 @@ export class SftpSession {
   }
 
   /** Create `linkPath` pointing to `target`. ssh2 swaps the two fields for OpenSSH servers, whose order is reversed. */
-  symlink(target: string, linkPath: string): Promise<void> {
-    return this.call('symlink', linkPath, (cb) => this.raw.symlink(target, linkPath, cb));
+  symlink(target: string, linkPath: string, shownAs = linkPath): Promise<void> {
+    return this.call('symlink', shownAs, (cb) => this.raw.symlink(target, linkPath, cb));
   }
 
   /**

@@ -162,6 +162,95 @@ test('excluding every host is an error', async (t) => {
   const home = await makeHome(t, { candidates: 'n[1-3]\n' });
   await assert.rejects(
     selectHosts({ home, exclude: ['n[1-2]', 'n3'] }),
-    usageError(`no hosts left: -x excludes all 3 hosts of ${join(home, 'hosts', 'candidates')}`),
+    usageError(`no hosts left: -x excludes all 3 of ${join(home, 'hosts', 'candidates')}`),
   );
+});
+
+test('-H A -H B gives the union of both lists, in order, without repeats', async (t) => {
+  const home = await makeHome(t, { a: 'n1\nn2\n', b: 'n2\nn3\n' });
+  assert.deepEqual(await select({ home, hostsArg: ['a', 'b'] }), {
+    keys: ['n1', 'n2', 'n3'],
+    source: `${join(home, 'hosts', 'a')} + ${join(home, 'hosts', 'b')}`,
+  });
+});
+
+test('-H racks/a reads <home>/hosts/racks/a, from any folder', async (t) => {
+  const home = await makeHome(t, {});
+  await mkdir(join(home, 'hosts', 'racks'));
+  await writeFile(join(home, 'hosts', 'racks', 'a'), 'ra[1-2]\n');
+  assert.deepEqual((await select({ home, hostsArg: 'racks/a' })).keys, ['ra1', 'ra2']);
+  await assert.rejects(selectHosts({ home, hostsArg: 'racks/zz' }), usageError('cannot read host list racks/zz: no such file'));
+});
+
+test('-w ^FILE reads a host list (pdsh), inline items alongside', async (t) => {
+  const home = await makeHome(t, { web: 'w[1-2]\n' });
+  const file = join(home, 'list.txt');
+  await writeFile(file, 'f1\n# c\nf2\n');
+  assert.deepEqual((await select({ home, targets: [`^${file},x1`] })).keys, ['f1', 'f2', 'x1']);
+  assert.deepEqual((await select({ home, targets: ['^web'] })).keys, ['w1', 'w2']);
+  assert.deepEqual((await select({ home, targets: ['w[1-3]'], exclude: [`^${file}`, 'w2'] })).keys, ['w1', 'w3']);
+});
+
+test('-w @GROUP and -x @GROUP read <home>/hosts/GROUP (clush groups)', async (t) => {
+  const home = await makeHome(t, { web: 'w[1-3]\n', db: 'd1\n' });
+  assert.deepEqual((await select({ home, targets: ['@web,@db'], exclude: ['w2'] })).keys, ['w1', 'w3', 'd1']);
+  assert.deepEqual((await select({ home, targets: ['@web'], exclude: ['@db,w1'] })).keys, ['w2', 'w3']);
+  await assert.rejects(
+    selectHosts({ home, targets: ['@nope'] }),
+    usageError(`-w 'nope': no host list ${join(home, 'hosts', 'nope')} and no file 'nope' here`),
+  );
+});
+
+test('an Ansible INI inventory with -H: all its hosts, or its groups with @GROUP', async (t) => {
+  const home = await makeHome(t, {
+    'inventory.ini': [
+      'bastion.example.com',
+      '[web]',
+      'www[01:03].example.com',
+      'alias ansible_host=10.0.0.9 ansible_port=2222 ansible_user=deploy',
+      '[db]',
+      'db1 ; comment',
+      '[db:vars]',
+      'x=1',
+      '[prod:children]',
+      'web',
+      'db',
+    ].join('\n'),
+  });
+  assert.deepEqual((await select({ home, hostsArg: 'inventory.ini' })).keys, [
+    'bastion.example.com',
+    'www01.example.com',
+    'www02.example.com',
+    'www03.example.com',
+    'deploy@10.0.0.9:2222',
+    'db1',
+  ]);
+  assert.deepEqual(await select({ home, hostsArg: 'inventory.ini', targets: ['@db'] }), { keys: ['db1'], source: '-w' });
+  assert.deepEqual((await select({ home, hostsArg: 'inventory.ini', targets: ['@prod'], exclude: ['@web'] })).keys, ['db1']);
+  await assert.rejects(
+    selectHosts({ home, hostsArg: 'inventory.ini', targets: ['@cache'] }),
+    usageError(new RegExp(`^-w @cache: no group 'cache' in ${join(home, 'hosts', 'inventory.ini').replace(/[.]/g, '\\.')}, and -w 'cache': no host list`)),
+  );
+});
+
+test('an Ansible YAML inventory with -H: groups and children', async (t) => {
+  const home = await makeHome(t, {
+    'hosts.yml': [
+      'all:',
+      '  hosts:',
+      '    mail.example.com:',
+      '  children:',
+      '    web:',
+      '      hosts:',
+      '        web[1:2]:',
+      '        special:',
+      '          ansible_host: 10.1.1.1',
+      '          ansible_port: 2200',
+      '    db:',
+      '      hosts:',
+      '        db1:',
+    ].join('\n'),
+  });
+  assert.deepEqual((await select({ home, hostsArg: 'hosts.yml' })).keys, ['mail.example.com', 'web1', 'web2', '10.1.1.1:2200', 'db1']);
+  assert.deepEqual((await select({ home, hostsArg: 'hosts.yml', targets: ['@web'] })).keys, ['web1', 'web2', '10.1.1.1:2200']);
 });

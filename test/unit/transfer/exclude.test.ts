@@ -61,6 +61,6 @@ test('** crosses folders, ? is one character, [..] classes, \\ escapes', () => {
 test('no patterns exclude nothing; an empty pattern is a usage error', () => {
   assert.equal(ex().empty, true);
   assert.equal(ex().excludes('anything', false), false);
-  assert.throws(() => ex(''), usageError("--exclude '': empty pattern"));
-  assert.throws(() => ex('//'), usageError("--exclude '//': empty pattern"));
+  assert.throws(() => ex(''), usageError("--exclude-path '': empty pattern"));
+  assert.throws(() => ex('//'), usageError("--exclude-path '//': empty pattern"));
 });
