@@ -33,6 +33,7 @@ export interface TransferFlags extends SshFlags {
   changed?: boolean;
   checksum?: boolean;
   delete?: boolean;
+  forceDeleteDangerous?: boolean;
   dryRun?: boolean;
   copyLinks?: boolean;
   exclude?: string[];
@@ -52,6 +53,10 @@ export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Comm
     .option('--changed', `send only files that differ from ${there} (size and mtime, read in one listing)`)
     .option('--checksum', 'with --changed, compare SHA-256 instead of mtime (computed on the host in one command); implies --changed')
     .option('--delete', `remove files under ${direction === 'put' ? 'DEST' : 'the local copy'} that the source does not have (never outside it)`)
+    .option(
+      '--force-delete-dangerous',
+      direction === 'put' ? '--delete may clean DEST even when the host resolves it to /, the login home (or a folder holding it) or a system folder (/etc, /usr, …)' : 'no effect here (put-all)',
+    )
     .option('-n, --dry-run', 'print per host what would be sent and deleted; change nothing')
     .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
     .option('--exclude <GLOB>', 'skip paths matching GLOB, rsync style: *.log, cache/, /build, a/**/b (repeatable)', collect)
@@ -75,8 +80,10 @@ on the same connection as the SFTP session that carries the files.
 
 --changed: a file is sent when its size or mtime (whole seconds: SFTP carries seconds)
 differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
-set without being sent. --delete needs a folder SRC, and refuses when the folder it would
-clean is / or the remote home (SRC/ into / or ~).
+set without being sent. --delete needs a folder SRC. The folder it would clean is resolved on each host (symlinks
+and .. followed: /srv/.. is /) and refused there, as outcome "failed" naming the rule, when
+it is /, the login home or a folder holding it, or a system top-level folder (/etc, /usr,
+/bin, /boot, /var, /lib*, /sbin, /proc, /sys, /dev); --force-delete-dangerous lifts this.
 --exclude: a pattern without / matches a name at any depth, a leading / anchors it at the
 top of SRC, a trailing / matches folders only; excluded paths are neither sent nor deleted.`;
 
@@ -120,6 +127,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
       changed: flags.changed === true || flags.checksum === true,
       checksum: flags.checksum === true,
       delete: flags.delete === true,
+      forceDeleteDangerous: flags.forceDeleteDangerous === true,
       dryRun: flags.dryRun === true,
       excluder,
     },

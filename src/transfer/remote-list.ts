@@ -24,6 +24,11 @@ export type ListingSpec =
       checksum: boolean;
       /** mkdir -p the root's parent first. */
       createParent: boolean;
+      /**
+       * Print the root's real path and the login folder's (symlinks and `..` resolved on the
+       * host, after the parent was created) before the records: what --delete is judged by.
+       */
+      resolve?: boolean;
     }
   | {
       kind: 'file';
@@ -73,6 +78,10 @@ export function listingScript(spec: ListingSpec): string {
     const follow = spec.followAll ? '-L' : '-H';
     if (spec.createParent && parentPath(spec.root) !== spec.root) lines.push(mkdirP(parentPath(spec.root)));
     lines.push(`printf 'LWT1\\0T\\0'`);
+    if (spec.resolve) {
+      // realpath -m: the root itself may not exist yet (SFTP creates it), its parents do.
+      lines.push(`printf '@\\0%s\\0%s\\0' "$(realpath -m -- ${r})" "$(pwd -P)" || exit 97`);
+    }
     lines.push(`if [ -e ${r} ] || [ -h ${r} ]; then`);
     lines.push(`  find ${follow} ${r} -printf ${PRINTF} || s=1`);
     if (spec.checksum) {
@@ -121,6 +130,8 @@ export interface Listing {
   problems: string[];
   /** Special files (fifo, socket, device) seen: never sent; on the target side they are replaced like files. */
   specials: Entry[];
+  /** With `resolve`: the root's real path and the login folder's, as the host resolved them. */
+  resolved?: { root: string; home: string };
 }
 
 const TYPES: Record<string, EntryType> = { f: 'f', d: 'd', l: 'l' };
@@ -148,6 +159,13 @@ export function parseListing(out: string, sumsPrefix: (kind: Listing['kind']) =>
   const listing: Listing = { kind: kindField, entries: [], temps: [], problems: [], specials: [] };
   const byRel = new Map<string, Entry>();
   let i = 2;
+  if (f[2] === '@') {
+    const root = f[3] ?? '';
+    const home = f[4] ?? '';
+    if (!root.startsWith('/') || !home.startsWith('/')) throw new Error('the host could not resolve the destination (realpath -m is needed for --delete)');
+    listing.resolved = { root, home };
+    i = 5;
+  }
   // Checked field by field without regular expressions: 50 hosts × 1000 entries is 50k records.
   for (; i + 5 < f.length && f[i] !== '='; i += 6) {
     const y = f[i]!;

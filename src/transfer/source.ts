@@ -17,10 +17,14 @@ export async function walkSource(path: string, what: string, opts: { contents: b
   }
 }
 
-export function checkDelete(deleting: boolean, tree: LocalTree, dest: string, name: string, contents: boolean): void {
+/**
+ * --delete's checks before anything runs: a folder source, and DEST not spelled as / or the
+ * home (the host judges the real path again: see delete-guard.ts). `force` lifts the second.
+ */
+export function checkDelete(deleting: boolean, tree: LocalTree, dest: string, name: string, contents: boolean, force = false): void {
   if (!deleting) return;
   if (tree.kind !== 'tree') throw new UsageError('--delete needs a folder as the source (it removes what the folder does not have)');
   const root = treeRoot(dest, name, contents);
-  if (root === '/' || root === '.') throw new UsageError(`--delete refuses to clean ${root === '/' ? 'the root folder /' : 'the remote home folder'} (name a folder below it)`);
+  if (!force && (root === '/' || root === '.')) throw new UsageError(`--delete refuses to clean ${root === '/' ? 'the root folder /' : 'the remote home folder'} (name a folder below it, or --force-delete-dangerous)`);
 }
 

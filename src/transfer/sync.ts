@@ -21,6 +21,8 @@ export interface SyncOptions {
   changed: boolean;
   checksum: boolean;
   delete: boolean;
+  /** --force-delete-dangerous: --delete may clean /, the login home or a system top-level folder. */
+  forceDeleteDangerous?: boolean;
   dryRun: boolean;
   excluder: Excluder;
 }

@@ -119,3 +119,27 @@ test("paths beginning with '-' stay paths: find never reads `-delete` as an acti
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('with resolve the listing carries the root\'s real path and the login folder\'s, resolved by the host', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-list-'));
+  try {
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    await symlink(join(dir, 'a'), join(dir, 'link'));
+    const real = (await run('/bin/sh', ['-c', 'pwd -P'], { cwd: dir })).stdout.trim();
+    for (const [root, want] of [
+      ['a/b/..', `${real}/a`],
+      ['link/b', `${real}/a/b`],
+      ['a/..', real],
+      ['a/new/deeper', `${real}/a/new/deeper`],
+    ] as const) {
+      const spec: ListingSpec = { kind: 'tree', root, checksum: false, createParent: false, resolve: true };
+      const listing = parseListing(await list(spec, dir), () => findPrefix(root));
+      assert.deepEqual(listing.resolved, { root: want, home: real }, root);
+    }
+    const spec: ListingSpec = { kind: 'tree', root: 'a', checksum: false, createParent: false, resolve: true };
+    const listing = parseListing(await list(spec, dir), () => findPrefix('a'));
+    assert.deepEqual(listing.entries.map((e) => e.rel).sort(), ['', 'b'], 'the records still parse after the resolved paths');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
