@@ -69,9 +69,11 @@ folder itself, as DEST/<name>. A file goes into DEST when DEST ends with / or is
 the host, else DEST is its new name. Missing folders on the way to DEST are created. DEST may
 be relative: it is then below the remote user's home (~/ is accepted), as with scp.
 
-Each file is written to a temporary name (.lwt-tmp-*) in its folder and renamed over the
-final name (posix-rename@openssh.com): a host cut off mid-transfer never has a partial file
-under a final name; the next run removes the temporary files. Mode and mtime are kept;
+Each file is written to a temporary name (.lwt-tmp-<token>-<n>, the token random per
+transfer and self-checking) in its folder and renamed over the final name
+(posix-rename@openssh.com): a host cut off mid-transfer never has a partial file under a
+final name; the next run removes those temporary files, and only those: a file that merely
+looks alike is an ordinary file. Mode and mtime are kept;
 symlinks are recreated as symlinks unless -L. An existing DEST folder keeps its own mode
 and mtime (SRC/ into / or a home must not change them); folders lwt creates get the source's.
 

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Entry, EntryType } from './entry.js';
 import type { Excluder } from './exclude.js';
-import { isTempName } from './paths.js';
+import { isTempName } from './temp-names.js';
 
 export interface LocalTree {
   /** 'tree': a folder, entries below it ('' is the folder); 'single': one file or symlink, entry rel ''. */
@@ -126,8 +126,8 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
         skipped.push(`${s.path}: not a file, folder or symlink, not sent`);
         continue;
       }
-      if (isTempName(s.name)) {
-        if (type === 'f' || type === 'l') temps.push(childRel);
+      if ((type === 'f' || type === 'l') && isTempName(s.name)) {
+        temps.push(childRel);
         continue;
       }
       if (opts.excluder?.excludes(childRel, type === 'd')) continue;

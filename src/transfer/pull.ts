@@ -9,7 +9,7 @@
 import { chmod, lutimes, mkdir, open as openLocal, rename, rmdir, symlink, unlink, utimes, lstat } from 'node:fs/promises';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { TempNames } from './paths.js';
+import { TempNames } from './temp-names.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';

@@ -13,7 +13,7 @@ import { open as openLocal, readFile } from 'node:fs/promises';
 import type { InputAttributes } from '../ssh/vendor.js';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { TempNames } from './paths.js';
+import { TempNames } from './temp-names.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';

@@ -12,7 +12,8 @@
  */
 import { shellQuote } from '../core/shell-quote.js';
 import type { Entry, EntryType } from './entry.js';
-import { isTempName, parentOf, remoteOperand, unsafeRelative } from './paths.js';
+import { parentOf, remoteOperand, unsafeRelative } from './paths.js';
+import { isTempName, TEMP_FIND_GLOB } from './temp-names.js';
 
 export type ListingSpec =
   | {
@@ -42,7 +43,7 @@ export type ListingSpec =
     };
 
 const PRINTF = `'%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
-const TEMP_GLOB = `'.lwt-tmp-*'`;
+const TEMP_GLOB = shellQuote(TEMP_FIND_GLOB);
 
 /** A path as a quoted operand: never one that begins with '-' (find would take `-delete` as an action). */
 function operand(path: string): string {

@@ -1,4 +1,5 @@
 /** The local side of a put: the source tree walked once, and the --delete guard. Bad input is a UsageError naming it. */
+import { join } from 'node:path';
 import { UsageError } from '../errors.js';
 import type { Excluder } from './exclude.js';
 import { LocalWalkError, walkLocal, type LocalTree } from './local-tree.js';
@@ -10,6 +11,8 @@ export async function walkSource(path: string, what: string, opts: { contents: b
     const tree = await walkLocal(path, { followLinks: opts.followLinks, followRoot: opts.contents, excluder: opts.excluder, strict: true });
     if (!tree.exists) throw new UsageError(`${what}: no such file or folder`);
     if (opts.contents && tree.kind !== 'tree') throw new UsageError(`${what}: not a folder (a trailing slash means the folder's contents)`);
+    // lwt's own leftovers (an interrupted get-all into this folder) are not sent, and said so.
+    for (const rel of tree.temps) tree.skipped.push(`${join(path, rel)}: a temporary file of an interrupted lwt run, not sent`);
     return tree;
   } catch (err) {
     if (err instanceof LocalWalkError) throw new UsageError(`${what}: ${err.message}`);

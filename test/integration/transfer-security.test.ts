@@ -5,12 +5,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { runLwt, type LwtRun } from './helpers.js';
 import { okOnHost, onHost } from './transfer-helpers.js';
+import { TempNames } from '../../src/transfer/temp-names.js';
 
 const ROOT = '/srv/lwt-host';
 let fleet: Fleet;
@@ -94,4 +95,43 @@ test('item 2: --delete is judged by the real path on the host: /srv/.., ~/.., ..
   const forced = await lwt('put-all', ['-w', h, '--json', '--delete', '--dry-run', '--force-delete-dangerous', `${src}/`, 'x/..']);
   assert.equal(forced.status, 0, forced.stdout);
   assert.match(hostLines(forced)[0]!.stdout ?? '', /delete x\/\.\.\/canary-del/);
+});
+
+test('item 8: files that only look like temporary files are sent, fetched and kept; only lwt\'s own leftovers are removed', async () => {
+  const h = hosts[1]!;
+  const lookAlike = '.lwt-tmp-deadbeef-0';
+  const lookAlike16 = '.lwt-tmp-0123456789abcdef-0';
+  const src = await site('tmp-site', { [lookAlike]: 'mine\n', [`sub/${lookAlike16}`]: 'mine too\n', 'sub/page': 'p\n' });
+  const leftover = new TempNames().next('x');
+  const dest = `${ROOT}/tmp-dest`;
+  // On the host, without --delete: a user's look-alikes and one real leftover of an interrupted run.
+  await onHost(fleet, h, `mkdir -p ${dest}/sub ${dest}/other && echo theirs > ${dest}/other/${lookAlike} && echo theirs > ${dest}/other/${lookAlike16} && echo partial > ${dest}/sub/${leftover}`);
+  const put = await lwt('put-all', ['-w', h, `${src}/`, dest]);
+  assert.equal(put.status, 0, put.stderr);
+  assert.equal((await onHost(fleet, h, `cat ${dest}/${lookAlike}`)).trim(), 'mine', 'the local look-alike was sent');
+  assert.equal((await onHost(fleet, h, `cat ${dest}/sub/${lookAlike16}`)).trim(), 'mine too');
+  assert.equal((await onHost(fleet, h, `cat ${dest}/other/${lookAlike} ${dest}/other/${lookAlike16}`)).trim(), 'theirs\ntheirs', 'remote look-alikes kept');
+  assert.equal(await okOnHost(fleet, h, `test -e ${dest}/sub/${leftover}`), false, 'lwt\'s own leftover removed');
+
+  // A leftover in the local source is not sent, and the operator is told.
+  await writeFile(join(src, leftover), 'partial');
+  const again = await lwt('put-all', ['-w', h, `${src}/`, `${ROOT}/tmp-dest2`]);
+  assert.equal(again.status, 0, again.stderr);
+  assert.match(again.stderr, new RegExp(`${leftover}: a temporary file of an interrupted lwt run, not sent`));
+  assert.equal(await okOnHost(fleet, h, `test -e ${ROOT}/tmp-dest2/${leftover}`), false);
+  await rm(join(src, leftover));
+
+  // get-all: look-alikes in the local copy survive, the host's look-alikes are fetched.
+  const out = join(work, 'tmp-got');
+  await mkdir(join(out, h, 'tmp-dest', 'other'), { recursive: true });
+  await writeFile(join(out, h, 'tmp-dest', 'other', 'notes'), 'x');
+  await writeFile(join(out, h, 'tmp-dest', lookAlike), 'local\n');
+  await mkdir(join(out, h, 'tmp-dest', 'sub'), { recursive: true });
+  await writeFile(join(out, h, 'tmp-dest', 'sub', '.lwt-tmp-cafebabe-1'), 'only here\n');
+  const get = await lwt('get-all', ['-w', h, '--changed', dest, out]);
+  assert.equal(get.status, 0, get.stderr);
+  assert.equal(await readFile(join(out, h, 'tmp-dest', 'other', lookAlike16), 'utf8'), 'theirs\n');
+  assert.equal(await readFile(join(out, h, 'tmp-dest', lookAlike), 'utf8'), 'mine\n', 'fetched over the local file of that name');
+  assert.equal(await readFile(join(out, h, 'tmp-dest', 'other', 'notes'), 'utf8'), 'x');
+  assert.equal(await readFile(join(out, h, 'tmp-dest', 'sub', '.lwt-tmp-cafebabe-1'), 'utf8'), 'only here\n', 'a local look-alike is not a leftover');
 });
