@@ -10,6 +10,7 @@ import { chmod, lutimes, mkdir, open as openLocal, rename, rmdir, symlink, unlin
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
 import { TempNames } from './temp-names.js';
+import { bytePath } from './byte-names.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';
@@ -53,10 +54,10 @@ export async function pullPlan(input: PullInput, res: PullResult = newPullResult
       throw new LocalError(`${path}: ${describeLocalError(err)}`);
     });
 
-  await Promise.all(plan.removeTemps.map((rel) => guard(wrap(local(rel), unlink(local(rel)).catch(ignoreEnoent)))));
+  await Promise.all(plan.removeTemps.map((rel) => guard(wrap(local(rel), unlink(bytePath(local(rel))).catch(ignoreEnoent)))));
   for (const group of byDepth(plan.deletes, true)) {
     const done = await Promise.all(
-      group.map((e) => guard(wrap(local(e.rel), (e.type === 'd' ? rmdir(local(e.rel)) : unlink(local(e.rel))).catch(ignoreEnoent)))),
+      group.map((e) => guard(wrap(local(e.rel), (e.type === 'd' ? rmdir(bytePath(local(e.rel))) : unlink(bytePath(local(e.rel)))).catch(ignoreEnoent)))),
     );
     res.filesDeleted += done.filter(Boolean).length;
   }
@@ -89,8 +90,8 @@ export async function pullPlan(input: PullInput, res: PullResult = newPullResult
 
   const setAttrs = async (e: Entry): Promise<void> => {
     const p = local(e.rel);
-    await wrap(p, chmod(p, e.mode & KEEP_BITS));
-    await wrap(p, utimes(p, Date.now() / 1000, e.mtime));
+    await wrap(p, chmod(bytePath(p), e.mode & KEEP_BITS));
+    await wrap(p, utimes(bytePath(p), Date.now() / 1000, e.mtime));
   };
   await Promise.all(plan.fileAttrs.map((e) => guard(setAttrs(e))));
   await Promise.all(plan.dirAttrs.filter((e) => !failedDirs.has(e.rel)).map((e) => guard(setAttrs(e))));
@@ -103,9 +104,9 @@ function ignoreEnoent(err: NodeJS.ErrnoException): void {
 
 async function mkdirOrExisting(path: string): Promise<void> {
   try {
-    await mkdir(path, { mode: 0o700 });
+    await mkdir(bytePath(path), { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await lstat(path)).isDirectory()) return;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await lstat(bytePath(path))).isDirectory()) return;
     throw err;
   }
 }
@@ -114,11 +115,11 @@ async function fetchLink(input: PullInput, e: Entry, temps: TempNames): Promise<
   const final = input.local(e.rel);
   const tmp = temps.next(final);
   try {
-    await symlink(e.target ?? '', tmp);
-    await lutimes(tmp, Date.now() / 1000, e.mtime);
-    await rename(tmp, final);
+    await symlink(bytePath(e.target ?? ''), bytePath(tmp));
+    await lutimes(bytePath(tmp), Date.now() / 1000, e.mtime);
+    await rename(bytePath(tmp), bytePath(final));
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await unlink(bytePath(tmp)).catch(() => undefined);
     throw new LocalError(`${final}: ${describeLocalError(err)}`);
   }
 }
@@ -131,7 +132,7 @@ async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: Pull
   const handle = await sftp.open(remotePath, 'r');
   let received = 0;
   try {
-    const fh = await openLocal(tmp, 'wx', 0o600).catch((err: unknown) => {
+    const fh = await openLocal(bytePath(tmp), 'wx', 0o600).catch((err: unknown) => {
       throw new LocalError(`${tmp}: ${describeLocalError(err)}`);
     });
     let ok = false;
@@ -173,7 +174,7 @@ async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: Pull
       ok = true;
     } finally {
       await fh.close().catch(() => undefined);
-      if (!ok) await unlink(tmp).catch(() => undefined);
+      if (!ok) await unlink(bytePath(tmp)).catch(() => undefined);
     }
   } finally {
     await sftp.closeHandle(handle, remotePath).catch((err: unknown) => {
@@ -181,11 +182,11 @@ async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: Pull
     });
   }
   try {
-    await chmod(tmp, e.mode & KEEP_BITS);
-    await utimes(tmp, Date.now() / 1000, e.mtime);
-    await rename(tmp, final);
+    await chmod(bytePath(tmp), e.mode & KEEP_BITS);
+    await utimes(bytePath(tmp), Date.now() / 1000, e.mtime);
+    await rename(bytePath(tmp), bytePath(final));
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await unlink(bytePath(tmp)).catch(() => undefined);
     throw new LocalError(`${final}: ${describeLocalError(err)}`);
   }
   res.bytesReceived += received;

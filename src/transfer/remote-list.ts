@@ -14,6 +14,8 @@ import { shellQuote } from '../core/shell-quote.js';
 import type { Entry, EntryType } from './entry.js';
 import { parentOf, remoteOperand, unsafeRelative } from './paths.js';
 import { isTempName, TEMP_FIND_GLOB } from './temp-names.js';
+import { decodeName } from './byte-names.js';
+import { isUtf8 } from 'node:buffer';
 
 export type ListingSpec =
   | {
@@ -151,10 +153,10 @@ function isOctal(m: string): boolean {
  * Parse a listing. `sumsPrefix` is the path find printed before each relative name in the
  * checksum part (the root or folder listed, plus '/'). Throws on output that is not a listing.
  */
-export function parseListing(out: string, sumsPrefix: (kind: Listing['kind']) => string): Listing {
+export function parseListing(out: Buffer | string, sumsPrefix: (kind: Listing['kind']) => string): Listing {
   const start = out.indexOf('LWT1\0');
   if (start < 0) throw new Error('the listing command printed no listing');
-  const f = out.slice(start).split('\0');
+  const f = typeof out === 'string' ? out.slice(start).split('\0') : nulFields(out.subarray(start));
   const kindField = f[1];
   if (kindField !== 'T' && kindField !== 'D' && kindField !== 'F') throw new Error(`unreadable listing (kind ${JSON.stringify(kindField)})`);
   const listing: Listing = { kind: kindField, entries: [], temps: [], problems: [], specials: [] };
@@ -215,6 +217,22 @@ export function parseListing(out: string, sumsPrefix: (kind: Listing['kind']) =>
     }
   }
   return listing;
+}
+
+/**
+ * The NUL-separated fields of a listing read as bytes: names are bytes on the host, and one
+ * that is not UTF-8 is decoded with escapes (byte-names.ts) so that it can be named exactly.
+ */
+function nulFields(b: Buffer): string[] {
+  if (isUtf8(b)) return b.toString('utf8').split('\0');
+  const fields: string[] = [];
+  let from = 0;
+  for (let i = b.indexOf(0, from); i >= 0; i = b.indexOf(0, from)) {
+    fields.push(decodeName(b.subarray(from, i)));
+    from = i + 1;
+  }
+  fields.push(decodeName(b.subarray(from)));
+  return fields;
 }
 
 /** The prefix find puts before relative names when listing `root`. */

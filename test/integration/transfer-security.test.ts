@@ -5,12 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { runLwt, type LwtRun } from './helpers.js';
 import { okOnHost, onHost } from './transfer-helpers.js';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { TempNames } from '../../src/transfer/temp-names.js';
 
 const ROOT = '/srv/lwt-host';
@@ -134,4 +136,40 @@ test('item 8: files that only look like temporary files are sent, fetched and ke
   assert.equal(await readFile(join(out, h, 'tmp-dest', lookAlike), 'utf8'), 'mine\n', 'fetched over the local file of that name');
   assert.equal(await readFile(join(out, h, 'tmp-dest', 'other', 'notes'), 'utf8'), 'x');
   assert.equal(await readFile(join(out, h, 'tmp-dest', 'sub', '.lwt-tmp-cafebabe-1'), 'utf8'), 'only here\n', 'a local look-alike is not a leftover');
+});
+
+/** A command's stdout on a host as bytes (names need not be UTF-8). */
+async function hostBytes(address: string, command: string): Promise<Buffer> {
+  const { stdout } = await promisify(execFile)('ssh', ['-F', fleet.sshConfig, address, command], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  return stdout;
+}
+
+test('item 9: names that are not UTF-8 are sent and fetched byte for byte, with the rest of the tree', async () => {
+  const h = hosts[0]!;
+  const latin1 = Buffer.from('caf\xe9.txt', 'latin1');
+  const badDir = Buffer.from([0x64, 0xff, 0xfe]);
+  const src = await site('bytes-site', { 'plain.txt': 'plain\n' });
+  const srcB = Buffer.from(src);
+  const slash = Buffer.from('/');
+  await writeFile(Buffer.concat([srcB, slash, latin1]), 'latin-1 name\n');
+  await mkdir(Buffer.concat([srcB, slash, badDir]));
+  await writeFile(Buffer.concat([srcB, slash, badDir, slash, latin1]), 'inside\n');
+  const dest = `${ROOT}/bytes`;
+  const put = await lwt('put-all', ['-w', h, `${src}/`, dest]);
+  assert.equal(put.status, 0, put.stderr);
+  const listed = (await hostBytes(h, `cd ${dest} && find . -mindepth 1 -printf '%P\\0' | sort -z`)).toString('latin1').split('\0').filter(Boolean);
+  const want = ['plain.txt', latin1.toString('latin1'), badDir.toString('latin1'), `${badDir.toString('latin1')}/${latin1.toString('latin1')}`].sort();
+  assert.deepEqual(listed.sort(), want);
+  assert.equal((await hostBytes(h, `cat ${dest}/d*/caf*`)).toString(), 'inside\n');
+  const again = await lwt('put-all', ['-w', h, '--json', '--changed', `${src}/`, dest]);
+  assert.equal(again.status, 0, again.stdout);
+  assert.equal(hostLines(again)[0]!.filesSent, 0, 'the listing names them exactly: nothing differs');
+
+  const out = join(work, 'bytes-got');
+  const get = await lwt('get-all', ['-w', h, `${dest}/`, out]);
+  assert.equal(get.status, 0, get.stderr);
+  const got = Buffer.from(join(out, h));
+  const names = (await readdir(got, { encoding: 'buffer' })).map((b) => b.toString('latin1')).sort();
+  assert.deepEqual(names, ['plain.txt', latin1.toString('latin1'), badDir.toString('latin1')].sort());
+  assert.equal(await readFile(Buffer.concat([got, slash, badDir, slash, latin1]), 'utf8'), 'inside\n');
 });
