@@ -173,3 +173,27 @@ test('item 9: names that are not UTF-8 are sent and fetched byte for byte, with 
   assert.deepEqual(names, ['plain.txt', latin1.toString('latin1'), badDir.toString('latin1')].sort());
   assert.equal(await readFile(Buffer.concat([got, slash, badDir, slash, latin1]), 'utf8'), 'inside\n');
 });
+
+test('item 10: a file that grows while fetched: at most the listed size arrives, and it is reported', async () => {
+  const h = hosts[1]!;
+  const dir = `${ROOT}/growing`;
+  // 1 MiB listed; then a writer appends 64 KiB every few ms for up to 20 s (bounded: a tmpfs).
+  await onHost(fleet, h, `mkdir -p ${dir} && head -c 1048576 /dev/urandom > ${dir}/log && head -c 65536 /dev/zero > /tmp/lwt-chunk`);
+  const writer = (await onHost(fleet, h, `nohup timeout 20 sh -c 'while :; do cat /tmp/lwt-chunk >> ${dir}/log; sleep 0.005; done' > /dev/null 2>&1 & echo $!`)).trim();
+  try {
+    const out = join(work, 'grown');
+    const r = await lwt('get-all', ['-w', h, '--json', dir, out], { timeoutMs: 120_000 });
+    const [line] = hostLines(r);
+    assert.equal(line?.outcome.kind, 'exited', r.stdout);
+    const m = /log: grew on the host while read; the (\d+) bytes listed were fetched/.exec(line!.stderr ?? '');
+    assert.ok(m, `reported as changed: ${line!.stderr}`);
+    const listed = Number(m[1]);
+    assert.ok(listed >= 1048576, `${listed}`);
+    const got = await readFile(join(out, h, 'growing', 'log'));
+    assert.equal(got.length, listed, 'exactly the listed bytes, not what the file grew to');
+    const head = await hostBytes(h, `head -c 1048576 ${dir}/log`);
+    assert.deepEqual(got.subarray(0, 1048576), head, 'the bytes are the file\'s own');
+  } finally {
+    await onHost(fleet, h, `kill ${writer}; sleep 0.2; rm -rf ${dir}`).catch(() => undefined);
+  }
+});
