@@ -5,7 +5,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
@@ -177,9 +177,10 @@ test('item 9: names that are not UTF-8 are sent and fetched byte for byte, with 
 test('item 10: a file that grows while fetched: at most the listed size arrives, and it is reported', async () => {
   const h = hosts[1]!;
   const dir = `${ROOT}/growing`;
-  // 1 MiB listed; then a writer appends 64 KiB every few ms for up to 20 s (bounded: a tmpfs).
+  // 1 MiB listed; then a writer appends 64 KiB every few ms, 2000 times at most (a tmpfs).
+  // Plain nohup sh (not timeout, which forwards the session's SIGHUP): it outlives the ssh that starts it.
   await onHost(fleet, h, `mkdir -p ${dir} && head -c 1048576 /dev/urandom > ${dir}/log && head -c 65536 /dev/zero > /tmp/lwt-chunk`);
-  const writer = (await onHost(fleet, h, `nohup timeout 20 sh -c 'while :; do cat /tmp/lwt-chunk >> ${dir}/log; sleep 0.005; done' > /dev/null 2>&1 & echo $!`)).trim();
+  const writer = (await onHost(fleet, h, `nohup sh -c 'n=0; while [ $n -lt 2000 ]; do cat /tmp/lwt-chunk >> ${dir}/log; sleep 0.005; n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!`)).trim();
   try {
     const out = join(work, 'grown');
     const r = await lwt('get-all', ['-w', h, '--json', dir, out], { timeoutMs: 120_000 });
@@ -196,4 +197,128 @@ test('item 10: a file that grows while fetched: at most the listed size arrives,
   } finally {
     await onHost(fleet, h, `kill ${writer}; sleep 0.2; rm -rf ${dir}`).catch(() => undefined);
   }
+});
+
+/** The host's session processes (descendants of its sshd listener) once they settle: none left means nothing outlived the run. */
+async function settledSessions(address: string): Promise<string[]> {
+  let left: string[] = [];
+  for (let i = 0; i < 50; i++) {
+    const pids = await fleet.sessionPids(address);
+    left = (await Promise.all(pids.map((p) => readFile(`/proc/${p}/cmdline`, 'utf8').then((c) => `${p} ${c.replace(/\0/g, ' ').trim()}`, () => '')))).filter(Boolean);
+    if (left.length === 0) return left;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return left;
+}
+
+test('item 4: files swapped for FIFOs after the listing never hang get-all, and nothing it started stays on the host', async () => {
+  const h = hosts[0]!;
+  const dir = `${ROOT}/fifos`;
+  // a/ (1500 files, fetched first: names are fetched in order) gives the swapper time to act
+  // between the listing and the reads of z/.
+  await onHost(fleet, h, `mkdir -p ${dir}/a ${dir}/z && cd ${dir} && i=0; while [ $i -lt 1500 ]; do echo a > a/f$i; i=$((i+1)); done; i=0; while [ $i -lt 200 ]; do echo x > z/f$i; i=$((i+1)); done`);
+  // At any moment 40 of the 200 names in z/ are FIFOs, moving on all the time.
+  const swapper = (
+    await onHost(
+      fleet,
+      h,
+      `cd ${dir}/z && nohup sh -c 'i=0; n=0; while [ $n -lt 100000 ]; do j=$(( (i + 160) % 200 )); mkfifo .p$i 2>/dev/null; mv -f .p$i f$i; echo x > .r$j; mv -f .r$j f$j; i=$(( (i + 1) % 200 )); n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!`,
+    )
+  ).trim();
+  try {
+    const out = join(work, 'fifos');
+    for (let round = 0; round < 3; round++) {
+      const r = await lwt('get-all', ['-w', h, '--json', dir, out], { timeoutMs: 45_000 });
+      assert.notEqual(r.signal, 'SIGKILL', `round ${round}: get-all hung (killed by the test after 45 s)`);
+      const [line] = hostLines(r);
+      assert.ok(line && ['exited', 'failed'].includes(line.outcome.kind), `round ${round}: ${r.stdout}${r.stderr}`);
+      if (line.outcome.kind === 'failed') assert.match(line.stderr ?? '', /not a regular file|changed on the host|could not open it/, line.stderr);
+    }
+  } finally {
+    await onHost(fleet, h, `kill ${swapper}`).catch(() => undefined);
+  }
+  assert.deepEqual(await settledSessions(h), [], 'no process of lwt (internal-sftp, dd, sh) left on the host');
+});
+
+test('item 4: a stream that stops sending ends at the idle deadline (--idle-timeout), its processes on the host killed', async () => {
+  const h = hosts[1]!;
+  const dir = `${ROOT}/stall`;
+  await onHost(fleet, h, `mkdir -p ${dir} && head -c 400000000 /dev/zero > ${dir}/big`);
+  try {
+    let stopped = 0;
+    const watch = (async () => {
+      // Freeze the host's reader (dd) mid-file: from then on no byte comes.
+      for (let i = 0; i < 600 && stopped === 0; i++) {
+        for (const p of await fleet.sessionPids(h)) {
+          const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
+          if (cmd.startsWith('dd\0')) {
+            process.kill(p, 'SIGSTOP');
+            stopped = p;
+          }
+        }
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    })();
+    const r = await lwt('get-all', ['-w', h, '--json', '--idle-timeout', '2', dir, join(work, 'stall')], { timeoutMs: 90_000 });
+    await watch;
+    assert.ok(stopped > 0, 'the reader was caught mid-file');
+    assert.notEqual(r.signal, 'SIGKILL', 'get-all ended by itself');
+    const [line] = hostLines(r);
+    assert.equal(line?.outcome.kind, 'timeout', r.stdout);
+    assert.match(line!.stderr ?? '', /no byte from the host for 2 s \(--idle-timeout\)/);
+    assert.ok(r.wallMs < 60_000, `${r.wallMs} ms`);
+  } finally {
+    await onHost(fleet, h, `rm -rf ${dir}`).catch(() => undefined);
+  }
+  assert.deepEqual(await settledSessions(h), [], 'the frozen reader and its shell were killed');
+});
+
+test('item 3: a folder swapped for a symlink to /etc during get-all never delivers /etc files, and modes are never looser than on the host', async () => {
+  const h = hosts[1]!;
+  const dir = `${ROOT}/race`;
+  const names = ['passwd', 'group', 'hostname', 'os-release', 'shadow'];
+  // a/ (800 files, fetched first) gives the swapper time between the listing and the reads of d/.
+  await onHost(
+    fleet,
+    h,
+    `mkdir -p ${dir}/a ${dir}/d && cd ${dir} && i=0; while [ $i -lt 800 ]; do echo a > a/f$i; i=$((i+1)); done; ` +
+      `for n in ${names.join(' ')}; do echo mine-$n > d/$n; done; chmod 640 d/shadow; echo secret > private && chmod 600 private`,
+  );
+  const swapper = (
+    await onHost(
+      fleet,
+      h,
+      `cd ${dir} && nohup sh -c 'n=0; while [ $n -lt 100000 ]; do mv d d.real && ln -s /etc d && rm d && mv d.real d; n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!`,
+    )
+  ).trim();
+  const etc = new Map<string, Buffer>();
+  for (const n of names) etc.set(n, await hostBytes(h, `cat /etc/${n} 2>/dev/null || true`));
+  let fetchedFromD = 0;
+  try {
+    for (let round = 0; round < 6; round++) {
+      const out = join(work, `race-${round}`);
+      const r = await lwt('get-all', ['-w', h, '--json', dir, out], { timeoutMs: 60_000 });
+      assert.notEqual(r.signal, 'SIGKILL', `round ${round}: get-all hung`);
+      for (const sub of ['d', 'd.real']) {
+        for (const n of names) {
+          const got = await readFile(join(out, h, 'race', sub, n)).catch(() => undefined);
+          if (!got) continue;
+          fetchedFromD++;
+          assert.notDeepEqual(got, etc.get(n), `round ${round}: ${sub}/${n} is the host's /etc/${n}`);
+          assert.equal(got.toString(), `mine-${n}\n`, `round ${round}: ${sub}/${n}`);
+        }
+      }
+    }
+  } finally {
+    await onHost(fleet, h, `kill ${swapper}`).catch(() => undefined);
+  }
+  assert.ok(fetchedFromD > 0, 'the real files of d/ were fetched in some rounds');
+  // Modes: 0640 on the host (not world-readable) is 0600 here; 0600 stays 0600.
+  await onHost(fleet, h, `sleep 0.2; cd ${dir} && { [ -d d ] || mv d.real d 2>/dev/null || true; }; [ -L d ] && rm d && mv d.real d; ls -la d`);
+  const out = join(work, 'race-modes');
+  const r = await lwt('get-all', ['-w', h, dir, out]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal((await stat(join(out, h, 'race', 'd', 'shadow'))).mode & 0o7777, 0o600);
+  assert.equal((await stat(join(out, h, 'race', 'private'))).mode & 0o7777, 0o600);
+  assert.equal((await stat(join(out, h, 'race', 'd', 'passwd'))).mode & 0o7777, 0o644);
 });
