@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { mkdir, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { getAll } from '../commands/get-all.js';
+import { DEFAULT_IDLE_TIMEOUT_MS, getAll } from '../commands/get-all.js';
+import { seconds } from './parse.js';
 import { UsageError } from '../errors.js';
 import { describeLocalError } from '../transfer/local-tree.js';
 import { normalizeRemote, sourceIsContents } from '../transfer/paths.js';
@@ -19,15 +20,23 @@ export function getAllCommand(): Command {
     )
     .argument('<REMOTE>', "remote file or folder; with a trailing slash, the folder's contents")
     .argument('<LOCALDIR>', 'local folder; each host gets LOCALDIR/<host>/ (created)');
-  addTransferOptions(cmd, 'get').addHelpText(
+  addTransferOptions(cmd, 'get')
+    .option('--idle-timeout <SEC>', 'end a host\'s transfer when no byte came from it for SEC seconds; its processes there are killed', seconds, DEFAULT_IDLE_TIMEOUT_MS / 1000)
+    .addHelpText(
     'after',
     `
 Trailing slash (as rsync): REMOTE/ puts the folder's contents into LOCALDIR/<host>/; REMOTE puts
 the folder (or file) itself there as LOCALDIR/<host>/<name>. REMOTE may be relative to the remote
-home. Mode (without set-uid/set-gid) and mtime are kept; symlinks are recreated unless -L, which
+home. Mode and mtime are kept, never looser than on the host: without set-uid/set-gid, and
+owner-only (0600, 0700) when it was not world-readable there; symlinks are recreated unless -L, which
 fetches what they point to (then nothing is a symlink, so nothing can point outside). --changed,
 --checksum, --delete, --dry-run and --exclude-path work as for put-all, with the local copy as the
 side that changes. A host's listing needs GNU find on the host (one command lists the tree).
+
+The files come in one stream per host (GNU dd on the host): each folder is entered and checked
+against REMOTE's real path, each file opened without following a symlink and without blocking
+(a FIFO or device never hangs the transfer), at most the size listed is fetched (a file that
+grew is reported; one that shrank or changed type is not fetched, and reported).
 
 ${TRANSFER_EXIT_HELP}
 
@@ -56,6 +65,7 @@ Examples:
         name,
         localDir,
         followLinks: flags.copyLinks === true,
+        idleTimeoutMs: (flags as TransferFlags & { idleTimeout: number }).idleTimeout * 1000,
       }),
     );
   });

@@ -53,7 +53,7 @@ Examples:
     const contents = sourceIsContents(src);
     const tree = await walkSource(resolve(src), `SRC ${src}`, { contents, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
     const name = sourceName(resolve(src));
-    checkDelete(setup.sync.delete, tree, d.path, name, contents);
+    checkDelete(setup.sync.delete, tree, d.path, name, contents, setup.sync.forceDeleteDangerous);
     warnSkipped(setup, tree);
     const payload: Payload = { tree, name, contents };
     await runTransferVerb(setup, 'put-all', `${src} -> ${dest}`, setup.hostNames, 'sent', (common) =>
@@ -110,7 +110,7 @@ Examples:
       used.add(folder);
       const tree = await walkSource(resolve(local, folder), `LOCAL/${folder}`, { contents: true, followLinks: flags.copyLinks === true, excluder: setup.sync.excluder });
       if (tree.kind !== 'tree') throw new UsageError(`LOCAL/${folder}: not a folder`);
-      checkDelete(setup.sync.delete, tree, d.path, folder, true);
+      checkDelete(setup.sync.delete, tree, d.path, folder, true, setup.sync.forceDeleteDangerous);
       warnSkipped(setup, tree);
       payloads.set(label, { tree, name: folder, contents: true });
       hosts.push(spec);

@@ -32,6 +32,7 @@ export interface TransferFlags extends SshFlags, HostFlags {
   changed?: boolean;
   checksum?: boolean;
   delete?: boolean;
+  forceDeleteDangerous?: boolean;
   dryRun?: boolean;
   copyLinks?: boolean;
   excludePath?: string[];
@@ -50,6 +51,10 @@ export function addTransferOptions(cmd: Command, direction: 'put' | 'get'): Comm
     .option('--changed', `${put ? 'send' : 'fetch'} only files that differ from ${there} (size and mtime, read in one listing)`)
     .option('--checksum', 'with --changed, compare SHA-256 instead of mtime (computed on the host in one command); implies --changed')
     .option('--delete', `remove files under ${put ? 'DEST' : 'the local copy'} that ${put ? 'SRC' : 'REMOTE'} does not have (never outside it)`)
+    .option(
+      '--force-delete-dangerous',
+      put ? '--delete may clean DEST even when the host resolves it to /, the login home (or a folder holding it) or a system folder (/etc, /usr, …)' : 'no effect here (put-all)',
+    )
     .option('-n, --dry-run', `print what would be ${put ? 'sent' : 'fetched'} and deleted, hosts with the same plan grouped; change nothing`)
     .option('-L, --copy-links', 'follow symlinks and copy what they point to (default: recreate symlinks as symlinks)')
     .option('--exclude-path <GLOB>', "skip paths matching GLOB, rsync's --exclude: *.log, cache/, /build, a/**/b (repeatable)", collect)
@@ -62,9 +67,11 @@ folder itself, as DEST/<name>. A file goes into DEST when DEST ends with / or is
 the host, else DEST is its new name. Missing folders on the way to DEST are created. DEST may
 be relative: it is then below the remote user's home (~/ is accepted), as with scp.
 
-Each file is written to a temporary name (.lwt-tmp-*) in its folder and renamed over the
-final name (posix-rename@openssh.com): a host cut off mid-transfer never has a partial file
-under a final name; the next run removes the temporary files. Mode and mtime are kept;
+Each file is written to a temporary name (.lwt-tmp-<token>-<n>, the token random per
+transfer and self-checking) in its folder and renamed over the final name
+(posix-rename@openssh.com): a host cut off mid-transfer never has a partial file under a
+final name; the next run removes those temporary files, and only those: a file that merely
+looks alike is an ordinary file. Mode and mtime are kept;
 symlinks are recreated as symlinks unless -L. An existing DEST folder keeps its own mode
 and mtime (SRC/ into / or a home must not change them); folders lwt creates get the source's.
 
@@ -73,8 +80,11 @@ on the same connection as the SFTP session that carries the files.
 
 --changed: a file is sent when its size or mtime (whole seconds: SFTP carries seconds)
 differ, or with --checksum its SHA-256; a file that differs only in mode or mtime gets them
-set without being sent. --delete needs a folder SRC, and refuses when the folder it would
-clean is / or the remote home (SRC/ into / or ~).
+set without being sent. --delete needs a folder SRC. The folder it would clean is resolved on
+each host (symlinks and .. followed: /srv/.. is /) and refused there, as outcome "failed"
+naming the rule, when it is /, the login home or a folder holding it, or a system top-level
+folder (/etc, /usr, /bin, /boot, /var, /lib*, /sbin, /proc, /sys, /dev);
+--force-delete-dangerous lifts this.
 --exclude-path GLOB (rsync's --exclude; a bare --exclude is refused, since in lwt hosts are
 -x/--exclude-hosts): a pattern without / matches a name at any depth, a leading / anchors it
 at the top of SRC, a trailing / matches folders only; excluded paths are neither sent nor
@@ -123,6 +133,7 @@ export async function prepareTransfer(verb: string, flags: TransferFlags, comman
       changed: flags.changed === true || flags.checksum === true,
       checksum: flags.checksum === true,
       delete: flags.delete === true,
+      forceDeleteDangerous: flags.forceDeleteDangerous === true,
       dryRun: flags.dryRun === true,
       excluder,
     },

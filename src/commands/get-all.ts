@@ -12,11 +12,13 @@ import { hostFileName } from '../hosts/file-name.js';
 import type { Entry } from '../transfer/entry.js';
 import { describeLocalError, LocalHasher, walkLocal } from '../transfer/local-tree.js';
 import { describePlan, planCounts, planTransfer } from '../transfer/plan.js';
-import { isTempName, joinRemote, linkEscapes, parentOf } from '../transfer/paths.js';
+import { joinRemote, linkEscapes, parentOf } from '../transfer/paths.js';
+import { isTempName } from '../transfer/temp-names.js';
 import { newPullResult, pullPlan } from '../transfer/pull.js';
 import { findPrefix, type ListingSpec } from '../transfer/remote-list.js';
-import { SftpError } from '../transfer/sftp.js';
-import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type SyncOptions } from '../transfer/sync.js';
+import { fetchFiles } from '../transfer/fetch-files.js';
+import type { TempNames } from '../transfer/temp-names.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
 import type { RunSummary } from '../runner/results.js';
 import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
@@ -32,11 +34,23 @@ export interface GetAllOptions extends Omit<TransferRunOptions, 'transfer'> {
   localDir: string;
   /** -L: follow remote symlinks (find -L) and fetch what they point to. */
   followLinks: boolean;
+  /** No byte from the host for this long ends its transfer. @default 60 s */
+  idleTimeoutMs?: number;
   sync: SyncOptions;
 }
 
-/** Set-uid/set-gid are not kept on fetched files (they now belong to the local user). */
-const KEEP_BITS = 0o1777;
+/** No byte from a host for this long ends its transfer (--idle-timeout). */
+export const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+
+/**
+ * The local mode of a fetched file or folder: never looser than on the host; without
+ * set-uid/set-gid (it now belongs to the local user); and owner-only when it was not
+ * world-readable there, since the local group is not the host's group.
+ */
+export function fetchedMode(mode: number): number {
+  const m = mode & 0o1777;
+  return m & 0o004 ? m : m & 0o700;
+}
 
 export async function getAll(opts: GetAllOptions): Promise<RunSummary> {
   const hasher = new LocalHasher();
@@ -74,16 +88,16 @@ export function confineEntries(entries: readonly Entry[], prefix: string): { kep
 }
 
 /** What one fetch needs: where from, where to, how to compare. */
-export type FetchOptions = Pick<GetAllOptions, 'remote' | 'contents' | 'name' | 'localDir' | 'followLinks' | 'sync'>;
+export type FetchOptions = Pick<GetAllOptions, 'remote' | 'contents' | 'name' | 'localDir' | 'followLinks' | 'sync' | 'idleTimeoutMs'>;
 
 /** One host's fetch on an open connection (get-all's, and the task scheduler's results). */
 export async function getHost(job: Pick<HostJob, 'client' | 'signal' | 'label' | 'onBytes'>, opts: FetchOptions, hasher: LocalHasher): Promise<TransferResult> {
   const { client, signal } = job;
   const sync = opts.sync;
   const hostDir = join(opts.localDir, hostFileName(job.label));
-  const listSpec: ListingSpec = { kind: 'tree', root: opts.remote, followAll: opts.followLinks, checksum: sync.checksum, createParent: false };
+  // resolve: the file stream checks every folder against REMOTE's real path.
+  const listSpec: ListingSpec = { kind: 'tree', root: opts.remote, followAll: opts.followLinks, checksum: sync.checksum, createParent: false, resolve: true };
   const res = newPullResult();
-  const session = new TransferSession(client, signal, sync.dryRun);
   try {
     const listed = await runListing(client, listSpec, signal, () => findPrefix(opts.remote));
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
@@ -106,7 +120,7 @@ export async function getHost(job: Pick<HostJob, 'client' | 'signal' | 'label' |
       ? confineEntries(wanted, prefix)
       : confineEntries([{ ...root, rel: '', type: 'd' }, { ...root, rel: opts.name }], '');
     problems.push(...refused);
-    const source = kept.filter((e) => tree || e.rel !== '').map((e) => ({ ...e, mode: e.mode & KEEP_BITS }));
+    const source = kept.filter((e) => tree || e.rel !== '').map((e) => ({ ...e, mode: fetchedMode(e.mode) }));
 
     // The host's folder must be a real folder: never write through a symlink planted there.
     if (!sync.dryRun) await mkdir(hostDir, { recursive: true });
@@ -147,24 +161,35 @@ export async function getHost(job: Pick<HostJob, 'client' | 'signal' | 'label' |
         extra: { filesReceived: counts.files, bytesReceived: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
       };
     }
-    const sftp = await session.startSending();
-    if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    await pullPlan({ sftp, plan, remote: (rel) => (tree ? joinRemote(opts.remote, rel) : opts.remote), local, onBytes: job.onBytes }, res);
+    if (signal.aborted) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
+    // A single file is fetched from its real folder under its real name (REMOTE may be a symlink to it).
+    const real = listing.resolved?.root ?? opts.remote;
+    const realBase = real.slice(real.lastIndexOf('/') + 1);
+    const realRoot = tree ? real : real.slice(0, Math.max(1, real.lastIndexOf('/')));
+    const fetch = (files: Entry[], temps: TempNames) =>
+      fetchFiles({
+        client,
+        signal,
+        realRoot,
+        followLinks: opts.followLinks,
+        files: tree ? files : files.map((e) => ({ ...e, rel: realBase })),
+        local: tree ? local : () => local(opts.name),
+        modeOf: (e) => e.mode,
+        temps,
+        idleMs: opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS,
+        onBytes: job.onBytes,
+      });
+    await pullPlan({ plan, local, modeOf: (e) => e.mode, fetch }, res);
     problems.push(...res.problems);
-    return {
-      outcome: transferOutcome(problems),
-      stdout: '',
-      stderr: stderrOf(),
-      extra: { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted },
-    };
+    notes.push(...res.notes);
+    const extra = { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted };
+    if (res.outcome) return { outcome: res.outcome, stdout: '', stderr: stderrOf() + res.stderr, extra };
+    return { outcome: transferOutcome(problems), stdout: '', stderr: stderrOf(), extra };
   } catch (err) {
     const done = { filesReceived: res.filesReceived, bytesReceived: res.bytesReceived, filesDeleted: res.filesDeleted };
     const lost = lostOutcome(err, signal);
     if (lost) return { ...emptyTransfer(lost), extra: done };
-    if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'failed', message: `sftp: ${err.message}` }), extra: done };
     if ((err as NodeJS.ErrnoException)?.code) return emptyTransfer({ kind: 'local-error', message: `${hostDir}: ${describeLocalError(err)}` });
     throw err;
-  } finally {
-    session.close();
   }
 }

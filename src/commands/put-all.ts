@@ -15,6 +15,7 @@ import type { Excluder } from '../transfer/exclude.js';
 import { LocalHasher, type LocalTree } from '../transfer/local-tree.js';
 import { describePlan, planCounts, planTransfer, type Plan } from '../transfer/plan.js';
 import { joinRemote, treeRoot } from '../transfer/paths.js';
+import { dangerousDeleteRoot, deleteRefusal } from '../transfer/delete-guard.js';
 import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError } from '../transfer/sftp.js';
@@ -64,7 +65,14 @@ export async function putHost(
   const tree = payload.tree;
   const listSpec: ListingSpec =
     tree.kind === 'tree'
-      ? { kind: 'tree', root: treeRoot(opts.dest, payload.name, payload.contents), checksum: sync.checksum, createParent: !sync.dryRun }
+      ? {
+          kind: 'tree',
+          root: treeRoot(opts.dest, payload.name, payload.contents),
+          checksum: sync.checksum,
+          createParent: !sync.dryRun,
+          // --delete is judged by where DEST really is on this host.
+          resolve: sync.delete && sync.forceDeleteDangerous !== true,
+        }
       : { kind: 'file', dest: opts.dest, destIsDir: opts.destSlash, name: payload.name, checksum: sync.checksum, createParent: !sync.dryRun };
   const prefix = (kind: Listing['kind']): string =>
     listSpec.kind === 'tree' ? findPrefix(listSpec.root) : findPrefix(fileLanding(listSpec, kind === 'D').dir);
@@ -75,6 +83,10 @@ export async function putHost(
     const listed = await runListing(client, listSpec, signal, prefix);
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
     const { listing } = listed;
+    if (listing.resolved) {
+      const why = dangerousDeleteRoot(listing.resolved.root, listing.resolved.home);
+      if (why) return emptyTransfer({ kind: 'failed', message: deleteRefusal(listSpec.kind === 'tree' ? listSpec.root : opts.dest, listing.resolved.root, why) });
+    }
     const problems = [...listing.problems, ...listed.warnings];
 
     let root: string;

@@ -148,3 +148,25 @@ export function filteredAgent(socket: string, keep: (blob: Buffer) => boolean): 
     });
   return agent;
 }
+
+let bufferPathsAccepted = false;
+
+/**
+ * ssh2's SFTP requests write every path with `Buffer.byteLength(path)` and
+ * `buf.utf8Write(path, …)`, so a path can only be a string, and a file name that is not
+ * UTF-8 cannot be named at all. `Buffer.byteLength` already takes a Buffer; `utf8Write` is
+ * taught to copy one. Only calls that would otherwise throw (a Buffer where a string is
+ * expected) change; done once per process.
+ */
+export function acceptBufferSftpPaths(): void {
+  if (bufferPathsAccepted) return;
+  bufferPathsAccepted = true;
+  type Write = (this: Buffer, s: unknown, offset?: number, length?: number) => number;
+  const proto = Buffer.prototype as unknown as { utf8Write?: Write };
+  const original = proto.utf8Write;
+  if (typeof original !== 'function') return;
+  proto.utf8Write = function (this: Buffer, s: unknown, offset?: number, length?: number): number {
+    if (Buffer.isBuffer(s)) return s.copy(this, offset ?? 0, 0, Math.min(s.length, length ?? s.length));
+    return original.call(this, s, offset, length);
+  };
+}

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Entry, EntryType } from './entry.js';
 import type { Excluder } from './exclude.js';
-import { isTempName } from './paths.js';
+import { isTempName } from './temp-names.js';
+import { bytePath, decodeName } from './byte-names.js';
 
 export interface LocalTree {
   /** 'tree': a folder, entries below it ('' is the folder); 'single': one file or symlink, entry rel ''. */
@@ -69,11 +70,11 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
 
   let top: Stats;
   try {
-    top = opts.followRoot || opts.followLinks ? await stat(root) : await lstat(root);
+    top = opts.followRoot || opts.followLinks ? await stat(bytePath(root)) : await lstat(bytePath(root));
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       // A dangling symlink at the root is still something (a link to send).
-      const l = await lstat(root).catch(() => undefined);
+      const l = await lstat(bytePath(root)).catch(() => undefined);
       if (!l) return { kind: 'tree', root, entries, temps, skipped, exists: false };
       top = l;
     } else {
@@ -84,7 +85,7 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
   const topType = typeOf(top);
   if (topType === undefined) throw new LocalWalkError(`${root}: not a file, folder or symlink`);
   if (topType !== 'd') {
-    const target = topType === 'l' ? await readlink(root) : undefined;
+    const target = topType === 'l' ? await linkText(root) : undefined;
     return { kind: 'single', root, entries: [entryOf('', top, topType, target)], temps, skipped, exists: true };
   }
   entries.push(entryOf('', top, 'd'));
@@ -93,7 +94,8 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
   const walk = async (dir: string, rel: string, ancestors: Set<string>): Promise<void> => {
     let names: string[];
     try {
-      names = await readdir(dir);
+      // As bytes: a name that is not UTF-8 is still a name (see byte-names.ts).
+      names = (await readdir(bytePath(dir), { encoding: 'buffer' })).map(decodeName);
     } catch (err) {
       fail(dir, err);
       return;
@@ -103,10 +105,10 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
       names.map(async (name) => {
         const path = join(dir, name);
         try {
-          const l = await lstat(path);
-          if (!l.isSymbolicLink() || !opts.followLinks) return { name, path, st: l, target: l.isSymbolicLink() ? await readlink(path) : undefined };
+          const l = await lstat(bytePath(path));
+          if (!l.isSymbolicLink() || !opts.followLinks) return { name, path, st: l, target: l.isSymbolicLink() ? await linkText(path) : undefined };
           try {
-            return { name, path, st: await stat(path), target: undefined };
+            return { name, path, st: await stat(bytePath(path)), target: undefined };
           } catch {
             skipped.push(`${path}: symlink to nothing, not sent (-L)`);
             return undefined;
@@ -126,8 +128,8 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
         skipped.push(`${s.path}: not a file, folder or symlink, not sent`);
         continue;
       }
-      if (isTempName(s.name)) {
-        if (type === 'f' || type === 'l') temps.push(childRel);
+      if ((type === 'f' || type === 'l') && isTempName(s.name)) {
+        temps.push(childRel);
         continue;
       }
       if (opts.excluder?.excludes(childRel, type === 'd')) continue;
@@ -147,6 +149,11 @@ export async function walkLocal(root: string, opts: WalkOptions): Promise<LocalT
   // Parents before children, siblings in a stable order (the walk finishes out of order).
   entries.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   return { kind: 'tree', root, entries, temps, skipped, exists: true };
+}
+
+/** A symlink's target, read as bytes. */
+async function linkText(path: string): Promise<string> {
+  return decodeName(await readlink(bytePath(path), { encoding: 'buffer' }));
 }
 
 /** "permission denied" rather than "EACCES: permission denied, scandir '/x'". */
@@ -179,7 +186,7 @@ export class LocalHasher {
     if (!p) {
       p = new Promise<string>((resolve, reject) => {
         const h = createHash('sha256');
-        createReadStream(path)
+        createReadStream(bytePath(path))
           .on('data', (c) => h.update(c))
           .on('error', reject)
           .on('end', () => resolve(h.digest('hex')));

@@ -1,9 +1,8 @@
 /**
  * Path rules of transfers, pure: which relative names are safe, where a source lands
- * (rsync's trailing-slash rule), remote path spelling, temporary names, and whether a
+ * (rsync's trailing-slash rule), remote path spelling, and whether a
  * symlink fetched from a host stays inside the folder it is written to.
  */
-import { randomBytes } from 'node:crypto';
 import { posix } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -111,26 +110,6 @@ export function sourceName(arg: string): string {
  */
 export function treeRoot(dest: string, name: string, contents: boolean): string {
   return contents || name === '' || name === '.' || name === '..' ? dest : joinRemote(dest, name);
-}
-
-/** Temporary names: `.lwt-tmp-<8 hex of this run and host>-<counter>`, in the destination folder. */
-const TEMP_NAME = /^\.lwt-tmp-[0-9a-f]{8}-[0-9a-z]+$/;
-
-export function isTempName(name: string): boolean {
-  return TEMP_NAME.test(name);
-}
-
-/** A source of temporary names for one host's transfer: short (NAME_MAX), unique, recognisable. */
-export class TempNames {
-  private n = 0;
-  private readonly token = randomBytes(4).toString('hex');
-
-  /** The temporary path for a file landing at `finalPath` (same folder, so rename is atomic). */
-  next(finalPath: string): string {
-    const dir = posix.dirname(finalPath);
-    const name = `.lwt-tmp-${this.token}-${(this.n++).toString(36)}`;
-    return dir === '.' && !finalPath.startsWith('./') ? name : joinRemote(dir, name);
-  }
 }
 
 /**

@@ -1,20 +1,22 @@
 /**
- * Carry out a Plan from a host into a local folder over SFTP (get-all). The mirror of
- * push.ts: each file is read with several READs in flight, written to a temporary file in
- * its local folder, given its mode and mtime, then renamed over the final name. Names come
- * from the host's listing and were checked before this runs (no `..`, not absolute, parents
- * are folders of the same listing, symlinks stay inside); set-uid and set-gid bits are
- * dropped, since the files now belong to the local user.
+ * Carry out a Plan from a host into a local folder (get-all). Local work here: leftovers,
+ * deletes, folders, symlinks (recreated from the listing: nothing is read from the host for
+ * them), and last the modes and mtimes. File contents come through `fetch` (fetch-files.ts:
+ * one remote stream that never leaves REMOTE). Names come from the host's listing and were
+ * checked before this runs (no `..`, not absolute, parents are folders of the same listing,
+ * symlinks stay inside).
  */
-import { chmod, lutimes, mkdir, open as openLocal, rename, rmdir, symlink, unlink, utimes, lstat } from 'node:fs/promises';
+import { chmod, lutimes, mkdir, rename, rmdir, symlink, unlink, utimes, lstat } from 'node:fs/promises';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { TempNames } from './paths.js';
+import { TempNames } from './temp-names.js';
+import { bytePath } from './byte-names.js';
+import type { FetchFilesResult } from './fetch-files.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';
-import { SftpError, type SftpSession } from './sftp.js';
 
+/** Symlinks made at once. */
 const FILE_LANES = 32;
 
 export interface PullResult {
@@ -22,24 +24,26 @@ export interface PullResult {
   bytesReceived: number;
   filesDeleted: number;
   problems: string[];
+  /** Files that changed while read but were fetched as listed. */
+  notes: string[];
+  /** Set when the file stream did not finish (deadline, cancel, connection, idle). */
+  outcome?: FetchFilesResult['outcome'];
+  stderr: string;
 }
 
 export interface PullInput {
-  sftp: SftpSession;
   plan: Plan;
-  /** Remote path of a relative name. */
-  remote: (rel: string) => string;
   /** Local path of a relative name (under the host's folder). */
   local: (rel: string) => string;
-  onBytes: (n: number) => void;
+  /** The local mode of a fetched entry (never looser than on the host). */
+  modeOf: (e: Entry) => number;
+  /** Fetch these files' contents into place. */
+  fetch: (files: Entry[], temps: TempNames) => Promise<FetchFilesResult>;
 }
 
 export function newPullResult(): PullResult {
-  return { filesReceived: 0, bytesReceived: 0, filesDeleted: 0, problems: [] };
+  return { filesReceived: 0, bytesReceived: 0, filesDeleted: 0, problems: [], notes: [], stderr: '' };
 }
-
-/** Mode bits kept on fetched files: no set-uid/set-gid for files now owned by the local user. */
-const KEEP_BITS = 0o1777;
 
 class LocalError extends Error {}
 
@@ -53,10 +57,10 @@ export async function pullPlan(input: PullInput, res: PullResult = newPullResult
       throw new LocalError(`${path}: ${describeLocalError(err)}`);
     });
 
-  await Promise.all(plan.removeTemps.map((rel) => guard(wrap(local(rel), unlink(local(rel)).catch(ignoreEnoent)))));
+  await Promise.all(plan.removeTemps.map((rel) => guard(wrap(local(rel), unlink(bytePath(local(rel))).catch(ignoreEnoent)))));
   for (const group of byDepth(plan.deletes, true)) {
     const done = await Promise.all(
-      group.map((e) => guard(wrap(local(e.rel), (e.type === 'd' ? rmdir(local(e.rel)) : unlink(local(e.rel))).catch(ignoreEnoent)))),
+      group.map((e) => guard(wrap(local(e.rel), (e.type === 'd' ? rmdir(bytePath(local(e.rel))) : unlink(bytePath(local(e.rel)))).catch(ignoreEnoent)))),
     );
     res.filesDeleted += done.filter(Boolean).length;
   }
@@ -70,27 +74,31 @@ export async function pullPlan(input: PullInput, res: PullResult = newPullResult
     );
   }
 
-  let lost: unknown;
-  await forEachLimit([...plan.files, ...plan.links], FILE_LANES, async (e) => {
-    if (lost) return;
+  const blocked = (e: Entry): boolean => {
     const parent = e.rel.includes('/') ? e.rel.slice(0, e.rel.lastIndexOf('/')) : '';
-    if (failedDirs.has(parent)) {
-      res.problems.push(`${local(e.rel)}: not fetched, its folder could not be created`);
-      return;
-    }
-    try {
-      const ok = await guard(e.type === 'l' ? fetchLink(input, e, temps) : fetchFile(input, e, temps, res));
-      if (ok) res.filesReceived++;
-    } catch (err) {
-      lost ??= err;
-    }
+    if (!failedDirs.has(parent)) return false;
+    res.problems.push(`${local(e.rel)}: not fetched, its folder could not be created`);
+    return true;
+  };
+  const fetched = await input.fetch(plan.files.filter((e) => !blocked(e)), temps);
+  res.filesReceived += fetched.received;
+  res.bytesReceived += fetched.bytes;
+  res.problems.push(...fetched.problems);
+  res.notes.push(...fetched.notes);
+  res.stderr += fetched.stderr;
+  if (fetched.outcome) {
+    res.outcome = fetched.outcome;
+    return res;
+  }
+  await forEachLimit(plan.links, FILE_LANES, async (e) => {
+    if (blocked(e)) return;
+    if (await guard(fetchLink(input, e, temps))) res.filesReceived++;
   });
-  if (lost) throw lost;
 
   const setAttrs = async (e: Entry): Promise<void> => {
     const p = local(e.rel);
-    await wrap(p, chmod(p, e.mode & KEEP_BITS));
-    await wrap(p, utimes(p, Date.now() / 1000, e.mtime));
+    await wrap(p, chmod(bytePath(p), input.modeOf(e)));
+    await wrap(p, utimes(bytePath(p), Date.now() / 1000, e.mtime));
   };
   await Promise.all(plan.fileAttrs.map((e) => guard(setAttrs(e))));
   await Promise.all(plan.dirAttrs.filter((e) => !failedDirs.has(e.rel)).map((e) => guard(setAttrs(e))));
@@ -103,9 +111,9 @@ function ignoreEnoent(err: NodeJS.ErrnoException): void {
 
 async function mkdirOrExisting(path: string): Promise<void> {
   try {
-    await mkdir(path, { mode: 0o700 });
+    await mkdir(bytePath(path), { mode: 0o700 });
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await lstat(path)).isDirectory()) return;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST' && (await lstat(bytePath(path))).isDirectory()) return;
     throw err;
   }
 }
@@ -114,80 +122,11 @@ async function fetchLink(input: PullInput, e: Entry, temps: TempNames): Promise<
   const final = input.local(e.rel);
   const tmp = temps.next(final);
   try {
-    await symlink(e.target ?? '', tmp);
-    await lutimes(tmp, Date.now() / 1000, e.mtime);
-    await rename(tmp, final);
+    await symlink(bytePath(e.target ?? ''), bytePath(tmp));
+    await lutimes(bytePath(tmp), Date.now() / 1000, e.mtime);
+    await rename(bytePath(tmp), bytePath(final));
   } catch (err) {
-    await unlink(tmp).catch(() => undefined);
+    await unlink(bytePath(tmp)).catch(() => undefined);
     throw new LocalError(`${final}: ${describeLocalError(err)}`);
   }
 }
-
-async function fetchFile(input: PullInput, e: Entry, temps: TempNames, res: PullResult): Promise<void> {
-  const { sftp } = input;
-  const remotePath = input.remote(e.rel);
-  const final = input.local(e.rel);
-  const tmp = temps.next(final);
-  const handle = await sftp.open(remotePath, 'r');
-  let received = 0;
-  try {
-    const fh = await openLocal(tmp, 'wx', 0o600).catch((err: unknown) => {
-      throw new LocalError(`${final}: ${describeLocalError(err)}`);
-    });
-    let ok = false;
-    try {
-      const chunk = sftp.maxChunk;
-      /** Read [pos, pos+len) completely (a server may answer a READ with fewer bytes), write it locally. */
-      const readRange = async (pos: number, len: number): Promise<number> => {
-        let got = 0;
-        while (got < len) {
-          const data = await sftp.read(handle, len - got, pos + got, remotePath);
-          if (data.length === 0) break;
-          await fh.write(data, 0, data.length, pos + got).catch((err: unknown) => {
-            throw new LocalError(`${final}: ${describeLocalError(err)}`);
-          });
-          got += data.length;
-          input.onBytes(data.length);
-        }
-        return got;
-      };
-      // The listed size, in parallel chunks; then on to the end in case the file grew since.
-      const ranges: Promise<number>[] = [];
-      let failed: unknown;
-      for (let pos = 0; pos < e.size && failed === undefined; pos += chunk) {
-        const len = Math.min(chunk, e.size - pos);
-        await sftp.bytes.acquire(len);
-        const r = readRange(pos, len).finally(() => sftp.bytes.release(len));
-        r.catch((err: unknown) => (failed ??= err));
-        ranges.push(r);
-      }
-      const results = await Promise.allSettled(ranges);
-      const bad = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-      if (bad) throw bad.reason;
-      received = results.reduce((s, r) => s + (r as PromiseFulfilledResult<number>).value, 0);
-      for (;;) {
-        const n = await readRange(received, chunk);
-        received += n;
-        if (n < chunk) break;
-      }
-      ok = true;
-    } finally {
-      await fh.close().catch(() => undefined);
-      if (!ok) await unlink(tmp).catch(() => undefined);
-    }
-  } finally {
-    await sftp.closeHandle(handle, remotePath).catch((err: unknown) => {
-      if (err instanceof SftpError && err.lost) throw err;
-    });
-  }
-  try {
-    await chmod(tmp, e.mode & KEEP_BITS);
-    await utimes(tmp, Date.now() / 1000, e.mtime);
-    await rename(tmp, final);
-  } catch (err) {
-    await unlink(tmp).catch(() => undefined);
-    throw new LocalError(`${final}: ${describeLocalError(err)}`);
-  }
-  res.bytesReceived += received;
-}
-

@@ -13,7 +13,8 @@ import { open as openLocal, readFile } from 'node:fs/promises';
 import type { InputAttributes } from '../ssh/vendor.js';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
-import { TempNames } from './paths.js';
+import { TempNames } from './temp-names.js';
+import { bytePath } from './byte-names.js';
 import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';
@@ -90,11 +91,11 @@ export class ContentCache {
   }
 
   read(path: string, e: Entry): Promise<Buffer> {
-    if (e.size > this.maxFile) return readFile(path);
+    if (e.size > this.maxFile) return readFile(bytePath(path));
     const key = `${path}\0${e.size}\0${e.mtime}`;
     const hit = this.files.get(key);
     if (hit) return hit;
-    const p = readFile(path);
+    const p = readFile(bytePath(path));
     if (this.held + e.size <= this.budget) {
       this.files.set(key, p);
       this.held += e.size;
@@ -108,7 +109,7 @@ export class ContentCache {
 }
 
 async function readAt(path: string, pos: number, len: number): Promise<Buffer> {
-  const fh = await openLocal(path, 'r');
+  const fh = await openLocal(bytePath(path), 'r');
   try {
     const buf = Buffer.allocUnsafe(len);
     let n = 0;

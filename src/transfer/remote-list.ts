@@ -12,7 +12,10 @@
  */
 import { shellQuote } from '../core/shell-quote.js';
 import type { Entry, EntryType } from './entry.js';
-import { isTempName, parentOf, remoteOperand, unsafeRelative } from './paths.js';
+import { parentOf, remoteOperand, unsafeRelative } from './paths.js';
+import { isTempName, TEMP_FIND_GLOB } from './temp-names.js';
+import { decodeName } from './byte-names.js';
+import { isUtf8 } from 'node:buffer';
 
 export type ListingSpec =
   | {
@@ -24,6 +27,11 @@ export type ListingSpec =
       checksum: boolean;
       /** mkdir -p the root's parent first. */
       createParent: boolean;
+      /**
+       * Print the root's real path and the login folder's (symlinks and `..` resolved on the
+       * host, after the parent was created) before the records: what --delete is judged by.
+       */
+      resolve?: boolean;
     }
   | {
       kind: 'file';
@@ -37,7 +45,7 @@ export type ListingSpec =
     };
 
 const PRINTF = `'%y\\0%m\\0%s\\0%T@\\0%P\\0%l\\0'`;
-const TEMP_GLOB = `'.lwt-tmp-*'`;
+const TEMP_GLOB = shellQuote(TEMP_FIND_GLOB);
 
 /** A path as a quoted operand: never one that begins with '-' (find would take `-delete` as an action). */
 function operand(path: string): string {
@@ -73,6 +81,10 @@ export function listingScript(spec: ListingSpec): string {
     const follow = spec.followAll ? '-L' : '-H';
     if (spec.createParent && parentPath(spec.root) !== spec.root) lines.push(mkdirP(parentPath(spec.root)));
     lines.push(`printf 'LWT1\\0T\\0'`);
+    if (spec.resolve) {
+      // realpath -m: the root itself may not exist yet (SFTP creates it), its parents do.
+      lines.push(`printf '@\\0%s\\0%s\\0' "$(realpath -m -- ${r})" "$(pwd -P)" || exit 97`);
+    }
     lines.push(`if [ -e ${r} ] || [ -h ${r} ]; then`);
     lines.push(`  find ${follow} ${r} -printf ${PRINTF} || s=1`);
     if (spec.checksum) {
@@ -121,6 +133,8 @@ export interface Listing {
   problems: string[];
   /** Special files (fifo, socket, device) seen: never sent; on the target side they are replaced like files. */
   specials: Entry[];
+  /** With `resolve`: the root's real path and the login folder's, as the host resolved them. */
+  resolved?: { root: string; home: string };
 }
 
 const TYPES: Record<string, EntryType> = { f: 'f', d: 'd', l: 'l' };
@@ -139,15 +153,22 @@ function isOctal(m: string): boolean {
  * Parse a listing. `sumsPrefix` is the path find printed before each relative name in the
  * checksum part (the root or folder listed, plus '/'). Throws on output that is not a listing.
  */
-export function parseListing(out: string, sumsPrefix: (kind: Listing['kind']) => string): Listing {
+export function parseListing(out: Buffer | string, sumsPrefix: (kind: Listing['kind']) => string): Listing {
   const start = out.indexOf('LWT1\0');
   if (start < 0) throw new Error('the listing command printed no listing');
-  const f = out.slice(start).split('\0');
+  const f = typeof out === 'string' ? out.slice(start).split('\0') : nulFields(out.subarray(start));
   const kindField = f[1];
   if (kindField !== 'T' && kindField !== 'D' && kindField !== 'F') throw new Error(`unreadable listing (kind ${JSON.stringify(kindField)})`);
   const listing: Listing = { kind: kindField, entries: [], temps: [], problems: [], specials: [] };
   const byRel = new Map<string, Entry>();
   let i = 2;
+  if (f[2] === '@') {
+    const root = f[3] ?? '';
+    const home = f[4] ?? '';
+    if (!root.startsWith('/') || !home.startsWith('/')) throw new Error('the host could not resolve the destination (realpath -m is needed for --delete)');
+    listing.resolved = { root, home };
+    i = 5;
+  }
   // Checked field by field without regular expressions: 50 hosts × 1000 entries is 50k records.
   for (; i + 5 < f.length && f[i] !== '='; i += 6) {
     const y = f[i]!;
@@ -196,6 +217,22 @@ export function parseListing(out: string, sumsPrefix: (kind: Listing['kind']) =>
     }
   }
   return listing;
+}
+
+/**
+ * The NUL-separated fields of a listing read as bytes: names are bytes on the host, and one
+ * that is not UTF-8 is decoded with escapes (byte-names.ts) so that it can be named exactly.
+ */
+function nulFields(b: Buffer): string[] {
+  if (isUtf8(b)) return b.toString('utf8').split('\0');
+  const fields: string[] = [];
+  let from = 0;
+  for (let i = b.indexOf(0, from); i >= 0; i = b.indexOf(0, from)) {
+    fields.push(decodeName(b.subarray(from, i)));
+    from = i + 1;
+  }
+  fields.push(decodeName(b.subarray(from)));
+  return fields;
 }
 
 /** The prefix find puts before relative names when listing `root`. */

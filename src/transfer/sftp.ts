@@ -7,8 +7,12 @@
  * (its send path drops the packet silently), so every call here checks the session first
  * and fails at once once it is gone.
  */
-import { coalesceSftpPackets, type Client, type InputAttributes, type SFTPWrapper, type Stats } from '../ssh/vendor.js';
+import { acceptBufferSftpPaths, coalesceSftpPackets, type Client, type InputAttributes, type SFTPWrapper, type Stats } from '../ssh/vendor.js';
 import { Semaphore } from './semaphore.js';
+import { bytePath } from './byte-names.js';
+
+/** A path as SFTP carries it: its exact bytes when the name is not UTF-8 (see byte-names.ts). */
+const wire = (path: string): string => bytePath(path) as string;
 
 /** SSH_FX status codes that matter to us (RFC draft-ietf-secsh-filexfer-02). */
 export const FX = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const;
@@ -80,6 +84,7 @@ export class SftpSession {
 
   /** Start the sftp subsystem on an open connection. */
   static open(client: Client, limits: SftpLimits = {}): Promise<SftpSession> {
+    acceptBufferSftpPaths();
     return new Promise((resolve, reject) => {
       try {
         client.sftp((err, sftp) => {
@@ -155,7 +160,7 @@ export class SftpSession {
 
   /** `shownAs` names the file in errors: the final name when `path` is a temporary one. */
   open(path: string, flags: 'r' | 'wx', attrs?: InputAttributes, shownAs = path): Promise<Buffer> {
-    return this.call('open', shownAs, (cb) => (attrs ? this.raw.open(path, flags, attrs, cb) : this.raw.open(path, flags, cb)));
+    return this.call('open', shownAs, (cb) => (attrs ? this.raw.open(wire(path), flags, attrs, cb) : this.raw.open(wire(path), flags, cb)));
   }
 
   closeHandle(handle: Buffer, path: string): Promise<void> {
@@ -183,35 +188,35 @@ export class SftpSession {
   }
 
   setstat(path: string, attrs: InputAttributes): Promise<void> {
-    return this.call('setstat', path, (cb) => this.raw.setstat(path, attrs, cb));
+    return this.call('setstat', path, (cb) => this.raw.setstat(wire(path), attrs, cb));
   }
 
   /** setstat of a symlink itself (lsetstat@openssh.com); false when the server lacks it. */
   async lsetstat(path: string, attrs: InputAttributes, shownAs = path): Promise<boolean> {
     if (!this.hasLsetstat) return false;
-    await this.call('lsetstat', shownAs, (cb) => this.raw.ext_openssh_lsetstat(path, attrs, cb));
+    await this.call('lsetstat', shownAs, (cb) => this.raw.ext_openssh_lsetstat(wire(path), attrs, cb));
     return true;
   }
 
   lstat(path: string): Promise<Stats> {
-    return this.call('lstat', path, (cb) => this.raw.lstat(path, cb));
+    return this.call('lstat', path, (cb) => this.raw.lstat(wire(path), cb));
   }
 
   mkdir(path: string): Promise<void> {
-    return this.call('mkdir', path, (cb) => this.raw.mkdir(path, cb));
+    return this.call('mkdir', path, (cb) => this.raw.mkdir(wire(path), cb));
   }
 
   rmdir(path: string): Promise<void> {
-    return this.call('rmdir', path, (cb) => this.raw.rmdir(path, cb));
+    return this.call('rmdir', path, (cb) => this.raw.rmdir(wire(path), cb));
   }
 
   unlink(path: string): Promise<void> {
-    return this.call('remove', path, (cb) => this.raw.unlink(path, cb));
+    return this.call('remove', path, (cb) => this.raw.unlink(wire(path), cb));
   }
 
   /** Create `linkPath` pointing to `target`. ssh2 swaps the two fields for OpenSSH servers, whose order is reversed. */
   symlink(target: string, linkPath: string, shownAs = linkPath): Promise<void> {
-    return this.call('symlink', shownAs, (cb) => this.raw.symlink(target, linkPath, cb));
+    return this.call('symlink', shownAs, (cb) => this.raw.symlink(wire(target), wire(linkPath), cb));
   }
 
   /**
@@ -221,15 +226,15 @@ export class SftpSession {
    */
   async rename(from: string, to: string): Promise<void> {
     if (this.hasPosixRename) {
-      await this.call('rename', to, (cb) => this.raw.ext_openssh_rename(from, to, cb));
+      await this.call('rename', to, (cb) => this.raw.ext_openssh_rename(wire(from), wire(to), cb));
       return;
     }
     try {
-      await this.call('rename', to, (cb) => this.raw.rename(from, to, cb));
+      await this.call('rename', to, (cb) => this.raw.rename(wire(from), wire(to), cb));
     } catch (err) {
       if (!(err instanceof SftpError) || err.lost) throw err;
       await this.unlink(to).catch(() => undefined);
-      await this.call('rename', to, (cb) => this.raw.rename(from, to, cb));
+      await this.call('rename', to, (cb) => this.raw.rename(wire(from), wire(to), cb));
     }
   }
 }

@@ -15,12 +15,15 @@ import { SftpError, SftpSession } from './sftp.js';
 
 /** A listing of a huge tree is still one answer; beyond this it is refused, not truncated. */
 const LISTING_CAP = 512 * 1024 * 1024;
+const STDERR_CAP = 1024 * 1024;
 
 export interface SyncOptions {
   /** Send only what differs (size and mtime, or SHA-256 with checksum). */
   changed: boolean;
   checksum: boolean;
   delete: boolean;
+  /** --force-delete-dangerous: --delete may clean /, the login home or a system top-level folder. */
+  forceDeleteDangerous?: boolean;
   dryRun: boolean;
   excluder: Excluder;
 }
@@ -33,20 +36,32 @@ export async function runListing(
   signal: AbortSignal,
   sumsPrefix: (kind: Listing['kind']) => string,
 ): Promise<{ listing: Listing; warnings: string[] } | { outcome: Outcome; stderr: string }> {
-  const r = await execRemote(client, { command: listingScript(spec), signal, outputCapBytes: LISTING_CAP });
+  // stdout is kept as bytes (names need not be UTF-8); stderr is find's complaints, capped.
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  const r = await execRemote(client, {
+    command: listingScript(spec),
+    signal,
+    outputCapBytes: STDERR_CAP,
+    onOutput: (stream, chunk) => {
+      if (stream !== 'stdout') return;
+      bytes += chunk.length;
+      if (bytes <= LISTING_CAP) chunks.push(chunk);
+    },
+  });
   const o = r.outcome;
   const stderr = r.stderr.trim();
   if (o.kind === 'no-status') return { outcome: { kind: 'lost', message: 'connection lost while listing the remote side' }, stderr };
   // Our deadline or cancel (killedOutcome from execRemote) and a dead connection stand as they are.
   if (o.kind === 'timeout' || o.kind === 'cancelled' || o.kind === 'lost') return { outcome: o, stderr };
   if (o.kind !== 'exited') return { outcome: { kind: 'failed', message: `listing the remote side: ${describeOutcome(o)}` }, stderr };
-  if (r.truncated.stdout > 0) return { outcome: { kind: 'failed', message: `the remote listing is larger than ${LISTING_CAP} bytes` }, stderr };
+  if (bytes > LISTING_CAP) return { outcome: { kind: 'failed', message: `the remote listing is larger than ${LISTING_CAP} bytes` }, stderr };
   if (o.code === 96) return { outcome: { kind: 'failed', message: `cannot create the destination folder: ${firstLine(stderr)}` }, stderr };
   if (o.code !== 0 && /-printf|unknown predicate|invalid predicate/.test(stderr)) {
     return { outcome: { kind: 'failed', message: 'the host has no GNU find (find -printf is needed for the listing)' }, stderr };
   }
   try {
-    const listing = parseListing(r.stdout, sumsPrefix);
+    const listing = parseListing(Buffer.concat(chunks, bytes), sumsPrefix);
     // find's own complaints (unreadable folders) are problems of this host's transfer.
     const warnings = o.code === 0 ? [] : stderr.split('\n').filter(Boolean);
     return { listing, warnings };

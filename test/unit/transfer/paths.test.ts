@@ -2,14 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   depthOf,
-  isTempName,
   joinRemote,
   linkEscapes,
   normalizeRemote,
   parentOf,
   sourceIsContents,
   sourceName,
-  TempNames,
   treeRoot,
   unsafeRelative,
 } from '../../../src/transfer/paths.js';
@@ -129,16 +127,3 @@ test('relative names: parent, depth, join', () => {
   assert.equal(joinRemote('/srv', ''), '/srv');
 });
 
-test('temporary names sit in the final folder, are short, and are recognised', () => {
-  const t = new TempNames();
-  const a = t.next('/srv/www/index.html');
-  const b = t.next('/srv/www/index.html');
-  assert.notEqual(a, b);
-  assert.match(a, /^\/srv\/www\/\.lwt-tmp-[0-9a-f]{8}-0$/);
-  assert.ok(isTempName(a.slice(a.lastIndexOf('/') + 1)));
-  assert.match(t.next('file'), /^\.lwt-tmp-[0-9a-f]{8}-2$/);
-  assert.match(t.next(`/d/${'x'.repeat(255)}`), /^\/d\/\.lwt-tmp-/);
-  assert.equal(isTempName('.lwt-tmp-'), false);
-  assert.equal(isTempName('lwt-tmp-0123abcd-1'), false);
-  assert.equal(isTempName('.lwt-tmp-0123abcd-1x'), true);
-});

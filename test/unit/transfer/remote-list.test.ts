@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileLanding, findPrefix, listingScript, parseListing, type ListingSpec } from '../../../src/transfer/remote-list.js';
 import { normalizeRemote } from '../../../src/transfer/paths.js';
+import { TempNames } from '../../../src/transfer/temp-names.js';
 
 const run = promisify(execFile);
 
@@ -23,7 +24,9 @@ test('the listing command lists a tree with odd names, modes, mtimes, links and 
     await mkdir(join(root, 'sub dir', 'deep'), { recursive: true });
     await writeFile(join(root, 'sub dir', 'a b.txt'), 'hello\n');
     await writeFile(join(root, 'new\nline'), 'x');
-    await writeFile(join(root, '.lwt-tmp-0123abcd-0'), 'partial');
+    const leftover = new TempNames().next('x');
+    await writeFile(join(root, leftover), 'partial');
+    await writeFile(join(root, '.lwt-tmp-0123abcd-0'), 'a user\'s file that looks alike');
     await chmod(join(root, 'sub dir', 'a b.txt'), 0o4750);
     await utimes(join(root, 'sub dir', 'a b.txt'), 1_600_000_000, 1_600_000_000.5);
     await symlink('sub dir/a b.txt', join(root, 'link'));
@@ -31,13 +34,14 @@ test('the listing command lists a tree with odd names, modes, mtimes, links and 
     const listing = parseListing(await list(spec, dir), () => findPrefix(root));
     assert.equal(listing.kind, 'T');
     const byRel = new Map(listing.entries.map((e) => [e.rel, e]));
-    assert.deepEqual([...byRel.keys()].sort(), ['', 'link', 'new\nline', 'sub dir', 'sub dir/a b.txt', 'sub dir/deep']);
+    assert.deepEqual([...byRel.keys()].sort(), ['', '.lwt-tmp-0123abcd-0', 'link', 'new\nline', 'sub dir', 'sub dir/a b.txt', 'sub dir/deep']);
+    assert.ok(byRel.get('.lwt-tmp-0123abcd-0')!.sha256, 'a look-alike gets its checksum');
     const f = byRel.get('sub dir/a b.txt')!;
     assert.deepEqual([f.type, f.mode, f.size, f.mtime], ['f', 0o4750, 6, 1_600_000_000.5]);
     assert.equal(f.sha256, '5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03');
     assert.equal(byRel.get('new\nline')!.sha256, '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881');
     assert.deepEqual([byRel.get('link')!.type, byRel.get('link')!.target], ['l', 'sub dir/a b.txt']);
-    assert.deepEqual(listing.temps, ['.lwt-tmp-0123abcd-0']);
+    assert.deepEqual(listing.temps, [leftover]);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -115,6 +119,30 @@ test("paths beginning with '-' stay paths: find never reads `-delete` as an acti
     // The builder refuses such a path outright, whoever calls it.
     assert.throws(() => listingScript({ kind: 'tree', root: '-delete', checksum: false, createParent: false }), /would be read as an option/);
     assert.throws(() => listingScript({ kind: 'file', dest: '-x', destIsDir: true, name: 'f', checksum: false, createParent: true }), /would be read as an option/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('with resolve the listing carries the root\'s real path and the login folder\'s, resolved by the host', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-list-'));
+  try {
+    await mkdir(join(dir, 'a', 'b'), { recursive: true });
+    await symlink(join(dir, 'a'), join(dir, 'link'));
+    const real = (await run('/bin/sh', ['-c', 'pwd -P'], { cwd: dir })).stdout.trim();
+    for (const [root, want] of [
+      ['a/b/..', `${real}/a`],
+      ['link/b', `${real}/a/b`],
+      ['a/..', real],
+      ['a/new/deeper', `${real}/a/new/deeper`],
+    ] as const) {
+      const spec: ListingSpec = { kind: 'tree', root, checksum: false, createParent: false, resolve: true };
+      const listing = parseListing(await list(spec, dir), () => findPrefix(root));
+      assert.deepEqual(listing.resolved, { root: want, home: real }, root);
+    }
+    const spec: ListingSpec = { kind: 'tree', root: 'a', checksum: false, createParent: false, resolve: true };
+    const listing = parseListing(await list(spec, dir), () => findPrefix('a'));
+    assert.deepEqual(listing.entries.map((e) => e.rel).sort(), ['', 'b'], 'the records still parse after the resolved paths');
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
