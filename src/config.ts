@@ -122,11 +122,28 @@ export async function loadConfig(opts: { from?: string; file?: string } = {}): P
   try {
     found = opts.file ? await explorer.load(opts.file) : await explorer.search(opts.from ?? process.cwd());
   } catch (err) {
-    const where = opts.file ?? 'config';
-    throw new UsageError(`${where}: cannot load config: ${errorMessage(err).split('\n')[0]}`);
+    throw new UsageError(describeLoadError(errorMessage(err), opts.file ?? 'config'));
   }
   if (!found || found.isEmpty) return { settings: {}, commands: {}, ...(found ? { file: found.filepath } : {}) };
   return validateConfig(found.config, found.filepath);
+}
+
+/**
+ * One line for a config that does not parse: `FILE:LINE:COLUMN: what`. cosmiconfig's JSON
+ * message is a code frame over many lines whose first line is only "JSON Error in FILE:";
+ * the line comes from the frame's `>` marker, the column from its caret.
+ */
+export function describeLoadError(message: string, fallback: string): string {
+  const lines = message.split('\n');
+  const file = /^(?:JSON|YAML) Error in (.+?):\s*$/.exec(lines[0] ?? '')?.[1] ?? fallback;
+  const marked = lines.findIndex((l) => /^>\s*\d+ \|/.test(l));
+  const line = marked >= 0 ? /^>\s*(\d+)/.exec(lines[marked]!)?.[1] : undefined;
+  const caret = marked >= 0 ? lines[marked + 1]?.indexOf('^') : -1;
+  const gutter = marked >= 0 ? lines[marked]!.indexOf('|') + 2 : 0;
+  const column = caret !== undefined && caret >= gutter ? caret - gutter + 1 : undefined;
+  const what = lines.map((l) => l.trim()).find((l) => l && !/^(>?\s*\d+\s*\||\|)/.test(l) && !/Error in /.test(l)) ?? lines[0] ?? 'cannot be read';
+  const reason = what.replace(/ in JSON at position \d+.*$/, '').replace(/ while parsing .*$/, '');
+  return `${file}${line ? `:${line}${column ? `:${column}` : ''}` : ''}: cannot load config: ${reason}`;
 }
 
 /** One command's effective settings: its section over the top level. */

@@ -46,12 +46,13 @@ const HOST_VERBS = ['exec-all', 'put-all', 'put-all-diff', 'get-all'] as const;
 
 /**
  * The `.lwtrc.json` lwt init writes: the defaults as they apply, so editing one is changing a
- * default. `run.parallel` depends on the machine and is left out (the code computes it).
+ * default. `run.parallel` depends on the machine and is left out (the code computes it), and
+ * so is connectTimeout: written here it would override every host's ssh_config ConnectTimeout
+ * (lwt config > ssh_config > built-in), which the built-in 10 s does not.
  */
 export function configTemplate(): string {
   return `${JSON.stringify(
     {
-      connectTimeout: DEFAULTS.connectTimeout,
       timeout: DEFAULTS.timeout,
       retries: DEFAULTS.retries,
       outputCap: DEFAULTS.outputCap,

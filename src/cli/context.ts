@@ -59,7 +59,11 @@ export interface CommandContext {
 
 /** Load config, pick the home, start logging: the common first step of every verb. */
 export async function prepare(verb: string, g: GlobalOptions, opts: { logToHome?: boolean } = {}): Promise<CommandContext> {
-  const cfg = await loadConfig(g.config ? { file: g.config } : {});
+  // A home named by --home or LWT_HOME brings its own config (lwt init wrote it there), found
+  // before the current folder's: `lwt --home /srv/fleet …` from cron must not run without it.
+  const named = g.home ?? process.env.LWT_HOME;
+  let cfg = await loadConfig(g.config ? { file: g.config } : named ? { from: resolveHome(named, undefined) } : {});
+  if (!g.config && named && cfg.file === undefined) cfg = await loadConfig({});
   const settings = settingsFor(cfg, verb);
   const home = resolveHome(g.home, settings.home, cfg.file);
   const level: Level = g.quiet

@@ -51,3 +51,19 @@ test('home: flag, then LWT_HOME, then config (relative to its file), then cwd', 
     else process.env.LWT_HOME = saved;
   }
 });
+
+test('a config that does not parse is one line naming file, line and column', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-cfg-'));
+  try {
+    await writeFile(join(dir, '.lwtrc.json'), '{\n  "parallel": 4,\n}\n');
+    await assert.rejects(loadConfig({ from: dir }), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.equal(err.message, `${join(dir, '.lwtrc.json')}:3:1: cannot load config: Expected double-quoted property name`);
+      return true;
+    });
+    await writeFile(join(dir, '.lwtrc.json'), '{"parallel": 4 "timeout": 1}\n');
+    await assert.rejects(loadConfig({ from: dir }), /\.lwtrc\.json:1:16: cannot load config: /);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -19,7 +19,9 @@ test("lwt init's config holds the defaults the code uses", async (t) => {
   t.after(() => rm(home, { recursive: true, force: true }));
   await initHome(home);
   const cfg = JSON.parse(await readFile(join(home, '.lwtrc.json'), 'utf8'));
-  assert.equal(cfg.connectTimeout, DEFAULTS.connectTimeout);
+  // Not written: it would override the hosts' ssh_config ConnectTimeout.
+  assert.equal(cfg.connectTimeout, undefined);
+  assert.equal(cfg.timeout, DEFAULTS.timeout);
   assert.equal(cfg.commands['exec-all'].parallel, DEFAULTS.parallel);
   assert.equal(cfg.commands.monitor.parallel, DEFAULTS.monitorParallel);
   // run's default depends on the machine: a fixed number in the template would override it.
