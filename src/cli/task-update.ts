@@ -205,7 +205,8 @@ function formatCycle(r: CycleReport, quiet: boolean): string {
   const parts = Object.entries(c)
     .filter(([, n]) => n > 0)
     .map(([k, n]) => `${n} ${k}`);
-  for (const n of r.notes) lines.push(`note: ${n}`);
+  // Notes are for a person watching; -q (cron) keeps only the problems.
+  if (!quiet) for (const n of r.notes) lines.push(`note: ${n}`);
   for (const p of r.problems) lines.push(`problem: ${p}`);
   if (!quiet || r.problems.length) lines.push(`cycle: ${parts.length ? parts.join(', ') : 'nothing to do'}`);
   return lines.length ? lines.join('\n') + '\n' : '';

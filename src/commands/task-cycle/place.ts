@@ -32,6 +32,12 @@ export async function placePhase(opts: CycleOptions, tasks: Map<string, TaskInst
       return { task: t, def, ...(def.hosts.length ? { allowed: allowedHosts(def) } : {}) };
     });
   const placed = (opts.placer ?? new LeastLoadedPlacer()).place(requests, slots);
+  // Tasks that wait say why, or an operator looks at "nothing to do" with a thousand new tasks.
+  const waiting = requests.length - placed.size;
+  if (waiting > 0) {
+    const why = opts.hosts.length === 0 ? 'hosts/ok lists no host (run lwt monitor, or write hosts/ok)' : 'no host of hosts/ok with a free slot meets their definitions';
+    report.notes.push(`${waiting} new task${waiting === 1 ? '' : 's'} wait: ${why}`);
+  }
   for (const [id, host] of placed) {
     const t = tasks.get(id)!;
     // Recorded before the start: a cycle killed right after starting finds it placed there.
