@@ -21,8 +21,8 @@ async function storeOf(cmd: Command): Promise<{ store: TaskStore; home: string; 
   return { store: new TaskStore(ctx.home), home: ctx.home, ctx };
 }
 
-async function withConnections<T>(cmd: Command, flags: SshFlags, fn: (c: Connections) => Promise<T>): Promise<T> {
-  const { ctx } = await storeOf(cmd);
+/** Connections for one verb, with the context the verb already prepared (config read once). */
+async function withConnections<T>(ctx: Awaited<ReturnType<typeof prepare>>, flags: SshFlags, fn: (c: Connections) => Promise<T>): Promise<T> {
   const connections = new Connections(await sshContextFrom(flags, ctx.settings, 'task'));
   try {
     return await fn(connections);
@@ -110,12 +110,12 @@ export function taskCommand(): Command {
       .option('-f, --follow', 'keep reading while the task runs')
       .option('--stderr', 'stderr instead of stdout'),
   ).action(async (id: string, flags: SshFlags & { follow?: boolean; stderr?: boolean }, cmd: Command) => {
-    const { store, home } = await storeOf(cmd);
+    const { store, home, ctx } = await storeOf(cmd);
     const t = await store.get(id);
     const def = await loadDefinition(join(home, 'tasks'), t.name).catch(() => undefined);
     const interrupt = trapInterrupts();
     try {
-      await withConnections(cmd, flags, (c) =>
+      await withConnections(ctx, flags, (c) =>
         taskLog(t, def, home, c, { follow: flags.follow === true, stream: flags.stderr ? 'stderr' : 'stdout', signal: interrupt.signal, write: (b) => process.stdout.write(b) }),
       );
     } finally {
@@ -125,8 +125,8 @@ export function taskCommand(): Command {
 
   addHostOptions(task.command('stop').description('graceful stop (the definition\'s stop command), then the tree kill; state stopped').argument('<ID...>')).action(
     async (ids: string[], flags: SshFlags, cmd: Command) => {
-      const { store, home } = await storeOf(cmd);
-      print(await withConnections(cmd, flags, (c) => stopTasks(store, home, c, ids)));
+      const { store, home, ctx } = await storeOf(cmd);
+      print(await withConnections(ctx, flags, (c) => stopTasks(store, home, c, ids)));
     },
   );
 
@@ -148,8 +148,8 @@ export function taskCommand(): Command {
   }
   addHostOptions(task.command('rm').description('remove ended instances and their folders on their hosts').argument('<ID...>')).action(
     async (ids: string[], flags: SshFlags, cmd: Command) => {
-      const { store } = await storeOf(cmd);
-      print(await withConnections(cmd, flags, (c) => removeTasks(store, c, ids)));
+      const { store, ctx } = await storeOf(cmd);
+      print(await withConnections(ctx, flags, (c) => removeTasks(store, c, ids)));
     },
   );
   return task;
