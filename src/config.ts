@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { cosmiconfig } from 'cosmiconfig';
 import { UsageError, errorMessage } from './errors.js';
 
@@ -131,10 +132,11 @@ export async function loadConfig(opts: { from?: string; file?: string } = {}): P
 /**
  * One line for a config that does not parse: `FILE:LINE:COLUMN: what`. cosmiconfig's JSON
  * message is a code frame over many lines whose first line is only "JSON Error in FILE:";
- * the line comes from the frame's `>` marker, the column from its caret.
+ * the line comes from the frame's `>` marker, the column from its caret. The frame is coloured
+ * when the environment asks for colour (FORCE_COLOR in CI), so escapes are removed first.
  */
 export function describeLoadError(message: string, fallback: string): string {
-  const lines = message.split('\n');
+  const lines = stripVTControlCharacters(message).split('\n');
   const file = /^(?:JSON|YAML) Error in (.+?):\s*$/.exec(lines[0] ?? '')?.[1] ?? fallback;
   const marked = lines.findIndex((l) => /^>\s*\d+ \|/.test(l));
   const line = marked >= 0 ? /^>\s*(\d+)/.exec(lines[marked]!)?.[1] : undefined;

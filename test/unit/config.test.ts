@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig, settingsFor, validateConfig } from '../../src/config.js';
+import { describeLoadError, loadConfig, settingsFor, validateConfig } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { resolveHome } from '../../src/home.js';
 
@@ -66,4 +66,14 @@ test('a config that does not parse is one line naming file, line and column', as
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test('a coloured code frame (FORCE_COLOR in CI) still yields file, line and column', () => {
+  // cosmiconfig's message captured verbatim under FORCE_COLOR=1 for '{\n  "parallel": 4,\n}\n'.
+  const frame =
+    ' \u001b[90m 1 |\u001b[39m {\n \u001b[90m 2 |\u001b[39m   \u001b[32m"parallel"\u001b[39m\u001b[33m:\u001b[39m \u001b[35m4\u001b[39m\u001b[33m,\u001b[39m\n' +
+    '\u001b[31m\u001b[1m>\u001b[22m\u001b[39m\u001b[90m 3 |\u001b[39m }\n \u001b[90m   |\u001b[39m \u001b[31m\u001b[1m^\u001b[22m\u001b[39m\n \u001b[90m 4 |\u001b[39m\u001b[0m\n';
+  const message =
+    `JSON Error in /x/.lwtrc.json: \n\n\u001b[0m${frame}\nExpected double-quoted property name in JSON at position 19 while parsing '{  "parallel": 4,}' \n\n\u001b[0m${frame}`;
+  assert.equal(describeLoadError(message, 'config'), '/x/.lwtrc.json:3:1: cannot load config: Expected double-quoted property name');
 });
