@@ -32,6 +32,14 @@ export const DEFAULTS = {
   restoreAfter: 1,
   /** The monitor's --bandwidth test size and the rate under which a host is slow (bytes, bytes/s). */
   bandwidthBytes: MiB,
+  /** dispatch: slots (channels) per host; one channel of OpenSSH's 10 per connection stays free for the remote kill. */
+  dispatchSlotsPerHost: 4,
+  /** dispatch: local slots when no host is given (GNU parallel runs one job per core). */
+  dispatchLocal: availableParallelism(),
+  /** dispatch --worker: crashes on one line after which it is reported as poison. */
+  dispatchMaxCrashes: 5,
+  /** dispatch --keep-order: finished lines that may wait for an earlier one before intake pauses. */
+  dispatchReorderWindow: 1000,
 } as const;
 
 /** `1M` for a byte count that is a whole number of MiB, for help lines. */

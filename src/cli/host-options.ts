@@ -14,7 +14,7 @@ export interface HostFlags {
   excludeHosts?: string[];
 }
 
-export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExclude?: boolean } = {}): Command {
+export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExclude?: boolean; /** dispatch: its own -j and --retries */ perJob?: boolean } = {}): Command {
   // -h alone still shows help (what it means to nearly every tool); -h FILE is pssh's host
   // file, and silently printing help would run nothing with status 0.
   cmd.helpOption('--help', 'display help for command');
@@ -29,7 +29,7 @@ export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExcl
     const paths = opts.pathExclude ? ', or --exclude-path GLOB for paths' : '';
     throw new UsageError(`--exclude ${value}: say what to leave out: -x/--exclude-hosts LIST for hosts${paths}`);
   });
-  return cmd
+  cmd
     .option('-H, --hosts <FILE|NAME>', 'host list file, <home>/hosts/NAME, or an Ansible inventory (INI or YAML); repeatable: the union', collect)
     .option('-w, --targets <LIST>', 'hosts inline: web[01-20],db1; ^FILE reads a list (pdsh), @GROUP a group: <home>/hosts/GROUP or a group of the -H inventory (repeatable)', collect)
     .option('-x, --exclude-hosts <LIST>', 'hosts to leave out, given as to -w (@GROUP, ^FILE, ranges; repeatable)', collect)
@@ -39,8 +39,6 @@ export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExcl
     .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
     .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)
     .option('--connect-timeout <SEC>', `deadline for TCP + SSH handshake + auth per host, > 0 (default ${DEFAULTS.connectTimeout}, or ssh_config's ConnectTimeout)`, connectSeconds)
-    .option('-p, --parallel <N>', `hosts at once (default ${opts.parallel ?? DEFAULTS.parallel})`, positiveInt)
-    .option('--retries <N>', `retry connection failures N times with backoff and jitter (default ${DEFAULTS.retries})`, nonNegativeInt)
     .addOption(
       new Option(
         '--strict-host-key-checking <MODE>',
@@ -49,4 +47,10 @@ export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExcl
     )
     .option('--accept-new-host-keys', 'same as --strict-host-key-checking accept-new')
     .option('-C, --compress', 'SSH compression (slow links)');
+  if (!opts.perJob) {
+    cmd
+      .option('-p, --parallel <N>', `hosts at once (default ${opts.parallel ?? DEFAULTS.parallel})`, positiveInt)
+      .option('--retries <N>', `retry connection failures N times with backoff and jitter (default ${DEFAULTS.retries})`, nonNegativeInt);
+  }
+  return cmd;
 }

@@ -1,3 +1,4 @@
+import { dispatchCommand } from './dispatch.js';
 import { Command, CommanderError } from 'commander';
 import { addGlobalOptions } from './context.js';
 import { LwtError, errorMessage } from '../errors.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
   program.addCommand(taskCommand());
   program.addCommand(taskUpdateCommand());
   program.addCommand(runCommand());
+  program.addCommand(dispatchCommand());
   program.addCommand(historyCommand());
   program.addCommand(logCommand());
   program.addCommand(initCommand());

@@ -87,6 +87,15 @@ export interface ProcessResult {
   pid?: number;
 }
 
+/**
+ * A process's stdin kept open for a conversation (dispatch's long-lived workers): lines are
+ * written as work arrives; `end` closes it. Writes after the process ended are dropped.
+ */
+export interface StdinPipe {
+  write(data: string | Buffer): void;
+  end(): void;
+}
+
 /** Both streams of one command, each capped, and the result built from them. */
 export class CapturedOutput {
   readonly stdout: CappedOutput;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { CapturedOutput, type ProcessResult, type StreamName } from './capped-output.js';
+import { CapturedOutput, type ProcessResult, type StdinPipe, type StreamName } from './capped-output.js';
 import { killTree } from './kill-tree.js';
 import { killedOutcome, reasonOf } from './kill-reason.js';
 import { fromNodeExit, type Outcome } from './outcome.js';
@@ -19,6 +19,8 @@ export interface LocalProcessOptions {
   cwd?: string;
   /** Data written to the job's stdin; without it stdin is /dev/null. */
   stdin?: Buffer;
+  /** Keep stdin open and hand it over (instead of `stdin`): a long-lived worker's input. */
+  onStdin?: (pipe: StdinPipe) => void;
 }
 
 /** The environment variable that marks every process of a job (see kill-tree.ts). */
@@ -43,7 +45,7 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
     }
     const child = spawn('/bin/sh', ['-c', opts.command], {
       detached: true,
-      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      stdio: [opts.stdin || opts.onStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { ...(opts.env ?? process.env), [JOB_COOKIE_VAR]: cookie.slice(JOB_COOKIE_VAR.length + 1) },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
@@ -67,6 +69,10 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
     if (opts.stdin && child.stdin) {
       child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
       child.stdin.end(opts.stdin);
+    } else if (opts.onStdin && child.stdin) {
+      const stdin = child.stdin;
+      stdin.on('error', () => undefined); // EPIPE when the worker died: its 'close' tells the rest
+      opts.onStdin({ write: (d) => void (stdin.writable && stdin.write(d)), end: () => stdin.end() });
     }
 
     child.once('error', (err) => {

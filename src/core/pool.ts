@@ -53,12 +53,14 @@ export interface PoolOptions<T, R extends WorkerResult> {
   /** An attempt ended and the next one starts after `delayMs` (outside the slot). */
   onRetry?: (item: T, index: number, attempt: number, result: R, delayMs: number) => void;
   onSettled?: (settled: Settled<T, R>) => void;
+  /** Keep every settled job for the return value. Off for endless streams (dispatch): constant memory. @default true */
+  keepSettled?: boolean;
   /** Called when a worker did not settle within abortGraceMs after its abort. */
   onAbandoned?: (item: T, index: number) => void;
 }
 
 export interface PoolRun<T, R extends WorkerResult> {
-  /** Settled jobs in input order. */
+  /** Settled jobs in input order (empty with keepSettled: false). */
   settled: Settled<T, R>[];
   cancelled: boolean;
 }
@@ -85,7 +87,7 @@ export async function runPool<T, R extends WorkerResult>(
   let index = 0;
 
   const settle = (s: Settled<T, R>): void => {
-    settled[s.index] = s;
+    if (opts.keepSettled !== false) settled[s.index] = s;
     opts.onSettled?.(s);
   };
 

@@ -19,6 +19,12 @@ export type RunEvent =
   /** An attempt ended and another will follow after a backoff. */
   | { type: 'job-retrying'; label: string; attempt: number; outcome: Outcome; delayMs: number }
   | { type: 'job-settled'; index: number; result: JobResult }
+  /** dispatch: a line goes back to the queue (its host was lost, or its worker crashed on it). */
+  | { type: 'line-requeued'; label: string; host: string; why: string }
+  /** dispatch: a host's slots came (up), left (down: probing again) or were given up (dead). */
+  | { type: 'host-state'; host: string; state: 'connecting' | 'up' | 'down' | 'dead'; why?: string }
+  /** dispatch: a slot's worker process ended and another will take its next line. */
+  | { type: 'worker-ended'; host: string; slot: number; outcome: Outcome }
   | { type: 'run-ended'; summary: RunSummary };
 
 export type RunListener = (event: RunEvent) => void;

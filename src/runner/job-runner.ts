@@ -44,6 +44,8 @@ export interface JobRunOptions<T, D> {
   /** Total items when known (progress). */
   total?: number;
   abortGraceMs?: number;
+  /** Keep each JobResult for the summary. Off for endless streams (dispatch): listeners see every result. @default true */
+  keepResults?: boolean;
 }
 
 export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promise<RunSummary<D>> {
@@ -63,6 +65,7 @@ export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promis
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.retry ? { retry: opts.retry } : {}),
     ...(opts.abortGraceMs !== undefined ? { abortGraceMs: opts.abortGraceMs } : {}),
+    keepSettled: opts.keepResults !== false,
     onStart: (item, index, attempt) => events.emit({ type: 'job-started', label: labelOf(item, index), index, attempt }),
     onAttemptEnd: (item, index, attempt) => events.emit({ type: 'job-attempt-ended', label: labelOf(item, index), index, attempt }),
     onRetry: (item, index, attempt, work, delayMs) =>
@@ -83,7 +86,7 @@ export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promis
         ...(s.result?.data !== undefined ? { data: s.result.data } : {}),
       };
       labels.delete(s.index);
-      results[s.index] = result;
+      if (opts.keepResults !== false) results[s.index] = result;
       events.emit({ type: 'job-settled', index: s.index, result });
     },
   });

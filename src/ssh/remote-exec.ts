@@ -1,5 +1,5 @@
 import type { Client, ClientChannel } from './vendor.js';
-import { CapturedOutput, type ProcessResult, type StreamName } from '../core/capped-output.js';
+import { CapturedOutput, type ProcessResult, type StdinPipe, type StreamName } from '../core/capped-output.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import type { Outcome } from '../core/outcome.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
@@ -18,6 +18,8 @@ export interface RemoteExecOptions {
   detach?: boolean;
   /** Sent to the command's stdin, then EOF. Without it, stdin is closed at once. */
   stdin?: Buffer;
+  /** Keep stdin open and hand it over (instead of `stdin`): a long-lived worker's input. */
+  onStdin?: (pipe: StdinPipe) => void;
   /** How long the remote kill may take before we give up on it and close. @default 5000 */
   killTimeoutMs?: number;
   log?: LogSink;
@@ -133,6 +135,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       // The wrapper reads the cookie off the first line, the command gets the rest.
       stream.write(`${wrapped.cookie}\n`);
       if (opts.stdin) stream.end(opts.stdin);
+      else if (opts.onStdin) opts.onStdin({ write: (d) => void (stream.writable && stream.write(d)), end: () => stream.end() });
       else stream.end();
     });
   });

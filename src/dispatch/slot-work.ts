@@ -1,0 +1,98 @@
+/**
+ * What runs on one slot, in both dispatch modes, local or on a host: a command per line
+ * (a process, or an exec channel on the host's one connection), or a line handed to the
+ * slot's long-lived worker. Results are the runner's JobWork; a lost host shows as a `lost` or
+ * `unreachable` outcome, which the caller turns into a requeue.
+ */
+import type { ProcessResult } from '../core/capped-output.js';
+import type { LogSink } from '../core/log-sink.js';
+import { runLocalProcess } from '../core/local-process.js';
+import type { Outcome } from '../core/outcome.js';
+import type { HostSpec } from '../hosts/host-spec.js';
+import type { Connections } from '../runner/connections.js';
+import { execRemote } from '../ssh/remote-exec.js';
+import { LineWorker, type StartWorker, type WorkerIo } from './line-worker.js';
+import { LOCAL, type Slot } from './slots.js';
+
+export interface SlotRunnerOptions {
+  connections: Connections | undefined;
+  specs: ReadonlyMap<string, HostSpec>;
+  outputCapBytes: number;
+  env?: Record<string, string>;
+  log: LogSink;
+  onWorkerEnded?: (slot: Slot, outcome: Outcome) => void;
+}
+
+/** Whether an outcome says the host (not the job) failed: the line goes elsewhere. */
+export function isHostLoss(o: Outcome): o is Extract<Outcome, { kind: 'lost' | 'unreachable' }> {
+  return o.kind === 'lost' || o.kind === 'unreachable';
+}
+
+function notStarted(outcome: Outcome): ProcessResult {
+  return { outcome, stdout: '', stderr: '', stdoutBytes: Buffer.alloc(0), stderrBytes: Buffer.alloc(0), truncated: { stdout: 0, stderr: 0 } };
+}
+
+export class SlotRunner {
+  private readonly workers = new Map<string, LineWorker>();
+
+  constructor(private readonly opts: SlotRunnerOptions) {}
+
+  /** Run `command` once on the slot (command mode). */
+  async command(slot: Slot, command: string, signal: AbortSignal, onOutput?: WorkerIo['onOutput']): Promise<ProcessResult> {
+    const io = { signal, ...(onOutput ? { onOutput } : {}) };
+    return this.process(slot, command, io, this.opts.outputCapBytes);
+  }
+
+  /** Hand `line` to the slot's worker (worker mode), starting or restarting it as needed. */
+  line(slot: Slot, workerCommand: string, line: Buffer, signal: AbortSignal): ReturnType<LineWorker['run']> {
+    const key = `${slot.host}#${slot.n}`;
+    let w = this.workers.get(key);
+    if (!w) {
+      const start: StartWorker = (io) =>
+        this.process(slot, workerCommand, io, 64 * 1024).then((r) => {
+          if (!io.signal.aborted) this.opts.onWorkerEnded?.(slot, r.outcome);
+          return r;
+        });
+      w = new LineWorker(start);
+      this.workers.set(key, w);
+    }
+    return w.run(line, signal);
+  }
+
+  /** Worker processes started beyond the first per slot. */
+  get restarts(): number {
+    let n = 0;
+    for (const w of this.workers.values()) n += w.restarts;
+    return n;
+  }
+
+  /** End every worker: EOF first (a worker finishes its loop), then its tree killed. */
+  async stopWorkers(): Promise<void> {
+    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+  }
+
+  private async process(slot: Slot, command: string, io: Partial<WorkerIo> & { signal: AbortSignal }, cap: number): Promise<ProcessResult> {
+    const common = {
+      command,
+      signal: io.signal,
+      outputCapBytes: cap,
+      ...(io.onOutput ? { onOutput: io.onOutput } : {}),
+      ...(io.onStdin ? { onStdin: io.onStdin } : {}),
+    };
+    if (slot.host === LOCAL) {
+      return runLocalProcess({ ...common, env: { ...process.env, ...this.opts.env, LWT_SLOT: String(slot.n) } });
+    }
+    const spec = this.opts.specs.get(slot.host);
+    if (!spec || !this.opts.connections) return notStarted({ kind: 'internal', message: `no connection for ${slot.host}` });
+    const lease = await this.opts.connections.acquire(spec, io.signal);
+    if (!lease.ok) return notStarted(lease.outcome);
+    let r: ProcessResult | undefined;
+    try {
+      r = await execRemote(lease.client, { ...common, env: { ...this.opts.env, LWT_SLOT: String(slot.n) }, log: this.opts.log });
+      return r;
+    } finally {
+      // After a kill or a lost session the connection may be half dead: drop it.
+      lease.release({ broken: io.signal.aborted || r === undefined || r.outcome.kind === 'lost' });
+    }
+  }
+}
