@@ -1,9 +1,13 @@
-/** One SSH handshake: TCP (or a given stream), host key check and authentication, under one deadline. */
+/**
+ * One SSH handshake over a stream already open to the host (a TCP socket whose banner is in,
+ * a jump host's channel, a ProxyCommand): key exchange, host key check and authentication,
+ * under one deadline that starts here, when the handshake gate admitted it.
+ */
 import type { Readable } from 'node:stream';
 import type { LogSink } from '../core/log-sink.js';
 import type { Outcome } from '../core/outcome.js';
 import { localUser } from './auth.js';
-import { classifyConnectError } from './classify-error.js';
+import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
@@ -20,8 +24,10 @@ export interface HandshakeRequest {
   auth: AnyAuthMethod[];
   timeoutMs: number;
   signal: AbortSignal | undefined;
-  /** A stream to the host (a jump host's forwarded channel) instead of a TCP connection. */
-  sock: Readable | undefined;
+  /** The stream to the host: a TCP socket from reachSshd, a jump host's channel, a ProxyCommand. */
+  sock: Readable;
+  /** The server's banner has already begun to arrive (reachSshd waited for it). */
+  bannerSeen: boolean;
   overrides: SshOverrides;
   hostKeys: HostKeyPolicy;
   log: LogSink;
@@ -43,11 +49,20 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       if (!r.ok) client.destroy();
       resolve(r);
     };
-    // Our own deadline over the whole handshake; ssh2's readyTimeout alone does not cover a
-    // TCP connect that hangs on a silently dropped SYN in every version.
-    const timer = setTimeout(() => finish(fail('connect-timeout', `${label}: no SSH session within ${timeoutMs} ms`)), timeoutMs);
+    // Through a jump host or a ProxyCommand nothing has been read yet: until the first byte
+    // comes, a stall is the banner's and a close is a refusal before it (MaxStartups).
+    let phase: ConnectPhase = req.bannerSeen ? 'handshake' : 'banner';
+    // Our own deadline over the whole handshake, from admission; ssh2's readyTimeout is a backstop.
+    const timer = setTimeout(() => {
+      const s = stalledIn(phase, timeoutMs);
+      finish(fail(s.reason, `${label}: ${s.message}`));
+    }, timeoutMs);
     const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
     signal?.addEventListener('abort', onAbort, { once: true });
+    if ((sock as Readable & { destroyed?: boolean }).destroyed) {
+      // The host closed it while it waited for a handshake slot (sshd's LoginGraceTime).
+      return finish(fail('reset', `${label}: connection closed while waiting for a handshake slot`));
+    }
 
     // ssh2 leaves Nagle on. Its handshake, channel opens and SFTP requests are small writes
     // that wait for an ACK the server delays by 40 ms: measured here, TCP_NODELAY cut a
@@ -65,10 +80,14 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
         return;
       }
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
-      const c = classifyConnectError(err);
+      const c = phase === 'banner' && /connection lost before handshake/i.test(err.message) ? closedIn(phase) : classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
-    client.once('close', () => finish(fail(hostKeyProblem ? 'host-key' : 'reset', hostKeyProblem ?? `${label}: connection closed during handshake`)));
+    client.once('close', () => {
+      if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
+      const c = closedIn(phase);
+      finish(fail(c.reason, `${label}: ${c.message}`));
+    });
 
     const options: ConnectConfig = {
       host: cfg.hostName,
@@ -95,10 +114,13 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       ...(overrides.compress || cfg.compression
         ? { algorithms: { compress: ['zlib@openssh.com', 'zlib', 'none'] } }
         : {}),
-      ...(sock ? { sock } : {}),
+      sock,
     };
     try {
       client.connect(options);
+      // ssh2 has paused the stream and reads it once its crypto is ready: this listener
+      // neither starts the flow nor misses the first byte.
+      if (phase === 'banner') sock.once('data', () => (phase = 'handshake'));
     } catch (err) {
       const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));

@@ -1,0 +1,61 @@
+/**
+ * The network half of connecting: a TCP connection and the first bytes of the server's SSH
+ * banner, within the connect deadline (what OpenSSH's ConnectTimeout covers). It is done
+ * before the handshake gate: waiting for a silent host costs no CPU, so a list with dead
+ * hosts in it must not hold handshake slots. The bytes read stay in the socket for ssh2.
+ */
+import { connect, type Socket } from 'node:net';
+import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
+import { fail, type ConnectResult } from './connect-result.js';
+
+export type Reached = { ok: true; sock: Socket } | Extract<ConnectResult, { ok: false }>;
+
+export function reachSshd(label: string, host: string, port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Reached> {
+  return new Promise<Reached>((resolve) => {
+    let phase: ConnectPhase = 'tcp';
+    let settled = false;
+    const sock = connect({ host, port });
+    const finish = (r: Reached): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
+      sock.off('close', onClose);
+      if (!r.ok) sock.destroy();
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      const s = stalledIn(phase, timeoutMs);
+      finish(fail(s.reason, `${label}: ${s.message}`));
+    }, timeoutMs);
+    const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const onClose = (): void => {
+      const c = closedIn(phase);
+      finish(fail(c.reason, `${label}: ${c.message}`));
+    };
+    sock.once('connect', () => {
+      phase = 'banner';
+      // ssh2 leaves Nagle on: its small handshake writes would each wait for a delayed ACK.
+      sock.setNoDelay(true);
+    });
+    sock.once('data', (chunk: Buffer) => {
+      // Put the bytes back and stop the flow: ssh2 reads them when the handshake starts.
+      sock.pause();
+      sock.unshift(chunk);
+      finish({ ok: true, sock });
+    });
+    // Stays for the socket's life: an error while the socket waits for a handshake slot (no
+    // other listener yet) must not take the process down; the handshake then sees it closed.
+    sock.on('error', (err: NodeJS.ErrnoException) => {
+      if (settled) return;
+      if (phase === 'banner') {
+        const c = closedIn(phase, err.code ?? err.message);
+        return finish(fail(c.reason, `${label}: ${c.message}`));
+      }
+      const c = classifyConnectError(err);
+      finish(fail(c.reason, `${label}: ${c.message}`));
+    });
+    sock.once('close', onClose);
+  });
+}
