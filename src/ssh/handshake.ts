@@ -7,6 +7,7 @@ import type { Readable } from 'node:stream';
 import type { LogSink } from '../core/log-sink.js';
 import type { Outcome } from '../core/outcome.js';
 import { localUser } from './auth.js';
+import { BannerWatch } from './banner-watch.js';
 import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
@@ -52,6 +53,7 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
     // Through a jump host or a ProxyCommand nothing has been read yet: until the first byte
     // comes, a stall is the banner's and a close is a refusal before it (MaxStartups).
     let phase: ConnectPhase = req.bannerSeen ? 'handshake' : 'banner';
+    const watch = new BannerWatch();
     // Our own deadline over the whole handshake, from admission; ssh2's readyTimeout is a backstop.
     const timer = setTimeout(() => {
       const s = stalledIn(phase, timeoutMs);
@@ -80,12 +82,12 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
         return;
       }
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
-      const c = phase === 'banner' && /connection lost before handshake/i.test(err.message) ? closedIn(phase) : classifyConnectError(err);
+      const c = phase === 'banner' && /connection lost before handshake/i.test(err.message) ? closedIn(phase, watch.preBanner || undefined) : classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
     client.once('close', () => {
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
-      const c = closedIn(phase);
+      const c = closedIn(phase, watch.preBanner || undefined);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
 
@@ -120,7 +122,14 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       client.connect(options);
       // ssh2 has paused the stream and reads it once its crypto is ready: this listener
       // neither starts the flow nor misses the first byte.
-      if (phase === 'banner') sock.once('data', () => (phase = 'handshake'));
+      if (phase === 'banner') {
+        const onData = (chunk: Buffer): void => {
+          if (!watch.feed(chunk)) return;
+          phase = 'handshake';
+          sock.off('data', onData);
+        };
+        sock.on('data', onData);
+      }
     } catch (err) {
       const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));

@@ -5,6 +5,7 @@
  * hosts in it must not hold handshake slots. The bytes read stay in the socket for ssh2.
  */
 import { connect, type Socket } from 'node:net';
+import { BannerWatch } from './banner-watch.js';
 import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
 import { fail, type ConnectResult } from './connect-result.js';
 
@@ -14,6 +15,8 @@ export function reachSshd(label: string, host: string, port: number, timeoutMs: 
   return new Promise<Reached>((resolve) => {
     let phase: ConnectPhase = 'tcp';
     let settled = false;
+    const watch = new BannerWatch();
+    const received: Buffer[] = [];
     const sock = connect({ host, port });
     const finish = (r: Reached): void => {
       if (settled) return;
@@ -21,6 +24,7 @@ export function reachSshd(label: string, host: string, port: number, timeoutMs: 
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
       sock.off('close', onClose);
+      sock.off('data', onData);
       if (!r.ok) sock.destroy();
       resolve(r);
     };
@@ -31,7 +35,7 @@ export function reachSshd(label: string, host: string, port: number, timeoutMs: 
     const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
     signal?.addEventListener('abort', onAbort, { once: true });
     const onClose = (): void => {
-      const c = closedIn(phase);
+      const c = closedIn(phase, watch.preBanner || undefined);
       finish(fail(c.reason, `${label}: ${c.message}`));
     };
     sock.once('connect', () => {
@@ -39,18 +43,22 @@ export function reachSshd(label: string, host: string, port: number, timeoutMs: 
       // ssh2 leaves Nagle on: its small handshake writes would each wait for a delayed ACK.
       sock.setNoDelay(true);
     });
-    sock.once('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
+      received.push(chunk);
+      if (!watch.feed(chunk)) return;
       // Put the bytes back and stop the flow: ssh2 reads them when the handshake starts.
       sock.pause();
-      sock.unshift(chunk);
+      sock.unshift(received.length === 1 ? chunk : Buffer.concat(received));
       finish({ ok: true, sock });
-    });
+    };
+    sock.on('data', onData);
     // Stays for the socket's life: an error while the socket waits for a handshake slot (no
     // other listener yet) must not take the process down; the handshake then sees it closed.
     sock.on('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
-      if (phase === 'banner') {
-        const c = closedIn(phase, err.code ?? err.message);
+      // A reset can beat the 'connect' event; it still means the connection was accepted.
+      if (phase === 'banner' || err.code === 'ECONNRESET') {
+        const c = closedIn('banner', [watch.preBanner, err.code ?? err.message].filter(Boolean).join(', '));
         return finish(fail(c.reason, `${label}: ${c.message}`));
       }
       const c = classifyConnectError(err);

@@ -88,11 +88,27 @@ test('TCP open, no banner: banner-timeout, and the silent hosts hold no handshak
 });
 
 test('closed before the banner (MaxStartups): retried with backoff, then the handshake goes on', async () => {
-  const srv = await stub((s, n) => (n < 2 ? s.destroy() : s.write(BANNER)));
+  // What sshd 9.x does past MaxStartups: one line, then close; and a bare reset.
+  const srv = await stub((s, n) => (n === 0 ? s.end('Exceeded MaxStartups\r\n') : n === 1 ? s.resetAndDestroy() : s.write(BANNER)));
   const ssh = await context({ timeoutMs: 300, handshakes: 4 });
   const r = await ssh.connect({ host: '127.0.0.1', port: srv.port });
   assert.equal(!r.ok && r.outcome.reason, 'handshake-timeout', JSON.stringify(r));
   assert.equal(srv.spokeAt.length, 1, 'the third connection got the banner and began its handshake');
+});
+
+test('a host that keeps refusing before its banner is named throttled with what sshd said', async () => {
+  const srv = await stub((s) => s.end('Exceeded MaxStartups\r\n'));
+  const ssh = await context({ timeoutMs: 300, handshakes: 4 });
+  // The whole retry budget (a minute) is too long for a unit test: its end is proven in throttle.test.ts.
+  const ctl = new AbortController();
+  const seen = new Promise<void>((resolve) => srv.server.once('connection', () => resolve()));
+  const pending = ssh.connect({ host: '127.0.0.1', port: srv.port }, ctl.signal);
+  await seen;
+  await new Promise((r) => setTimeout(r, 400));
+  ctl.abort();
+  const r = await pending;
+  assert.equal(!r.ok && r.outcome.reason, 'throttled', JSON.stringify(r));
+  assert.match(!r.ok ? r.outcome.message : '', /before its SSH banner \(Exceeded MaxStartups\)/);
 });
 
 test('a refused port is refused, not throttled, and not retried', async () => {

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { fail, type ConnectResult } from '../../../src/ssh/connect-result.js';
 import { retryThrottled, throttledBudgetMs } from '../../../src/ssh/throttle.js';
 import { closedIn, stalledIn } from '../../../src/ssh/classify-error.js';
+import { BannerWatch } from '../../../src/ssh/banner-watch.js';
 
 /** A clock that moves only when the code under test pauses. */
 function fakeTime(): { now: () => number; pause: (ms: number) => Promise<void>; pauses: number[] } {
@@ -72,4 +73,15 @@ test('where a connection stalled or was closed names the reason', () => {
   assert.match(closedIn('banner', 'ECONNRESET').message, /before its SSH banner \(ECONNRESET\)/);
   assert.equal(closedIn('handshake').reason, 'reset');
   assert.equal(closedIn('tcp').reason, 'reset');
+});
+
+test('the banner is the SSH- line, not the first bytes: what sshd says before it is kept', () => {
+  const w = new BannerWatch();
+  assert.equal(w.feed(Buffer.from('Exceeded MaxStartups\r\n')), false);
+  assert.equal(w.preBanner, 'Exceeded MaxStartups');
+  assert.equal(w.feed(Buffer.from('SSH-2.0-Open')), true);
+  const split = new BannerWatch();
+  assert.equal(split.feed(Buffer.from('hello\r\nSS')), false);
+  assert.equal(split.feed(Buffer.from('H-2.0-x\r\n')), true, 'an identification split across reads');
+  assert.equal(new BannerWatch().feed(Buffer.alloc(9000, 0x41)), true, 'a long stream without SSH- is left to ssh2');
 });
