@@ -7,8 +7,8 @@ import type { Readable } from 'node:stream';
 import type { LogSink } from '../core/log-sink.js';
 import type { Outcome } from '../core/outcome.js';
 import { localUser } from './auth.js';
-import { BannerWatch } from './banner-watch.js';
-import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
+import { classifyConnectError } from './classify-error.js';
+import { ConnectClock } from './connect-clock.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
@@ -45,22 +45,14 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
     const finish = (r: ConnectResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      clock.stop();
       if (!r.ok) client.destroy();
       resolve(r);
     };
-    // Through a jump host or a ProxyCommand nothing has been read yet: until the first byte
-    // comes, a stall is the banner's and a close is a refusal before it (MaxStartups).
-    let phase: ConnectPhase = req.bannerSeen ? 'handshake' : 'banner';
-    const watch = new BannerWatch();
-    // Our own deadline over the whole handshake, from admission; ssh2's readyTimeout is a backstop.
-    const timer = setTimeout(() => {
-      const s = stalledIn(phase, timeoutMs);
-      finish(fail(s.reason, `${label}: ${s.message}`));
-    }, timeoutMs);
-    const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Our own deadline over the whole handshake, from admission; ssh2's readyTimeout is a
+    // backstop. Through a jump host or a ProxyCommand nothing has been read yet: until the
+    // banner comes, a stall is the banner's and a close is a refusal before it (MaxStartups).
+    const clock = new ConnectClock(label, timeoutMs, req.bannerSeen ? 'handshake' : 'banner', signal, finish);
     if ((sock as Readable & { destroyed?: boolean }).destroyed) {
       // The host closed it while it waited for a handshake slot (sshd's LoginGraceTime).
       return finish(fail('reset', `${label}: connection closed while waiting for a handshake slot`));
@@ -82,13 +74,13 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
         return;
       }
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
-      const c = phase === 'banner' && /connection lost before handshake/i.test(err.message) ? closedIn(phase, watch.preBanner || undefined) : classifyConnectError(err);
+      if (clock.phase === 'banner' && /connection lost before handshake/i.test(err.message)) return finish(clock.closed());
+      const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
     client.once('close', () => {
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
-      const c = closedIn(phase, watch.preBanner || undefined);
-      finish(fail(c.reason, `${label}: ${c.message}`));
+      finish(clock.closed());
     });
 
     const options: ConnectConfig = {
@@ -122,12 +114,8 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       client.connect(options);
       // ssh2 has paused the stream and reads it once its crypto is ready: this listener
       // neither starts the flow nor misses the first byte.
-      if (phase === 'banner') {
-        const onData = (chunk: Buffer): void => {
-          if (!watch.feed(chunk)) return;
-          phase = 'handshake';
-          sock.off('data', onData);
-        };
+      if (clock.phase === 'banner') {
+        const onData = (chunk: Buffer): void => void (clock.feed(chunk) && sock.off('data', onData));
         sock.on('data', onData);
       }
     } catch (err) {

@@ -1,51 +1,40 @@
 /**
- * The network half of connecting: a TCP connection and the first bytes of the server's SSH
+ * The network half of connecting: a TCP connection and the start of the server's SSH
  * banner, within the connect deadline (what OpenSSH's ConnectTimeout covers). It is done
  * before the handshake gate: waiting for a silent host costs no CPU, so a list with dead
  * hosts in it must not hold handshake slots. The bytes read stay in the socket for ssh2.
  */
 import { connect, type Socket } from 'node:net';
-import { BannerWatch } from './banner-watch.js';
-import { classifyConnectError, closedIn, stalledIn, type ConnectPhase } from './classify-error.js';
+import { classifyConnectError } from './classify-error.js';
+import { ConnectClock } from './connect-clock.js';
 import { fail, type ConnectResult } from './connect-result.js';
 
 export type Reached = { ok: true; sock: Socket } | Extract<ConnectResult, { ok: false }>;
 
 export function reachSshd(label: string, host: string, port: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<Reached> {
   return new Promise<Reached>((resolve) => {
-    let phase: ConnectPhase = 'tcp';
     let settled = false;
-    const watch = new BannerWatch();
     const received: Buffer[] = [];
     const sock = connect({ host, port });
     const finish = (r: Reached): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      clock.stop();
       sock.off('close', onClose);
       sock.off('data', onData);
       if (!r.ok) sock.destroy();
       resolve(r);
     };
-    const timer = setTimeout(() => {
-      const s = stalledIn(phase, timeoutMs);
-      finish(fail(s.reason, `${label}: ${s.message}`));
-    }, timeoutMs);
-    const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
-    signal?.addEventListener('abort', onAbort, { once: true });
-    const onClose = (): void => {
-      const c = closedIn(phase, watch.preBanner || undefined);
-      finish(fail(c.reason, `${label}: ${c.message}`));
-    };
+    const clock = new ConnectClock(label, timeoutMs, 'tcp', signal, finish);
+    const onClose = (): void => finish(clock.closed());
     sock.once('connect', () => {
-      phase = 'banner';
+      clock.phase = 'banner';
       // ssh2 leaves Nagle on: its small handshake writes would each wait for a delayed ACK.
       sock.setNoDelay(true);
     });
     const onData = (chunk: Buffer): void => {
       received.push(chunk);
-      if (!watch.feed(chunk)) return;
+      if (!clock.feed(chunk)) return;
       // Put the bytes back and stop the flow: ssh2 reads them when the handshake starts.
       sock.pause();
       sock.unshift(received.length === 1 ? chunk : Buffer.concat(received));
@@ -57,10 +46,8 @@ export function reachSshd(label: string, host: string, port: number, timeoutMs: 
     sock.on('error', (err: NodeJS.ErrnoException) => {
       if (settled) return;
       // A reset can beat the 'connect' event; it still means the connection was accepted.
-      if (phase === 'banner' || err.code === 'ECONNRESET') {
-        const c = closedIn('banner', [watch.preBanner, err.code ?? err.message].filter(Boolean).join(', '));
-        return finish(fail(c.reason, `${label}: ${c.message}`));
-      }
+      if (err.code === 'ECONNRESET') clock.phase = 'banner';
+      if (clock.phase === 'banner') return finish(clock.closed(err.code ?? err.message));
       const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
