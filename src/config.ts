@@ -15,6 +15,8 @@ export interface Settings {
   timeout?: number;
   /** Per-host connect deadline in seconds (TCP, banner, key exchange, auth). */
   connectTimeout?: number;
+  /** SSH handshakes at once across all hosts (key exchange + auth are CPU work). */
+  handshakes?: number;
   /** Retries of connection failures. */
   retries?: number;
   /** Per-stream output kept in memory per job, in bytes. */
@@ -50,6 +52,7 @@ const SCHEMA: Record<keyof Settings, Check> = {
   parallel: positiveInt,
   timeout: nonNegative,
   connectTimeout: positive,
+  handshakes: positiveInt,
   retries: (v) => (Number.isInteger(v) && (v as number) >= 0 ? undefined : 'an integer ≥ 0'),
   outputCap: positiveInt,
   sshConfig: nonEmptyString,

@@ -19,6 +19,11 @@ export const DEFAULTS = {
   runParallel: availableParallelism() * 4,
   /** Seconds for TCP + SSH handshake + auth per host (ssh_config's ConnectTimeout wins over it). */
   connectTimeout: 10,
+  /**
+   * SSH handshakes (key exchange + auth) in flight at once, whatever -p: 8 per core of this
+   * machine. They are CPU work on both ends; more at once only makes every one of them late.
+   */
+  handshakes: availableParallelism() * 8,
   /** A job's deadline in seconds after connecting; 0 is none. */
   timeout: 0,
   /** Retries of connection failures. */

@@ -27,6 +27,7 @@ interface ExecFlags extends HostFlags {
   identity?: string[];
   port?: number;
   connectTimeout?: number;
+  handshakes?: number;
   timeout?: number;
   parallel?: number;
   retries?: number;

@@ -38,7 +38,8 @@ export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExcl
     .option('-l, --login <USER>', 'remote user (a user@ in the host list wins)')
     .option('-i, --identity <KEY>', 'private key file, tried before the config ones (repeatable)', collect)
     .option('--port <PORT>', 'remote port (a :port in the host list wins)', positiveInt)
-    .option('--connect-timeout <SEC>', `deadline for TCP + SSH handshake + auth per host, > 0 (default ${DEFAULTS.connectTimeout}, or ssh_config's ConnectTimeout)`, connectSeconds)
+    .option('--connect-timeout <SEC>', `deadline per host for TCP + SSH banner, and again for key exchange + auth once admitted (--handshakes), > 0 (default ${DEFAULTS.connectTimeout}, or ssh_config's ConnectTimeout)`, connectSeconds)
+    .option('--handshakes <N>', `SSH handshakes (key exchange + auth) at once across all hosts, whatever -p (default ${DEFAULTS.handshakes}: 8 per core)`, positiveInt)
     .addOption(
       new Option(
         '--strict-host-key-checking <MODE>',

@@ -20,6 +20,7 @@ export interface SshFlags {
   identity?: string[];
   port?: number;
   connectTimeout?: number;
+  handshakes?: number;
   strictHostKeyChecking?: StrictHostKeyChecking;
   acceptNewHostKeys?: boolean;
   compress?: boolean;
@@ -32,6 +33,7 @@ export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: 
   const sshConfigFile = flags.sshConfig ?? settings.sshConfig;
   const strict = flags.strictHostKeyChecking ?? (flags.acceptNewHostKeys ? 'accept-new' : undefined);
   const connectTimeout = flags.connectTimeout ?? settings.connectTimeout;
+  const handshakes = flags.handshakes ?? settings.handshakes;
   const { ssh } = await createSshContext(
     {
       ...(sshConfigFile ? { sshConfigFile } : {}),
@@ -42,6 +44,7 @@ export async function sshContextFrom(flags: SshFlags, settings: Settings, verb: 
       // Only a flag or the lwt config overrides the host's ConnectTimeout; the built-in default
       // (DEFAULT_CONNECT_TIMEOUT_SEC, applied in SshContext) comes last.
       ...(connectTimeout !== undefined ? { connectTimeoutMs: connectTimeout * 1000 } : {}),
+      ...(handshakes !== undefined ? { handshakes } : {}),
       ...(strict ? { strictHostKeyChecking: strict } : {}),
       ...(flags.compress ? { compress: true } : {}),
     },

@@ -6,7 +6,17 @@ import { constants as osConstants } from 'node:os';
  */
 export type UnreachableReason =
   | 'refused'
+  /** No TCP answer within the connect deadline (a dropped SYN: the host or its network is down). */
   | 'connect-timeout'
+  /** TCP open, no SSH banner within the connect deadline: a tarpit, or an sshd too loaded to fork. */
+  | 'banner-timeout'
+  /** The banner came, key exchange and authentication did not finish within the deadline (from admission). */
+  | 'handshake-timeout'
+  /**
+   * The sshd closed or reset the connection before its banner, again and again: its MaxStartups
+   * (unauthenticated connections at once) was full. Retried with backoff before it is reported.
+   */
+  | 'throttled'
   | 'dns'
   | 'auth'
   | 'host-key'

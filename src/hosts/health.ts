@@ -39,6 +39,10 @@ export function classifyProbe(p: ProbeResult, t: Thresholds): { state: HealthSta
         case 'dns':
           return { state: 'dns', why: o.message };
         case 'connect-timeout':
+        case 'banner-timeout':
+        case 'handshake-timeout':
+        // Turned away at capacity for the whole retry budget: not taking work now.
+        case 'throttled':
           return { state: 'timeout', why: o.message };
         // A reset or protocol failure during the handshake: the host answered and turned us away.
         case 'refused':

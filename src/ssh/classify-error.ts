@@ -30,3 +30,33 @@ export function classifyConnectError(err: unknown): { reason: UnreachableReason;
   if (/connection lost before handshake|socket (hung up|closed)/i.test(message)) return { reason: 'reset', message };
   return { reason: 'protocol', message };
 }
+
+/**
+ * How far a connection got: `tcp` (no TCP answer yet), `banner` (TCP open, no byte of the
+ * server's SSH identification yet), `handshake` (banner in, key exchange or auth going on).
+ */
+export type ConnectPhase = 'tcp' | 'banner' | 'handshake';
+
+/** The deadline passed in `phase`. */
+export function stalledIn(phase: ConnectPhase, timeoutMs: number): { reason: UnreachableReason; message: string } {
+  switch (phase) {
+    case 'tcp':
+      return { reason: 'connect-timeout', message: `no TCP answer within ${timeoutMs} ms` };
+    case 'banner':
+      return { reason: 'banner-timeout', message: `TCP open, no SSH banner within ${timeoutMs} ms (a tarpit, or sshd too busy to answer)` };
+    case 'handshake':
+      return { reason: 'handshake-timeout', message: `SSH banner received, key exchange and authentication not done within ${timeoutMs} ms` };
+  }
+}
+
+/**
+ * The server closed or reset the connection in `phase`. Before its banner that is what
+ * sshd does past MaxStartups (OpenSSH's client says `kex_exchange_identification: Connection
+ * closed by remote host`): `throttled`, worth another try after a pause. Later it is a reset.
+ */
+export function closedIn(phase: ConnectPhase, detail?: string): { reason: UnreachableReason; message: string } {
+  if (phase === 'banner') {
+    return { reason: 'throttled', message: `connection closed by the host before its SSH banner${detail ? ` (${detail})` : ''}: sshd MaxStartups full?` };
+  }
+  return { reason: 'reset', message: detail ?? 'connection closed during handshake' };
+}

@@ -11,8 +11,13 @@ export interface SshOverrides {
   port?: number;
   /** -i, repeatable */
   identityFiles?: string[];
-  /** --connect-timeout, ms: TCP, banner, key exchange and authentication together. */
+  /**
+   * --connect-timeout, ms: TCP and banner together, then key exchange and authentication
+   * from when the handshake gate admits the host.
+   */
   connectTimeoutMs?: number;
+  /** --handshakes: SSH handshakes in flight at once, across all hosts (default DEFAULTS.handshakes). */
+  handshakes?: number;
   /** --strict-host-key-checking */
   strictHostKeyChecking?: StrictHostKeyChecking;
   /** -C */

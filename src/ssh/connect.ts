@@ -8,10 +8,14 @@ import { resolveHost } from './config/resolve.js';
 import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import { handshake } from './handshake.js';
+import { HandshakeGate } from './handshake-gate.js';
+import { reachSshd } from './reach.js';
+import { retryThrottled, throttledBudgetMs } from './throttle.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { JumpHosts } from './proxy-jump.js';
 import { spawnProxyCommand, tryProxyCommandLine, type ProxyProcess } from './proxy-command.js';
-import type { Client as ClientType } from './vendor.js';
+import type { AnyAuthMethod, Client as ClientType } from './vendor.js';
+import { DEFAULTS } from '../defaults.js';
 
 /** When neither the operator (flag, lwt config) nor the host's ConnectTimeout gives one. */
 const DEFAULT_CONNECT_TIMEOUT_MS = 10_000;
@@ -29,6 +33,8 @@ export class SshContext {
     chain === undefined ? this.connect(spec, signal) : this.connectVia(spec, chain, signal),
   );
   readonly hostKeys: HostKeyPolicy;
+  /** Every handshake of the run (jump hosts too) passes here: see handshake-gate.ts. */
+  readonly gate: HandshakeGate;
 
   constructor(
     readonly config: SshConfig,
@@ -38,6 +44,7 @@ export class SshContext {
   ) {
     this.auth = new AuthMethods(log);
     this.hostKeys = new HostKeyPolicy(log);
+    this.gate = new HandshakeGate(overrides.handshakes ?? DEFAULTS.handshakes);
   }
 
   /** The OpenSSH options for one host of the list, with the list's user@ and :port first. */
@@ -88,8 +95,28 @@ export class SshContext {
     if (cfg.refused !== undefined) return fail('config', `${label}: ${cfg.refused}`);
     const auth = await this.auth.for(cfg);
     if (typeof auth === 'string') return fail('auth', `${label}: ${auth}`);
-    let sock: Readable | undefined;
+    return retryThrottled(() => this.openOnce(label, originalHost, cfg, auth, timeoutMs, signal), {
+      budgetMs: throttledBudgetMs(timeoutMs),
+      signal,
+      onRetry: (tries, delayMs, last) => this.log.debug(`${last.outcome.message}; try ${tries + 1} in ${delayMs} ms`),
+    });
+  }
+
+  /**
+   * Reach the host (TCP and banner, or a jump host's channel, or a ProxyCommand), then wait
+   * for a handshake slot, then shake hands with the deadline starting at admission.
+   */
+  private async openOnce(
+    label: string,
+    originalHost: string,
+    cfg: ResolvedHostConfig,
+    auth: AnyAuthMethod[],
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<ConnectResult> {
+    let sock: Readable;
     let proxy: ProxyProcess | undefined;
+    let bannerSeen = false;
     if (cfg.proxyJump) {
       const via = await this.jumps.open(cfg, timeoutMs, signal);
       if ('outcome' in via) return via;
@@ -99,8 +126,24 @@ export class SshContext {
       if ('error' in built) return fail('config', `${label}: ${built.error}`);
       proxy = spawnProxyCommand(built.line, cfg.proxyCommand, label, this.log);
       sock = proxy.sock;
+    } else {
+      const reached = await reachSshd(label, cfg.hostName, cfg.port ?? 22, timeoutMs, signal);
+      if (!reached.ok) return reached;
+      sock = reached.sock;
+      bannerSeen = true;
     }
-    const r = await handshake({ label, cfg, auth, timeoutMs, signal, sock, overrides: this.overrides, hostKeys: this.hostKeys, log: this.log });
+    const release = await this.gate.admit(signal);
+    if (release === undefined) {
+      sock.destroy();
+      proxy?.kill();
+      return fail('connect-timeout', `${label}: connect aborted`);
+    }
+    let r: ConnectResult;
+    try {
+      r = await handshake({ label, cfg, auth, timeoutMs, signal, sock, bannerSeen, overrides: this.overrides, hostKeys: this.hostKeys, log: this.log });
+    } finally {
+      release();
+    }
     if (proxy === undefined) return r;
     const p = proxy;
     if (!r.ok) {

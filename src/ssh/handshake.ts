@@ -1,9 +1,14 @@
-/** One SSH handshake: TCP (or a given stream), host key check and authentication, under one deadline. */
+/**
+ * One SSH handshake over a stream already open to the host (a TCP socket whose banner is in,
+ * a jump host's channel, a ProxyCommand): key exchange, host key check and authentication,
+ * under one deadline that starts here, when the handshake gate admitted it.
+ */
 import type { Readable } from 'node:stream';
 import type { LogSink } from '../core/log-sink.js';
 import type { Outcome } from '../core/outcome.js';
 import { localUser } from './auth.js';
 import { classifyConnectError } from './classify-error.js';
+import { ConnectClock } from './connect-clock.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
@@ -20,8 +25,10 @@ export interface HandshakeRequest {
   auth: AnyAuthMethod[];
   timeoutMs: number;
   signal: AbortSignal | undefined;
-  /** A stream to the host (a jump host's forwarded channel) instead of a TCP connection. */
-  sock: Readable | undefined;
+  /** The stream to the host: a TCP socket from reachSshd, a jump host's channel, a ProxyCommand. */
+  sock: Readable;
+  /** The server's banner has already begun to arrive (reachSshd waited for it). */
+  bannerSeen: boolean;
   overrides: SshOverrides;
   hostKeys: HostKeyPolicy;
   log: LogSink;
@@ -38,16 +45,18 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
     const finish = (r: ConnectResult): void => {
       if (settled) return;
       settled = true;
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      clock.stop();
       if (!r.ok) client.destroy();
       resolve(r);
     };
-    // Our own deadline over the whole handshake; ssh2's readyTimeout alone does not cover a
-    // TCP connect that hangs on a silently dropped SYN in every version.
-    const timer = setTimeout(() => finish(fail('connect-timeout', `${label}: no SSH session within ${timeoutMs} ms`)), timeoutMs);
-    const onAbort = (): void => finish(fail('connect-timeout', `${label}: connect aborted`));
-    signal?.addEventListener('abort', onAbort, { once: true });
+    // Our own deadline over the whole handshake, from admission; ssh2's readyTimeout is a
+    // backstop. Through a jump host or a ProxyCommand nothing has been read yet: until the
+    // banner comes, a stall is the banner's and a close is a refusal before it (MaxStartups).
+    const clock = new ConnectClock(label, timeoutMs, req.bannerSeen ? 'handshake' : 'banner', signal, finish);
+    if ((sock as Readable & { destroyed?: boolean }).destroyed) {
+      // The host closed it while it waited for a handshake slot (sshd's LoginGraceTime).
+      return finish(fail('reset', `${label}: connection closed while waiting for a handshake slot`));
+    }
 
     // ssh2 leaves Nagle on. Its handshake, channel opens and SFTP requests are small writes
     // that wait for an ACK the server delays by 40 ms: measured here, TCP_NODELAY cut a
@@ -65,10 +74,14 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
         return;
       }
       if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
+      if (clock.phase === 'banner' && /connection lost before handshake/i.test(err.message)) return finish(clock.closed());
       const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));
     });
-    client.once('close', () => finish(fail(hostKeyProblem ? 'host-key' : 'reset', hostKeyProblem ?? `${label}: connection closed during handshake`)));
+    client.once('close', () => {
+      if (hostKeyProblem) return finish(fail('host-key', hostKeyProblem));
+      finish(clock.closed());
+    });
 
     const options: ConnectConfig = {
       host: cfg.hostName,
@@ -95,10 +108,16 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       ...(overrides.compress || cfg.compression
         ? { algorithms: { compress: ['zlib@openssh.com', 'zlib', 'none'] } }
         : {}),
-      ...(sock ? { sock } : {}),
+      sock,
     };
     try {
       client.connect(options);
+      // ssh2 has paused the stream and reads it once its crypto is ready: this listener
+      // neither starts the flow nor misses the first byte.
+      if (clock.phase === 'banner') {
+        const onData = (chunk: Buffer): void => void (clock.feed(chunk) && sock.off('data', onData));
+        sock.on('data', onData);
+      }
     } catch (err) {
       const c = classifyConnectError(err);
       finish(fail(c.reason, `${label}: ${c.message}`));

@@ -13,7 +13,7 @@ export type SshOptions = {
   sshConfigFile?: string;
   /** OpenSSH options as `ssh -o` takes them (`Key=Value`), read before the config file: they win. */
   sshOptions?: string[];
-} & Pick<SshOverrides, 'user' | 'port' | 'identityFiles' | 'connectTimeoutMs' | 'strictHostKeyChecking' | 'compress'>;
+} & Pick<SshOverrides, 'user' | 'port' | 'identityFiles' | 'connectTimeoutMs' | 'handshakes' | 'strictHostKeyChecking' | 'compress'>;
 
 /** The context and the config's warnings (unsupported keywords and the like), for the caller to show or log. */
 export async function createSshContext(o: SshOptions, tuning: Pick<SshOverrides, 'batchWrites'> & { log?: LogSink } = {}): Promise<{ ssh: SshContext; warnings: string[] }> {

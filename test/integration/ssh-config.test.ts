@@ -100,7 +100,7 @@ test('ProxyCommand that never speaks SSH: the connect deadline ends it and kills
   const cfg = await configWith('proxy-hang.conf', `Host hangproxy\n  HostName ${fleet.addresses('good')[0]}\n  ProxyCommand sleep ${secs} | cat\n${fleetBlock()}\n`);
   const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', 'hangproxy', '--connect-timeout', '1', '--json', 'true']);
   const line = jsonLines(r)[0]!;
-  assert.equal(line.outcome.reason, 'connect-timeout', JSON.stringify(line));
+  assert.equal(line.outcome.reason, 'banner-timeout', JSON.stringify(line));
   await sleep(200);
   assert.deepEqual(await processesMatching(new RegExp(`sleep ${secs}`)), []);
 });
@@ -177,7 +177,7 @@ test("precedence: a host's ConnectTimeout from ssh_config applies when no flag o
   const cfg = await configWith('timeout.conf', `Host ${hole}\n  ConnectTimeout 1\n`);
   const r = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hole, '--json', 'true']);
   const line = jsonLines(r)[0]!;
-  assert.equal(line.outcome.reason, 'connect-timeout', JSON.stringify(line));
+  assert.equal(line.outcome.reason, 'banner-timeout', JSON.stringify(line));
   assert.match(line.outcome.message, /within 1000 ms/);
   // The flag still wins over the config.
   const r2 = await runLwt(['--home', home, 'exec-all', '-F', cfg, '-w', hole, '--connect-timeout', '2', '--json', 'true']);

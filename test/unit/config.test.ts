@@ -18,6 +18,8 @@ test('errors name the file and the key', () => {
   assert.throws(() => validateConfig({ parallel: 0 }, 'f'), { message: 'f: parallel: must be a positive integer, got 0' });
   assert.throws(() => validateConfig({ commands: { run: { timeout: 'x' } } }, 'f'), { message: 'f: commands.run.timeout: must be a number ≥ 0, got "x"' });
   assert.throws(() => validateConfig([1], 'f'), { message: 'f: config must be an object of settings' });
+  assert.throws(() => validateConfig({ handshakes: 0 }, 'f'), { message: 'f: handshakes: must be a positive integer, got 0' });
+  assert.equal(validateConfig({ commands: { 'exec-all': { handshakes: 64 } } }, 'f').commands['exec-all']!.handshakes, 64);
   assert.throws(() => validateConfig({ logLevel: 'loud' }, 'f'), { message: 'f: logLevel: must be one of error, warn, info, debug, trace, got "loud"' });
 });
 
