@@ -30,6 +30,8 @@ const OUTPUT_CAP = 64 * 1024;
 
 interface Running {
   stdin?: StdinPipe;
+  /** What was written before the process's stdin was open (a remote channel opens later). */
+  early?: Buffer;
   ended: Promise<ProcessResult>;
   ctl: AbortController;
 }
@@ -62,7 +64,9 @@ export class LineWorker {
     try {
       return await new Promise<LineResult>((resolve) => {
         this.pending = { line, output: [], size: 0, resolve };
-        proc.stdin?.write(Buffer.concat([line, Buffer.from('\n')]));
+        const data = Buffer.concat([line, Buffer.from('\n')]);
+        if (proc.stdin) proc.stdin.write(data);
+        else proc.early = data;
       });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -86,7 +90,11 @@ export class LineWorker {
     this.buf = Buffer.alloc(0);
     proc.ended = this.start({
       signal: ctl.signal,
-      onStdin: (pipe) => (proc.stdin = pipe),
+      onStdin: (pipe) => {
+        proc.stdin = pipe;
+        if (proc.early) pipe.write(proc.early);
+        proc.early = undefined;
+      },
       onOutput: (stream, chunk) => {
         if (stream === 'stdout' && this.proc === proc) this.onStdout(chunk);
       },

@@ -41,3 +41,13 @@ test('a line past its deadline kills the worker tree and ends with our reason', 
 test('restart backoff: none for the first crash, then 50 ms doubling to 5 s', () => {
   assert.deepEqual([1, 2, 3, 4, 20].map(defaultRestartBackoffMs), [0, 50, 100, 200, 5000]);
 });
+
+test('a line handed over before the worker\'s stdin is open (a remote channel opens later) is sent when it opens', { timeout: 10_000 }, async () => {
+  const start: StartWorker = (io) =>
+    new Promise((resolve) => {
+      setTimeout(() => void local('read -r l; echo "$l"')(io).then(resolve), 30);
+    });
+  const w = new LineWorker(start);
+  const r = await w.run(line('late'), new AbortController().signal);
+  assert.equal(r.kind, 'done');
+});
