@@ -1,5 +1,4 @@
 import { stripVTControlCharacters } from 'node:util';
-import { cosmiconfig } from 'cosmiconfig';
 import { UsageError, errorMessage } from './errors.js';
 
 /**
@@ -105,6 +104,8 @@ function validateSettings(
  * or the `lwt` key of package.json, searched from `from` upwards. An explicit file must exist.
  */
 export async function loadConfig(opts: { from?: string; file?: string } = {}): Promise<LoadedConfig> {
+  // Loaded here, not at start: `--version` and `--help` read no config.
+  const { cosmiconfig } = await import('cosmiconfig');
   const explorer = cosmiconfig('lwt', {
     searchPlaces: [
       'package.json',

@@ -4,7 +4,8 @@
  * groups). Only what picks hosts is read: the name, `ansible_host`, `ansible_port`,
  * `ansible_user`; other variables are ignored. Ansible's `[01:20]` ranges become lwt's `[01-20]`.
  */
-import { load as loadYaml } from 'js-yaml';
+import type Yaml from 'js-yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { formatHostSpec, type HostSpec } from './host-spec.js';
 import { parseHostPattern, withLocation } from './host-list.js';
@@ -105,12 +106,15 @@ export function parseIniInventory(text: string, source: string): Inventory {
   return { source, groups: resolveGroups(own, children, source) };
 }
 
+/** Loaded when a YAML inventory is read, not at every start. */
+const yaml = lazyRequire<typeof Yaml>('js-yaml');
+
 type YamlGroup = { hosts?: Record<string, Record<string, unknown> | null> | null; children?: Record<string, YamlGroup | null> | null } | null;
 
 export function parseYamlInventory(text: string, source: string): Inventory {
   let doc: unknown;
   try {
-    doc = loadYaml(text);
+    doc = yaml().load(text);
   } catch (err) {
     throw new UsageError(`${source}: not a YAML inventory: ${errorMessage(err).split('\n')[0]}`);
   }

@@ -5,7 +5,8 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import type Yaml from 'js-yaml';
+import { lazyRequire } from '../lazy-require.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
 
@@ -43,6 +44,9 @@ export interface TaskLimits {
   pids?: number;
 }
 
+/** Loaded when a task definition is read, not at every start. */
+const yaml = lazyRequire<typeof Yaml>('js-yaml');
+
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const KEYS = new Set(['command', 'env', 'inputs', 'outputs', 'timeout', 'retries', 'hosts', 'constraints', 'stop', 'respawn', 'keep', 'limits']);
 
@@ -60,7 +64,7 @@ export async function loadDefinition(tasksDir: string, name: string): Promise<Ta
     if (text === undefined) continue;
     let data: unknown;
     try {
-      data = file.endsWith('.json') ? JSON.parse(text) : yaml.load(text);
+      data = file.endsWith('.json') ? JSON.parse(text) : yaml().load(text);
     } catch (err) {
       throw new UsageError(`${path}: ${(err as Error).message.split('\n')[0]}`);
     }
