@@ -1,21 +1,31 @@
-// The command line as one file, dist/bundle/lwt.js (plus a chunk per dynamic import), which
-// bin/lwt runs: resolving and compiling ~200 modules one by one was most of `lwt --version`.
+// The command line as one CommonJS file, dist/bundle/lwt.cjs, which bin/lwt runs: resolving and
+// compiling ~200 ES modules one by one was most of `lwt --version`. CommonJS because Node 20 can
+// keep V8's compiled code only for scripts (vm.Script cachedData), not for ES modules; the
+// cache, dist/bundle/lwt.cache, is written here by one run of the bundle (bin/lwt).
 // tsc's dist/src stays for the library face (src/index.ts) and the tests.
 // Packages that lwt loads only when a verb needs them (lazy-require.ts, dynamic imports) stay
 // outside: bundled, they would be evaluated at every start; ssh2 also holds native addons.
 import { build } from 'esbuild';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync } from 'node:fs';
 
+rmSync('dist/bundle', { recursive: true, force: true });
 await build({
-  entryPoints: { lwt: 'src/cli/bin.ts' },
-  outdir: 'dist/bundle',
+  entryPoints: ['src/cli/bin.ts'],
+  outfile: 'dist/bundle/lwt.cjs',
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   sourcemap: true,
   external: ['ssh2', 'log4js', 'cosmiconfig', 'js-yaml', 'ps-tree'],
-  // Bundled CommonJS (commander) requires Node's built-in modules; an ES module has no require.
-  banner: { js: "import { createRequire as lwtCreateRequire } from 'node:module'; const require = lwtCreateRequire(import.meta.url);" },
+  // lazy-require.ts resolves packages from its own URL; a CommonJS file has __filename instead.
+  define: { 'import.meta.url': 'lwtBundleUrl' },
+  banner: { js: "const lwtBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+// bin/lwt runs the bundle as a vm.Script, which has no loader for import(); V8 also drops the
+// import() callback from cached code. Packages are loaded with lazyRequire instead.
+if (/\bimport\(/.test(readFileSync('dist/bundle/lwt.cjs', 'utf8'))) throw new Error('bundle: import() in dist/bundle/lwt.cjs; use lazyRequire');
+// Compiled code of what every start runs (the options of every verb): one run of --version.
+execFileSync(process.execPath, ['bin/lwt', '--version'], { env: { ...process.env, LWT_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });

@@ -1,4 +1,4 @@
-/** The command line's entry point: the bundle's entry (scripts/bundle.mjs) and bin/lwt's fallback. */
+/** The command line's entry point: the bundle's (scripts/bundle.mjs), and bin/lwt's without one. */
 import { cli } from './main.js';
 
-await cli();
+void cli();

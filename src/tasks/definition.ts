@@ -3,7 +3,7 @@
  * ancestor's `desc` file (`exec : ./run.sh`, `kill : ./kill.sh`, `d_fetch : output`). A bad
  * definition is a UsageError naming the file and the key; it never reaches a host.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type Yaml from 'js-yaml';
 import { lazyRequire } from '../lazy-require.js';
@@ -220,7 +220,6 @@ async function fromDesc(text: string, name: string, dir: string, file: string): 
     else throw new UsageError(`${file}:${i + 1}: unknown key '${key}' (exec, kill, d_fetch)`);
   });
   if (!command) throw new UsageError(`${file}: no 'exec : COMMAND' line`);
-  const { readdir } = await import('node:fs/promises');
   const inputs = (await readdir(dir)).filter((f) => f !== 'desc' && f !== 'results' && !f.startsWith('.'));
   return {
     name,
