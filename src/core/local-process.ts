@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { CapturedOutput, type ProcessResult, type StreamName } from './capped-output.js';
 import { killTree } from './kill-tree.js';
 import { killedOutcome, reasonOf } from './kill-reason.js';
-import { fromNodeExit, type Outcome } from './outcome.js';
+import { fromNodeExit, fromWaitStatus, type Outcome } from './outcome.js';
+import type { Spawner } from './spawner.js';
 
 export type { ProcessResult, StreamName };
 
@@ -19,6 +20,8 @@ export interface LocalProcessOptions {
   cwd?: string;
   /** Data written to the job's stdin; without it stdin is /dev/null. */
   stdin?: Buffer;
+  /** Start the job through this spawner (spawner.ts) when no env, cwd or stdin is asked for. */
+  spawner?: Spawner;
 }
 
 /** The environment variable that marks every process of a job (see kill-tree.ts). */
@@ -41,42 +44,28 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       resolve(finish(killedOutcome(reasonOf(opts.signal), 0, false)));
       return;
     }
-    const child = spawn('/bin/sh', ['-c', opts.command], {
-      detached: true,
-      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      env: { ...(opts.env ?? process.env), [JOB_COOKIE_VAR]: cookie.slice(JOB_COOKIE_VAR.length + 1) },
-      ...(opts.cwd ? { cwd: opts.cwd } : {}),
-    });
-    const pid = child.pid;
+    let pid: number | undefined;
     let killing: Promise<number> | undefined;
-
     const onAbort = (): void => {
       if (pid === undefined || killing) return;
       killing = killTree({ rootPid: pid, pgid: pid, sid: pid, cookie }).then((r) => r.killed);
     };
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-
-    child.stdout!.on('data', (c: Buffer) => {
-      out.stdout.push(c);
-      opts.onOutput?.('stdout', c);
-    });
-    child.stderr!.on('data', (c: Buffer) => {
-      out.stderr.push(c);
-      opts.onOutput?.('stderr', c);
-    });
-    if (opts.stdin && child.stdin) {
-      child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
-      child.stdin.end(opts.stdin);
-    }
-
-    child.once('error', (err) => {
+    const started = (p: number | undefined): void => {
+      pid = p;
+      if (opts.signal.aborted) onAbort(); // aborted while the spawner was starting it
+    };
+    const output = (stream: StreamName, c: Buffer): void => {
+      out[stream].push(c);
+      opts.onOutput?.(stream, c);
+    };
+    const failed = (message: string): void => {
       opts.signal.removeEventListener('abort', onAbort);
-      resolve(finish({ kind: 'local-error', message: `cannot run /bin/sh: ${err.message}` }));
-    });
-    // 'close' comes after 'exit' and after both pipes have closed.
-    child.once('close', (code, sig) => {
+      // A job started by a spawner that was then lost may still run: it is killed first.
+      if (pid !== undefined) onAbort();
+      void (killing ?? Promise.resolve(0)).then(() => resolve(finish({ kind: 'local-error', message }, pid)));
+    };
+    const ended = (raw: Outcome): void => {
       opts.signal.removeEventListener('abort', onAbort);
-      const raw = fromNodeExit(code, sig);
       if (!opts.signal.aborted) {
         resolve(finish(raw, pid));
         return;
@@ -84,6 +73,33 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       // Our reason wins over the status the dying process reported.
       const reason = reasonOf(opts.signal);
       void (killing ?? Promise.resolve(0)).then((killed) => resolve(finish(killedOutcome(reason, killed), pid)));
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+
+    if (opts.spawner && !opts.stdin && !opts.env && !opts.cwd) {
+      opts.spawner.run(opts.command, cookie.slice(JOB_COOKIE_VAR.length + 1), {
+        onStart: started,
+        onOutput: output,
+        onEnd: (status) => ended(fromWaitStatus(status)),
+        onError: failed,
+      });
+      return;
+    }
+    const child = spawn('/bin/sh', ['-c', opts.command], {
+      detached: true,
+      stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+      env: { ...(opts.env ?? process.env), [JOB_COOKIE_VAR]: cookie.slice(JOB_COOKIE_VAR.length + 1) },
+      ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
+    started(child.pid);
+    child.stdout!.on('data', (c: Buffer) => output('stdout', c));
+    child.stderr!.on('data', (c: Buffer) => output('stderr', c));
+    if (opts.stdin && child.stdin) {
+      child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
+      child.stdin.end(opts.stdin);
+    }
+    child.once('error', (err) => failed(`cannot run /bin/sh: ${err.message}`));
+    // 'close' comes after 'exit' and after both pipes have closed.
+    child.once('close', (code, sig) => ended(fromNodeExit(code, sig)));
   });
 }
