@@ -3,8 +3,8 @@
 // keep V8's compiled code only for scripts (vm.Script cachedData), not for ES modules; the
 // cache, dist/bundle/lwt.cache, is written here by one run of the bundle (bin/lwt).
 // tsc's dist/src stays for the library face (src/index.ts) and the tests.
-// Packages that lwt loads only when a verb needs them (lazy-require.ts, dynamic imports) stay
-// outside: bundled, they would be evaluated at every start; ssh2 also holds native addons.
+// The packages of src/packages.ts are inside, run at their first use, except ssh2 (native
+// addons) and cosmiconfig (it import()s ES-module configs, which a vm.Script cannot).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
@@ -18,14 +18,14 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['ssh2', 'log4js', 'cosmiconfig', 'js-yaml', 'ps-tree'],
-  // lazy-require.ts resolves packages from its own URL; a CommonJS file has __filename instead.
+  external: ['ssh2', 'cosmiconfig'],
+  // packages.ts resolves packages from its own URL; a CommonJS file has __filename instead.
   define: { 'import.meta.url': 'lwtBundleUrl' },
   banner: { js: "const lwtBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
 // bin/lwt runs the bundle as a vm.Script, which has no loader for import(); V8 also drops the
-// import() callback from cached code. Packages are loaded with lazyRequire instead.
-if (/\bimport\(/.test(readFileSync('dist/bundle/lwt.cjs', 'utf8'))) throw new Error('bundle: import() in dist/bundle/lwt.cjs; use lazyRequire');
+// import() callback from cached code. Packages are loaded through packages.ts instead.
+if (/\bimport\(/.test(readFileSync('dist/bundle/lwt.cjs', 'utf8'))) throw new Error('bundle: import() in dist/bundle/lwt.cjs; load packages through packages.ts');
 // Compiled code of what every start runs (the options of every verb): one run of --version.
 execFileSync(process.execPath, ['bin/lwt', '--version'], { env: { ...process.env, LWT_WRITE_CODE_CACHE: '1' }, stdio: 'ignore' });

@@ -1,7 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
-import type * as Cosmiconfig from 'cosmiconfig';
 import { UsageError, errorMessage } from './errors.js';
-import { lazyRequire } from './lazy-require.js';
+import { cosmiconfig } from './packages.js';
 
 /**
  * Settings an operator may keep in a config file instead of typing flags. Precedence:
@@ -105,9 +104,6 @@ function validateSettings(
  * Find and load the config: `.lwtrc`, `.lwtrc.json/.yaml/.yml`, `lwt.config.js/.mjs/.cjs`,
  * or the `lwt` key of package.json, searched from `from` upwards. An explicit file must exist.
  */
-/** Loaded when a verb reads its config: `--version` and `--help` read none. */
-const cosmiconfig = lazyRequire<typeof Cosmiconfig>('cosmiconfig');
-
 export async function loadConfig(opts: { from?: string; file?: string } = {}): Promise<LoadedConfig> {
   const explorer = cosmiconfig().cosmiconfig('lwt', {
     searchPlaces: [

@@ -2,7 +2,7 @@ import type Log4js from 'log4js';
 import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lazyFileAppender } from './log-file.js';
-import { lazyRequire } from './lazy-require.js';
+import { log4js as load } from './packages.js';
 import type { LogSink } from './core/log-sink.js';
 
 export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
@@ -117,7 +117,6 @@ export function pruneLogs(dir: string, limits: { totalBytes: number; maxFiles: n
  * (log4js's own default level is OFF).
  */
 const LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error'];
-const load = lazyRequire<typeof Log4js>('log4js');
 let loaded: typeof Log4js | undefined;
 let config: Log4js.Configuration | undefined;
 let threshold = Infinity;

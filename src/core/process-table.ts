@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import type PsTree from 'ps-tree';
-import { lazyRequire } from '../lazy-require.js';
+import { psTree } from '../packages.js';
 
 /** One row of the process table: what the kill planner needs to know of a process. */
 export interface ProcessInfo {
@@ -72,9 +72,6 @@ export function parseProcStat(stat: string): Omit<ProcessInfo, 'hasCookie'> | un
   if (![pid, ppid, pgid, sid].every(Number.isFinite)) return undefined;
   return { pid, ppid, pgid, sid };
 }
-
-/** Only systems without /proc need it. */
-const psTree = lazyRequire<typeof PsTree>('ps-tree');
 
 /** Fallback for systems without /proc: parent links only, from ps-tree over the whole table. */
 async function readPs(): Promise<ProcessInfo[]> {

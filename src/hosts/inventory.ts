@@ -4,8 +4,7 @@
  * groups). Only what picks hosts is read: the name, `ansible_host`, `ansible_port`,
  * `ansible_user`; other variables are ignored. Ansible's `[01:20]` ranges become lwt's `[01-20]`.
  */
-import type Yaml from 'js-yaml';
-import { lazyRequire } from '../lazy-require.js';
+import { yaml } from '../packages.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { formatHostSpec, type HostSpec } from './host-spec.js';
 import { parseHostPattern, withLocation } from './host-list.js';
@@ -105,9 +104,6 @@ export function parseIniInventory(text: string, source: string): Inventory {
   });
   return { source, groups: resolveGroups(own, children, source) };
 }
-
-/** Loaded when a YAML inventory is read, not at every start. */
-const yaml = lazyRequire<typeof Yaml>('js-yaml');
 
 type YamlGroup = { hosts?: Record<string, Record<string, unknown> | null> | null; children?: Record<string, YamlGroup | null> | null } | null;
 

@@ -3,8 +3,7 @@
  * upgrade of ssh2 has one place to check. The patches of ssh2's private internals live here
  * too; each does nothing when the internals are not as expected.
  */
-import { lazyRequire } from '../lazy-require.js';
-import type Ssh2 from 'ssh2';
+import { ssh2 } from '../packages.js';
 import type { Client as Ssh2Client, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
 export type {
@@ -18,9 +17,6 @@ export type {
 } from 'ssh2';
 
 export type Client = Ssh2Client;
-
-/** Loaded at first use: `--version`, `--help`, `run` and the local verbs never need ssh2. */
-const ssh2 = lazyRequire<typeof Ssh2>('ssh2');
 
 /** A new ssh2 client (ssh2 loaded now if it was not yet). */
 export function newClient(): Client {

@@ -5,8 +5,7 @@
  */
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type Yaml from 'js-yaml';
-import { lazyRequire } from '../lazy-require.js';
+import { yaml } from '../packages.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
 
@@ -43,9 +42,6 @@ export interface TaskLimits {
   cpu?: number;
   pids?: number;
 }
-
-/** Loaded when a task definition is read, not at every start. */
-const yaml = lazyRequire<typeof Yaml>('js-yaml');
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const KEYS = new Set(['command', 'env', 'inputs', 'outputs', 'timeout', 'retries', 'hosts', 'constraints', 'stop', 'respawn', 'keep', 'limits']);

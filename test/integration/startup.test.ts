@@ -1,15 +1,19 @@
 /**
- * What bin/lwt loads at start: a verb pays only for the packages it uses. Read from the
- * process itself (require.cache at exit, through a --require probe), not from timings.
+ * What lwt loads at start: a verb pays only for the packages it uses. Read from the process
+ * itself (require.cache at exit, through a --require probe), not from timings. tsc's build
+ * runs here (dist/src/cli/bin.js): the bundle holds some packages inside, where
+ * require.cache cannot see them; both run the same src/packages.ts.
  * No fleet: the one SSH verb here fails at connect on purpose.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runLwt, type LwtRun } from './helpers.js';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 
 const HEAVY = ['ssh2', 'log4js', 'cosmiconfig', 'js-yaml', 'ps-tree'];
 let dir: string;
@@ -30,14 +34,23 @@ before(() => {
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Run lwt with the probe; the run and the heavy packages it loaded. */
-async function loaded(args: string[], input = ''): Promise<{ run: LwtRun; heavy: string[] }> {
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function loaded(args: string[], input = ''): Promise<{ run: Run; heavy: string[] }> {
   const out = join(dir, 'loaded');
   rmSync(out, { force: true });
-  const run = await runLwt(args, {
-    input,
-    cwd: dir,
-    env: { NODE_OPTIONS: `--require ${join(dir, 'probe.cjs')}`, LWT_PROBE_OUT: out, LWT_HOME: dir },
-    timeoutMs: 30_000,
+  const run = await new Promise<Run>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--require', join(dir, 'probe.cjs'), BIN, ...args],
+      { cwd: dir, env: { ...process.env, LWT_PROBE_OUT: out, LWT_HOME: dir }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
   });
   const names = readFileSync(out, 'utf8').split('\n');
   return { run, heavy: HEAVY.filter((h) => names.includes(h)) };
