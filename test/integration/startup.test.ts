@@ -9,6 +9,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runLwt } from './helpers.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,4 +76,16 @@ test('exec-all loads ssh2 when it reads a key and connects (the probe sees what 
   const { run, heavy } = await loaded(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true']);
   assert.notEqual(run.status, 0);
   assert.ok(heavy.includes('ssh2'), `loaded: ${heavy.join(', ')}; stderr: ${run.stderr}`);
+});
+
+test("bin/lwt's exec-all uses ssh2's compiled crypto (the bundle requires it from node_modules)", async () => {
+  const out = join(dir, 'files');
+  writeFileSync(join(dir, 'files.cjs'), `process.once('exit', () => require('node:fs').writeFileSync(process.env.LWT_PROBE_OUT, Object.keys(require.cache).join('\\n')));`);
+  const run = await runLwt(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true'], {
+    cwd: dir,
+    env: { NODE_OPTIONS: `--require ${join(dir, 'files.cjs')}`, LWT_PROBE_OUT: out, LWT_HOME: dir },
+    timeoutMs: 30_000,
+  });
+  assert.notEqual(run.status, 0);
+  assert.match(readFileSync(out, 'utf8'), /\/ssh2\/lib\/protocol\/crypto\/build\/Release\/sshcrypto\.node$/m, run.stderr);
 });
