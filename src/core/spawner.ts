@@ -18,6 +18,8 @@ export interface SpawnedJob {
   onError(message: string): void;
 }
 
+const START_TIMEOUT_MS = 5000;
+
 export class Spawner {
   private readonly jobs = new Map<number, SpawnedJob>();
   private nextId = 1;
@@ -43,6 +45,8 @@ export class Spawner {
     }
     const s = new Spawner(child);
     const ready = await new Promise<boolean>((resolve) => {
+      // It answers at once; one that does not is not waited for (lwt starts the jobs itself).
+      setTimeout(() => resolve(false), START_TIMEOUT_MS).unref();
       child.once('error', () => resolve(false));
       child.once('close', () => resolve(false));
       child.stdout.once('data', (c: Buffer) => {
