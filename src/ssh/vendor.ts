@@ -1,7 +1,8 @@
 /**
  * The one door to ssh2: everything else imports its classes and types from here, so that an
  * upgrade of ssh2 has one place to check. The patches of ssh2's private internals live here
- * too; each does nothing when the internals are not as expected.
+ * too; each does nothing when the internals are not as expected. ssh2 itself is loaded at
+ * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
 import { ssh2 } from '../packages.js';
 import type { Client as Ssh2Client, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
