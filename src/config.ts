@@ -1,6 +1,6 @@
 import { stripVTControlCharacters } from 'node:util';
-import { cosmiconfig } from 'cosmiconfig';
 import { UsageError, errorMessage } from './errors.js';
+import { cosmiconfig } from './packages.js';
 
 /**
  * Settings an operator may keep in a config file instead of typing flags. Precedence:
@@ -108,7 +108,7 @@ function validateSettings(
  * or the `lwt` key of package.json, searched from `from` upwards. An explicit file must exist.
  */
 export async function loadConfig(opts: { from?: string; file?: string } = {}): Promise<LoadedConfig> {
-  const explorer = cosmiconfig('lwt', {
+  const explorer = cosmiconfig().cosmiconfig('lwt', {
     searchPlaces: [
       'package.json',
       '.lwtrc',

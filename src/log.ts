@@ -1,7 +1,9 @@
-import log4js from 'log4js';
+import type Log4js from 'log4js';
 import { accessSync, constants, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { lazyFileAppender } from './log-file.js';
+import { log4js as load } from './packages.js';
+import type { LogSink } from './core/log-sink.js';
 
 export type Level = 'error' | 'warn' | 'info' | 'debug' | 'trace';
 
@@ -33,11 +35,12 @@ const PATTERN_FILE = '%d{ISO8601_WITH_TZ_OFFSET} %p %m';
  * write (a read-only home, another user's) costs one warning line, never the run.
  */
 export function setupLogging(setup: LogSetup): void {
-  const appenders: Record<string, log4js.Appender> = {
+  const appenders: Record<string, Log4js.Appender> = {
     stderr: { type: 'stderr', layout: { type: 'pattern', pattern: PATTERN_STDERR } },
-    stderrFiltered: { type: 'logLevelFilter', appender: 'stderr', level: setup.level } as log4js.Appender,
+    stderrFiltered: { type: 'logLevelFilter', appender: 'stderr', level: setup.level } as Log4js.Appender,
   };
   const use = ['stderrFiltered'];
+  threshold = LEVELS.indexOf(setup.level);
   const warnOnce = (message: string): void => void process.stderr.write(`lwt: WARN: ${message}\n`);
   if (setup.dir) {
     try {
@@ -57,13 +60,15 @@ export function setupLogging(setup: LogSetup): void {
           onError: warnOnce,
         }),
       };
-      appenders.fileFiltered = { type: 'logLevelFilter', appender: 'file', level: 'debug' } as log4js.Appender;
+      appenders.fileFiltered = { type: 'logLevelFilter', appender: 'file', level: 'debug' } as Log4js.Appender;
       use.push('fileFiltered');
+      threshold = LEVELS.indexOf('debug');
     } catch (err) {
       warnOnce(`no log file in ${setup.dir} (${(err as NodeJS.ErrnoException).code ?? String(err)}): logging to stderr only`);
     }
   }
-  log4js.configure({ appenders, categories: { default: { appenders: use, level: 'trace' } } });
+  config = { appenders, categories: { default: { appenders: use, level: 'trace' } } };
+  loaded?.configure(config);
 }
 
 /**
@@ -105,9 +110,36 @@ export function pruneLogs(dir: string, limits: { totalBytes: number; maxFiles: n
   }
 }
 
-export const logger = (category = 'lwt'): log4js.Logger => log4js.getLogger(category);
+/**
+ * log4js is loaded at the first line that goes somewhere, not at start: loading it costs
+ * about as much as the rest of a `lwt --version`, and most runs log nothing (a line below the
+ * stderr level with no log file goes nowhere). Until setupLogging, nothing goes anywhere
+ * (log4js's own default level is OFF).
+ */
+const LEVELS: readonly Level[] = ['trace', 'debug', 'info', 'warn', 'error'];
+let loaded: typeof Log4js | undefined;
+let config: Log4js.Configuration | undefined;
+let threshold = Infinity;
+
+function log4js(): typeof Log4js {
+  if (!loaded) {
+    loaded = load();
+    if (config) loaded.configure(config);
+  }
+  return loaded;
+}
+
+export type Logger = LogSink & { error(message: string): void };
+
+export function logger(category = 'lwt'): Logger {
+  const at = (level: Level) => (message: string): void => {
+    if (LEVELS.indexOf(level) >= threshold) log4js().getLogger(category)[level](message);
+  };
+  return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
+}
 
 /** Flush file appenders; log4js writes asynchronously and loses lines without this. */
 export function shutdownLogging(): Promise<void> {
-  return new Promise((resolve) => log4js.shutdown(() => resolve()));
+  const l = loaded;
+  return l ? new Promise((resolve) => l.shutdown(() => resolve())) : Promise.resolve();
 }

@@ -1,4 +1,5 @@
 import { runLocalProcess } from '../core/local-process.js';
+import { Spawner } from '../core/spawner.js';
 import type { RunEvents } from '../runner/events.js';
 import { runJobs } from '../runner/job-runner.js';
 import type { RunSummary } from '../runner/results.js';
@@ -12,25 +13,37 @@ export interface RunLocalOptions {
   outputCapBytes: number;
   signal?: AbortSignal;
   events?: RunEvents;
+  /** Fork every job from lwt's own process instead of through the spawner (spawner.ts). */
+  noSpawner?: boolean;
 }
 
-/** `lwt run`: local shell commands through the same runner as the host verbs. */
-export function runLocal(opts: RunLocalOptions): Promise<RunSummary> {
-  return runJobs({
-    items: opts.jobs,
-    total: opts.jobs.length,
-    label: (_job, index) => String(index + 1),
-    command: (job) => job.command,
-    concurrency: opts.concurrency,
-    ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
-    ...(opts.signal ? { signal: opts.signal } : {}),
-    ...(opts.events ? { events: opts.events } : {}),
-    work: (job, ctx) =>
-      runLocalProcess({
-        command: job.command,
-        signal: ctx.signal,
-        outputCapBytes: opts.outputCapBytes,
-        ...(ctx.events.wantsOutput ? { onOutput: (stream, chunk) => ctx.events.emit({ type: 'output', label: ctx.label, stream, chunk }) } : {}),
-      }),
-  });
+/**
+ * `lwt run`: local shell commands through the same runner as the host verbs. The jobs are
+ * forked by one small spawner process when perl is there (one fork of lwt's large process
+ * per job cost more than the job itself for short ones), else by lwt itself.
+ */
+export async function runLocal(opts: RunLocalOptions): Promise<RunSummary> {
+  const spawner = opts.noSpawner || opts.jobs.length === 0 ? undefined : await Spawner.start();
+  try {
+    return await runJobs({
+      items: opts.jobs,
+      total: opts.jobs.length,
+      label: (_job, index) => String(index + 1),
+      command: (job) => job.command,
+      concurrency: opts.concurrency,
+      ...(opts.timeoutMs ? { timeoutMs: opts.timeoutMs } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+      ...(opts.events ? { events: opts.events } : {}),
+      work: (job, ctx) =>
+        runLocalProcess({
+          command: job.command,
+          signal: ctx.signal,
+          outputCapBytes: opts.outputCapBytes,
+          ...(spawner ? { spawner } : {}),
+          ...(ctx.events.wantsOutput ? { onOutput: (stream, chunk) => ctx.events.emit({ type: 'output', label: ctx.label, stream, chunk }) } : {}),
+        }),
+    });
+  } finally {
+    await spawner?.close();
+  }
 }

@@ -3,7 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { CapturedOutput, type ProcessResult, type StdinPipe, type StreamName } from './capped-output.js';
 import { killTree } from './kill-tree.js';
 import { killedOutcome, reasonOf } from './kill-reason.js';
-import { fromNodeExit, type Outcome } from './outcome.js';
+import { fromNodeExit, fromWaitStatus, type Outcome } from './outcome.js';
+import type { Spawner } from './spawner.js';
 
 export type { ProcessResult, StreamName };
 
@@ -21,6 +22,8 @@ export interface LocalProcessOptions {
   stdin?: Buffer;
   /** Keep stdin open and hand it over (instead of `stdin`): a long-lived worker's input. */
   onStdin?: (pipe: StdinPipe) => void;
+  /** Start the job through this spawner (spawner.ts) when no env, cwd or stdin is asked for. */
+  spawner?: Spawner;
 }
 
 /** The environment variable that marks every process of a job (see kill-tree.ts). */
@@ -43,29 +46,56 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       resolve(finish(killedOutcome(reasonOf(opts.signal), 0, false)));
       return;
     }
+    let pid: number | undefined;
+    let killing: Promise<number> | undefined;
+    const onAbort = (): void => {
+      if (pid === undefined || killing) return;
+      killing = killTree({ rootPid: pid, pgid: pid, sid: pid, cookie }).then((r) => r.killed);
+    };
+    const started = (p: number | undefined): void => {
+      pid = p;
+      if (opts.signal.aborted) onAbort(); // aborted while the spawner was starting it
+    };
+    const output = (stream: StreamName, c: Buffer): void => {
+      out[stream].push(c);
+      opts.onOutput?.(stream, c);
+    };
+    const failed = (message: string): void => {
+      opts.signal.removeEventListener('abort', onAbort);
+      // A job started by a spawner that was then lost may still run: it is killed first.
+      if (pid !== undefined) onAbort();
+      void (killing ?? Promise.resolve(0)).then(() => resolve(finish({ kind: 'local-error', message }, pid)));
+    };
+    const ended = (raw: Outcome): void => {
+      opts.signal.removeEventListener('abort', onAbort);
+      if (!opts.signal.aborted) {
+        resolve(finish(raw, pid));
+        return;
+      }
+      // Our reason wins over the status the dying process reported.
+      const reason = reasonOf(opts.signal);
+      void (killing ?? Promise.resolve(0)).then((killed) => resolve(finish(killedOutcome(reason, killed), pid)));
+    };
+    opts.signal.addEventListener('abort', onAbort, { once: true });
+
+    if (opts.spawner && !opts.stdin && !opts.onStdin && !opts.env && !opts.cwd) {
+      opts.spawner.run(opts.command, cookie.slice(JOB_COOKIE_VAR.length + 1), {
+        onStart: started,
+        onOutput: output,
+        onEnd: (status) => ended(fromWaitStatus(status)),
+        onError: failed,
+      });
+      return;
+    }
     const child = spawn('/bin/sh', ['-c', opts.command], {
       detached: true,
       stdio: [opts.stdin || opts.onStdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       env: { ...(opts.env ?? process.env), [JOB_COOKIE_VAR]: cookie.slice(JOB_COOKIE_VAR.length + 1) },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
-    const pid = child.pid;
-    let killing: Promise<number> | undefined;
-
-    const onAbort = (): void => {
-      if (pid === undefined || killing) return;
-      killing = killTree({ rootPid: pid, pgid: pid, sid: pid, cookie }).then((r) => r.killed);
-    };
-    opts.signal.addEventListener('abort', onAbort, { once: true });
-
-    child.stdout!.on('data', (c: Buffer) => {
-      out.stdout.push(c);
-      opts.onOutput?.('stdout', c);
-    });
-    child.stderr!.on('data', (c: Buffer) => {
-      out.stderr.push(c);
-      opts.onOutput?.('stderr', c);
-    });
+    started(child.pid);
+    child.stdout!.on('data', (c: Buffer) => output('stdout', c));
+    child.stderr!.on('data', (c: Buffer) => output('stderr', c));
     if (opts.stdin && child.stdin) {
       child.stdin.on('error', () => undefined); // EPIPE when the command does not read its input
       child.stdin.end(opts.stdin);
@@ -74,22 +104,8 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       stdin.on('error', () => undefined); // EPIPE when the worker died: its 'close' tells the rest
       opts.onStdin({ write: (d) => void (stdin.writable && stdin.write(d)), end: () => stdin.end() });
     }
-
-    child.once('error', (err) => {
-      opts.signal.removeEventListener('abort', onAbort);
-      resolve(finish({ kind: 'local-error', message: `cannot run /bin/sh: ${err.message}` }));
-    });
+    child.once('error', (err) => failed(`cannot run /bin/sh: ${err.message}`));
     // 'close' comes after 'exit' and after both pipes have closed.
-    child.once('close', (code, sig) => {
-      opts.signal.removeEventListener('abort', onAbort);
-      const raw = fromNodeExit(code, sig);
-      if (!opts.signal.aborted) {
-        resolve(finish(raw, pid));
-        return;
-      }
-      // Our reason wins over the status the dying process reported.
-      const reason = reasonOf(opts.signal);
-      void (killing ?? Promise.resolve(0)).then((killed) => resolve(finish(killedOutcome(reason, killed), pid)));
-    });
+    child.once('close', (code, sig) => ended(fromNodeExit(code, sig)));
   });
 }

@@ -1,6 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import psTree from 'ps-tree';
+import type PsTree from 'ps-tree';
+import { psTree } from '../packages.js';
 
 /** One row of the process table: what the kill planner needs to know of a process. */
 export interface ProcessInfo {
@@ -74,9 +75,9 @@ export function parseProcStat(stat: string): Omit<ProcessInfo, 'hasCookie'> | un
 
 /** Fallback for systems without /proc: parent links only, from ps-tree over the whole table. */
 async function readPs(): Promise<ProcessInfo[]> {
-  const rows = await new Promise<readonly psTree.PS[]>((resolve, reject) => {
+  const rows = await new Promise<readonly PsTree.PS[]>((resolve, reject) => {
     try {
-      psTree(1, (err, children) => (err ? reject(err) : resolve(children)));
+      psTree()(1, (err, children) => (err ? reject(err) : resolve(children)));
     } catch (err) {
       reject(err instanceof Error ? err : new Error(String(err))); // ps missing: ps-tree throws synchronously
     }

@@ -4,7 +4,7 @@
  * groups). Only what picks hosts is read: the name, `ansible_host`, `ansible_port`,
  * `ansible_user`; other variables are ignored. Ansible's `[01:20]` ranges become lwt's `[01-20]`.
  */
-import { load as loadYaml } from 'js-yaml';
+import { yaml } from '../packages.js';
 import { UsageError, errorMessage } from '../errors.js';
 import { formatHostSpec, type HostSpec } from './host-spec.js';
 import { parseHostPattern, withLocation } from './host-list.js';
@@ -110,7 +110,7 @@ type YamlGroup = { hosts?: Record<string, Record<string, unknown> | null> | null
 export function parseYamlInventory(text: string, source: string): Inventory {
   let doc: unknown;
   try {
-    doc = loadYaml(text);
+    doc = yaml().load(text);
   } catch (err) {
     throw new UsageError(`${source}: not a YAML inventory: ${errorMessage(err).split('\n')[0]}`);
   }

@@ -12,7 +12,7 @@ import { ConnectClock } from './connect-clock.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
-import { batchSocketWrites, Client, type AnyAuthMethod, type ConnectConfig } from './vendor.js';
+import { batchSocketWrites, newClient, type AnyAuthMethod, type ConnectConfig } from './vendor.js';
 
 /** ssh2's keepalive is off by default; a dead host mid-command must not hang us for hours. */
 const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -38,7 +38,7 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
   const { label, cfg, auth, timeoutMs, signal, sock, overrides } = req;
   const port = cfg.port ?? 22;
   const strict = overrides.strictHostKeyChecking ?? cfg.strictHostKeyChecking;
-  const client = new Client();
+  const client = newClient();
   let hostKeyProblem: string | undefined;
   return new Promise<ConnectResult>((resolve) => {
     let settled = false;

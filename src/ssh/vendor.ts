@@ -1,10 +1,11 @@
 /**
  * The one door to ssh2: everything else imports its classes and types from here, so that an
  * upgrade of ssh2 has one place to check. The patches of ssh2's private internals live here
- * too; each does nothing when the internals are not as expected.
+ * too; each does nothing when the internals are not as expected. ssh2 itself is loaded at
+ * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
-import ssh2 from 'ssh2';
-import type { Client as Ssh2Client, ParsedKey, SFTPWrapper } from 'ssh2';
+import { ssh2 } from '../packages.js';
+import type { Client as Ssh2Client, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
 export type {
   AnyAuthMethod,
@@ -17,11 +18,15 @@ export type {
 } from 'ssh2';
 
 export type Client = Ssh2Client;
-export const Client: typeof Ssh2Client = ssh2.Client;
+
+/** A new ssh2 client (ssh2 loaded now if it was not yet). */
+export function newClient(): Client {
+  return new (ssh2().Client)();
+}
 
 /** ssh2's key parser, first key only: a file holding several keys gives its first. */
 export function parseKey(data: Buffer | string): ParsedKey | Error {
-  const r = ssh2.utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
+  const r = ssh2().utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
   if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
   return r;
 }
@@ -124,7 +129,7 @@ function blobOfAgentKey(k: unknown): Buffer | undefined {
 /** The public key blobs an ssh-agent holds; none when it cannot be asked. */
 export function agentKeyBlobs(socket: string): Promise<Buffer[]> {
   return new Promise((resolve) => {
-    new ssh2.OpenSSHAgent(socket).getIdentities((err, keys) => {
+    new (ssh2().OpenSSHAgent)(socket).getIdentities((err, keys) => {
       if (err || !keys) resolve([]);
       else resolve(keys.map(blobOfAgentKey).filter((b): b is Buffer => b !== undefined));
     });
@@ -135,8 +140,8 @@ export function agentKeyBlobs(socket: string): Promise<Buffer[]> {
  * The ssh-agent at `socket`, showing only the keys whose public blob `keep` accepts: the
  * agent's copies of configured identities under IdentitiesOnly, as ssh uses them.
  */
-export function filteredAgent(socket: string, keep: (blob: Buffer) => boolean): InstanceType<typeof ssh2.OpenSSHAgent> {
-  const agent = new ssh2.OpenSSHAgent(socket);
+export function filteredAgent(socket: string, keep: (blob: Buffer) => boolean): OpenSSHAgent {
+  const agent = new (ssh2().OpenSSHAgent)(socket);
   const list = agent.getIdentities.bind(agent);
   agent.getIdentities = (cb) =>
     list((err, keys) => {

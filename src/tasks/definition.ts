@@ -3,9 +3,9 @@
  * ancestor's `desc` file (`exec : ./run.sh`, `kill : ./kill.sh`, `d_fetch : output`). A bad
  * definition is a UsageError naming the file and the key; it never reaches a host.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import yaml from 'js-yaml';
+import { yaml } from '../packages.js';
 import { UsageError } from '../errors.js';
 import { parseDuration } from './duration.js';
 
@@ -60,7 +60,7 @@ export async function loadDefinition(tasksDir: string, name: string): Promise<Ta
     if (text === undefined) continue;
     let data: unknown;
     try {
-      data = file.endsWith('.json') ? JSON.parse(text) : yaml.load(text);
+      data = file.endsWith('.json') ? JSON.parse(text) : yaml().load(text);
     } catch (err) {
       throw new UsageError(`${path}: ${(err as Error).message.split('\n')[0]}`);
     }
@@ -216,7 +216,6 @@ async function fromDesc(text: string, name: string, dir: string, file: string): 
     else throw new UsageError(`${file}:${i + 1}: unknown key '${key}' (exec, kill, d_fetch)`);
   });
   if (!command) throw new UsageError(`${file}: no 'exec : COMMAND' line`);
-  const { readdir } = await import('node:fs/promises');
   const inputs = (await readdir(dir)).filter((f) => f !== 'desc' && f !== 'results' && !f.startsWith('.'));
   return {
     name,

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -112,4 +112,69 @@ test('bad input is one clear line with status 2', async () => {
   const after = await runLwt(['run', '/nonexistent/jobs', '-p', '1']);
   assert.equal(after.status, 2);
   assert.match(after.stderr, /too many arguments for 'run'/);
+});
+
+/** Parent pid of a live process, from /proc. */
+async function parentOf(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'latin1');
+  return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Pids of the running job shells `/bin/sh -c sleep N`, waited for (bounded) until `count` exist. */
+async function jobShells(n: number, count: number): Promise<number[]> {
+  let found: string[] = [];
+  for (let i = 0; i < 200 && found.length < count; i++) {
+    found = await processesMatching(new RegExp(`^/bin/sh -c sleep ${n}$`));
+    if (found.length < count) await sleep(50);
+  }
+  return found.map((f) => Number(f.split(':')[0]));
+}
+
+test('jobs are forked by one small spawner process, not by lwt; it is gone after the run', async () => {
+  const n = uniqueSeconds();
+  let lwtPid = 0;
+  const parents = new Set<number>();
+  const r = await runLwt(['run', '-p', '3', '-t', '2', '-'], {
+    input: `sleep ${n}\nsleep ${n}\nsleep ${n}\n`,
+    timeoutMs: 30_000,
+    onSpawn: (pid) => {
+      lwtPid = pid;
+      void (async () => {
+        for (const shell of await jobShells(n, 3)) parents.add(await parentOf(shell).catch(() => 0));
+      })();
+    },
+  });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /3 jobs in .*: 0 ok, 3 timeout/);
+  assert.equal(parents.size, 1, `job shells' parents: ${[...parents].join(', ')}`);
+  const [spawner] = [...parents];
+  assert.notEqual(spawner, lwtPid, 'the jobs were forked by lwt itself');
+  assert.equal(await readFile(`/proc/${spawner}/stat`, 'latin1').then(() => 'alive', () => 'gone'), 'gone');
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+});
+
+test('a spawner killed mid-run: its jobs are killed and reported as local-error, nothing hangs', async () => {
+  const n = uniqueSeconds();
+  const r = await runLwt(['run', '-p', '2', '-'], {
+    input: `sleep ${n}\nsleep ${n}\n`,
+    timeoutMs: 30_000,
+    onSpawn: () => {
+      void (async () => {
+        const [shell] = await jobShells(n, 2);
+        if (shell !== undefined) process.kill(await parentOf(shell), 'SIGKILL');
+      })();
+    },
+  });
+  assert.equal(r.status, 4, r.stderr); // local-error: lwt could not run the job
+  assert.match(r.stderr, /2 jobs in .*: 0 ok, 2 local error/);
+  assert.match(r.stderr, /job spawner \(perl\) ended: SIGKILL/);
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+});
+
+test('without perl, lwt forks the jobs itself with the same outcomes', async () => {
+  const r = await runLwt(['run', '--json', '-'], { input: 'echo out\nexit 3\nkill -TERM $$\n', env: { PATH: '/nonexistent' } });
+  const byJob = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'job' in l).map((l) => [l.job, l]));
+  assert.equal(byJob.get(1).stdout, 'out\n');
+  assert.deepEqual(byJob.get(2).outcome, { kind: 'exited', code: 3 });
+  assert.deepEqual(byJob.get(3).outcome, { kind: 'signaled', signal: 'SIGTERM', coreDumped: false });
 });

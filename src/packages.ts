@@ -1,0 +1,31 @@
+/**
+ * The npm packages lwt loads at their first use instead of at start. Start-up is most of a
+ * short run (`lwt --version`, a one-host exec-all), and each verb needs only some of them:
+ * ssh2 alone cost more to load than the rest of lwt, log4js about as much.
+ *
+ * Synchronous requires, so that callers stay synchronous (all of these are CommonJS). In the
+ * bundle (CommonJS, scripts/bundle.mjs) `require` is the bundle's own: esbuild then holds the
+ * package inside the bundle and runs it at the first call, with no search through
+ * node_modules. tsc's ES modules have no `require` and load the package from node_modules.
+ * cosmiconfig (it imports ES-module configs) stays outside the bundle, and so do native addons.
+ */
+import { createRequire } from 'node:module';
+import type * as Cosmiconfig from 'cosmiconfig';
+import type Yaml from 'js-yaml';
+import type Log4js from 'log4js';
+import type PsTree from 'ps-tree';
+import type Ssh2 from 'ssh2';
+
+const nodeRequire = createRequire(import.meta.url);
+const esm = typeof require !== 'function';
+
+function once<T>(load: () => unknown): () => T {
+  let loaded: T | undefined;
+  return () => (loaded ??= load() as T);
+}
+
+export const ssh2 = once<typeof Ssh2>(() => (esm ? nodeRequire('ssh2') : require('ssh2')));
+export const cosmiconfig = once<typeof Cosmiconfig>(() => nodeRequire('cosmiconfig'));
+export const log4js = once<typeof Log4js>(() => (esm ? nodeRequire('log4js') : require('log4js')));
+export const yaml = once<typeof Yaml>(() => (esm ? nodeRequire('js-yaml') : require('js-yaml')));
+export const psTree = once<typeof PsTree>(() => (esm ? nodeRequire('ps-tree') : require('ps-tree')));

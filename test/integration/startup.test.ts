@@ -1,0 +1,91 @@
+/**
+ * What lwt loads at start: a verb pays only for the packages it uses. Read from the process
+ * itself (require.cache at exit, through a --require probe), not from timings. tsc's build
+ * runs here (dist/src/cli/bin.js): the bundle holds some packages inside, where
+ * require.cache cannot see them; both run the same src/packages.ts.
+ * No fleet: the one SSH verb here fails at connect on purpose.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile, execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { runLwt } from './helpers.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
+
+const HEAVY = ['ssh2', 'log4js', 'cosmiconfig', 'js-yaml', 'ps-tree'];
+let dir: string;
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'lwt-startup-'));
+  // At exit, the packages (by name under node_modules) that this process loaded.
+  writeFileSync(
+    join(dir, 'probe.cjs'),
+    `process.once('exit', () => {
+      const names = new Set(Object.keys(require.cache).map((f) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)\\//.exec(f)?.[1]).filter(Boolean));
+      require('node:fs').writeFileSync(process.env.LWT_PROBE_OUT, [...names].sort().join('\\n'));
+    });`,
+  );
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'key')]);
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Run lwt with the probe; the run and the heavy packages it loaded. */
+interface Run {
+  status: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function loaded(args: string[], input = ''): Promise<{ run: Run; heavy: string[] }> {
+  const out = join(dir, 'loaded');
+  rmSync(out, { force: true });
+  const run = await new Promise<Run>((resolve) => {
+    const child = execFile(
+      process.execPath,
+      ['--require', join(dir, 'probe.cjs'), BIN, ...args],
+      { cwd: dir, env: { ...process.env, LWT_PROBE_OUT: out, LWT_HOME: dir }, timeout: 30_000 },
+      (err, stdout, stderr) => resolve({ status: err ? ((err as { code?: number }).code ?? -1) : 0, stdout, stderr }),
+    );
+    child.stdin!.end(input);
+  });
+  const names = readFileSync(out, 'utf8').split('\n');
+  return { run, heavy: HEAVY.filter((h) => names.includes(h)) };
+}
+
+test('--version and --help load none of ssh2, log4js, cosmiconfig, js-yaml, ps-tree', async () => {
+  for (const args of [['--version'], ['--help'], ['exec-all', '--help']]) {
+    const { run, heavy } = await loaded(args);
+    assert.equal(run.status, 0, run.stderr);
+    assert.deepEqual(heavy, [], `lwt ${args.join(' ')} loaded ${heavy.join(', ')}`);
+  }
+});
+
+test('run loads its config reader and nothing of SSH, YAML or logging when nothing is logged', async () => {
+  const { run, heavy } = await loaded(['run', '-'], 'echo one\ntrue\n');
+  assert.equal(run.status, 0, run.stderr);
+  assert.match(run.stdout, /1: one/);
+  assert.deepEqual(heavy, ['cosmiconfig']);
+});
+
+test('exec-all loads ssh2 when it reads a key and connects (the probe sees what a verb loads)', async () => {
+  const { run, heavy } = await loaded(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true']);
+  assert.notEqual(run.status, 0);
+  assert.ok(heavy.includes('ssh2'), `loaded: ${heavy.join(', ')}; stderr: ${run.stderr}`);
+});
+
+test("bin/lwt's exec-all uses ssh2's compiled crypto (the bundle requires it from node_modules)", async () => {
+  const out = join(dir, 'files');
+  writeFileSync(join(dir, 'files.cjs'), `process.once('exit', () => require('node:fs').writeFileSync(process.env.LWT_PROBE_OUT, Object.keys(require.cache).join('\\n')));`);
+  const run = await runLwt(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true'], {
+    cwd: dir,
+    env: { NODE_OPTIONS: `--require ${join(dir, 'files.cjs')}`, LWT_PROBE_OUT: out, LWT_HOME: dir },
+    timeoutMs: 30_000,
+  });
+  assert.notEqual(run.status, 0);
+  assert.match(readFileSync(out, 'utf8'), /\/ssh2\/lib\/protocol\/crypto\/build\/Release\/sshcrypto\.node$/m, run.stderr);
+});
