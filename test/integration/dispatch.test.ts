@@ -53,7 +53,7 @@ test('--simulate over 10 hosts × 4 slots and 4 local slots: crashes before and 
   assert.ok(Number(m[3]) > n * 0.05, `requeued ${m[3]}`);
   assert.ok(Number(m[4]) > n * 0.1, `restarts ${m[4]}`);
   // A poison line is one that crashed workers 5 times: rare, and reported as such.
-  for (const line of failedText.split('\n').filter(Boolean)) assert.match(line, /\tpoison: workers crashed on this line 5 times/);
+  for (const line of failedText.split('\n').filter(Boolean)) assert.match(line, /^\d+\t[\d.:]+\tfailed: poison: workers crashed on this line 5 times \(last: /);
   assert.equal(r.status, failedText ? 1 : 0);
 });
 
