@@ -8,7 +8,7 @@
  * crashed on it, it goes again to a fresh worker, up to `maxCrashes` (then it is poison).
  * `retries` are further tries of a failed job, on another host where there is one.
  */
-import { describeOutcome, isSuccess, type Outcome } from '../core/outcome.js';
+import { describeOutcome, isSuccess, messageWithoutLabel, type Outcome } from '../core/outcome.js';
 import { jobDeadline } from '../core/deadline.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
@@ -83,8 +83,9 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
       const lease = await opts.connections!.acquire(specs.get(host)!, opts.signal);
       if (!lease.ok) {
         log.debug(`${host}: ${lease.outcome.message}`);
+        const o = lease.outcome;
         // A host key or a key the host refuses will not mend by waiting.
-        return lease.outcome.reason === 'host-key' || lease.outcome.reason === 'auth' ? 'never' : false;
+        return { message: `${o.reason}: ${messageWithoutLabel(o.message, host)}`, final: o.reason === 'host-key' || o.reason === 'auth' };
       }
       lease.release();
       return true;

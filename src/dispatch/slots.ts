@@ -18,12 +18,17 @@ export interface Slot {
 
 export type HostState = 'connecting' | 'up' | 'down' | 'dead';
 
+export interface ProbeFailure {
+  message: string;
+  final?: boolean;
+}
+
 export interface SlotPoolOptions {
   hosts: readonly string[];
   perHost: number;
   local: number;
-  /** Whether the host can be reached now; 'never' when waiting cannot mend it (host key, auth). */
-  probe: (host: string) => Promise<boolean | 'never'>;
+  /** true when the host can be reached now, else why not (`final` when waiting cannot mend it: host key, auth). */
+  probe: (host: string) => Promise<true | ProbeFailure>;
   /** Delay before probe number k (1-based) of a host that went down. @default 1 s, 2 s, 4 s … capped at 30 s */
   probeDelayMs?: (k: number) => number;
   /** Failed probes in a row after which a host is given up. @default 5 */
@@ -119,11 +124,11 @@ export class SlotPool {
   }
 
   private async tryHost(host: string, e: HostEntry): Promise<void> {
-    let ok: boolean | 'never' = false;
+    let ok: true | ProbeFailure;
     try {
       ok = await this.opts.probe(host);
-    } catch {
-      ok = false;
+    } catch (err) {
+      ok = { message: String(err) };
     }
     if (this.closed) return;
     if (ok === true) {
@@ -134,12 +139,12 @@ export class SlotPool {
       return;
     }
     e.failedProbes++;
-    if (ok === 'never' || e.failedProbes >= (this.opts.maxProbes ?? 5)) {
-      this.setState(host, e, 'dead', ok === 'never' ? 'refused (host key or authentication)' : `${e.failedProbes} connection attempts failed`);
+    if (ok.final || e.failedProbes >= (this.opts.maxProbes ?? 5)) {
+      this.setState(host, e, 'dead', ok.final ? ok.message : `${e.failedProbes} connection attempts failed; last: ${ok.message}`);
       this.wake(); // acquirers re-check whether any slot can still come
       return;
     }
-    if (e.state !== 'down') this.setState(host, e, 'down', 'cannot connect');
+    if (e.state !== 'down') this.setState(host, e, 'down', ok.message);
     this.scheduleProbe(host, e);
   }
 

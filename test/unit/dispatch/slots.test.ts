@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LOCAL, SlotPool, defaultProbeDelayMs, type HostState } from '../../../src/dispatch/slots.js';
+import { LOCAL, SlotPool, defaultProbeDelayMs } from '../../../src/dispatch/slots.js';
 
 const tick = (): Promise<void> => new Promise((r) => setImmediate(r));
 
@@ -12,7 +12,7 @@ test('slots come as hosts answer; a lost host leaves at once and comes back when
     hosts: ['a', 'b'],
     perHost: 2,
     local: 1,
-    probe: async (h) => (h === 'a' ? answering : true),
+    probe: async (h) => (h === 'a' && !answering ? { message: 'reset' } : true),
     probeDelayMs: () => 5,
     onHostState: (h, s) => states.push(`${h}:${s}`),
   });
@@ -35,17 +35,17 @@ test('slots come as hosts answer; a lost host leaves at once and comes back when
 });
 
 test('a host failing maxProbes probes in a row is given up; with no slot left acquire says so', async () => {
-  const states: HostState[] = [];
-  const pool = new SlotPool({ hosts: ['a'], perHost: 1, local: 0, probe: async () => false, probeDelayMs: () => 1, maxProbes: 3, onHostState: (_h, s) => states.push(s) });
+  const states: string[] = [];
+  const pool = new SlotPool({ hosts: ['a'], perHost: 1, local: 0, probe: async () => ({ message: 'connect-timeout' }), probeDelayMs: () => 1, maxProbes: 3, onHostState: (_h, s, why) => states.push(`${s}: ${why}`) });
   pool.start();
   assert.equal(await pool.acquire(), undefined);
-  assert.deepEqual(states, ['down', 'dead']);
+  assert.deepEqual(states, ['down: connect-timeout', 'dead: 3 connection attempts failed; last: connect-timeout']);
   assert.equal(pool.alive, false);
 });
 
-test("a host key or auth refusal ('never') is given up at once", async () => {
+test('a host key or auth refusal (final) is given up at once', async () => {
   let probes = 0;
-  const pool = new SlotPool({ hosts: ['a'], perHost: 1, local: 1, probe: async () => (probes++, 'never'), probeDelayMs: () => 1 });
+  const pool = new SlotPool({ hosts: ['a'], perHost: 1, local: 1, probe: async () => (probes++, { message: 'auth: no key', final: true }), probeDelayMs: () => 1 });
   pool.start();
   await sleep(20);
   assert.equal(pool.state('a'), 'dead');
