@@ -8,7 +8,7 @@
  * crashed on it, it goes again to a fresh worker, up to `maxCrashes` (then it is poison).
  * `retries` are further tries of a failed job, on another host where there is one.
  */
-import { describeOutcome, isSuccess, messageWithoutLabel, type Outcome } from '../core/outcome.js';
+import { describeOutcome, isSuccess, messageWithoutLabel, type Outcome, type UnreachableReason } from '../core/outcome.js';
 import { jobDeadline } from '../core/deadline.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
@@ -74,6 +74,8 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
   const events = opts.events ?? new RunEvents();
   const log = opts.log ?? silentLog;
   const specs = new Map(opts.hosts.map((s) => [formatHostSpec(s), s]));
+  /** Why the last host could not be reached: the reason given when no slot is left. */
+  let lastFailure: UnreachableReason = 'refused';
   const pool = new SlotPool({
     hosts: [...specs.keys()],
     perHost: opts.perHost,
@@ -84,6 +86,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
       if (!lease.ok) {
         log.debug(`${host}: ${lease.outcome.message}`);
         const o = lease.outcome;
+        lastFailure = o.reason;
         // A host key or a key the host refuses will not mend by waiting.
         return { message: `${o.reason}: ${messageWithoutLabel(o.message, host)}`, final: o.reason === 'host-key' || o.reason === 'auth' };
       }
@@ -134,7 +137,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
       if (!slot) {
         const outcome: Outcome = signal.aborted
           ? killedOutcome(reasonOf(signal), 0, false)
-          : { kind: 'unreachable', reason: 'refused', message: 'no slot left: every host was given up and there are no local slots' };
+          : { kind: 'unreachable', reason: lastFailure, message: 'no slot left: every host was given up and there are no local slots' };
         return { outcome, data: { seq: line.seq, line: line.bytes, host: '', startMs: Date.now() } };
       }
       const startMs = Date.now();
