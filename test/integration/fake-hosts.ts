@@ -34,12 +34,16 @@ export async function startFakeHosts(dir: string, port: number, garbage: string,
     ['Host *', `  Port ${port}`, '  User anyone', `  IdentityFile ${clientKey}`, '  IdentitiesOnly yes', `  UserKnownHostsFile ${join(dir, 'fake-known-hosts')}`, '  GlobalKnownHostsFile /dev/null', ''].join('\n'),
   );
 
+  // Every connection, so that stop() can end them: a server's close waits for its connections.
+  const open = new Set<{ destroy(): void }>();
   const junk = createServer((s) => {
+    open.add(s);
     s.on('error', () => undefined);
     s.end('SSH-2.0-junk\r\n\x00\x00\x00\x10this is not an SSH packet at all\r\n');
   });
   const { Server: SshServer } = require('ssh2') as typeof import('ssh2');
   const ssh = new SshServer({ hostKeys: [await readFile(hostKey)] }, (client) => {
+    open.add({ destroy: () => (client as unknown as { _sock?: { destroy(): void } })._sock?.destroy() });
     client.on('error', () => undefined);
     client.on('authentication', (ctx) => ctx.accept());
     client.on('ready', () =>
@@ -66,8 +70,9 @@ export async function startFakeHosts(dir: string, port: number, garbage: string,
     garbage,
     noStatus,
     stop: async () => {
-      await new Promise<void>((resolve) => junk.close(() => resolve()));
-      await new Promise<void>((resolve) => ssh.close(() => resolve()));
+      const closed = Promise.all([new Promise<void>((resolve) => junk.close(() => resolve())), new Promise<void>((resolve) => ssh.close(() => resolve()))]);
+      for (const c of open) c.destroy();
+      await closed;
     },
   };
 }
