@@ -488,3 +488,22 @@ test('on the host lwt starts one watchdog beside the command and nothing else; -
   const detached = await sessionOf(['--detach']);
   assert.deepEqual(detached, { watchdogs: [], others: [] });
 });
+
+test('-q drops the header line, -v adds a line per failed host, -vv keeps them', async () => {
+  const refused = fleet.addresses('refused')[0]!;
+  const stderrAt = async (flags: string[]): Promise<string> => (await lwt([...flags, '-w', refused, '--connect-timeout', '2', 'true'])).stderr;
+  const quiet = await stderrAt(['-q']);
+  const plain = await stderrAt([]);
+  const info = await stderrAt(['-v']);
+  const debug = await stderrAt(['-vv']);
+  const has = (text: string, re: RegExp): boolean => re.test(text);
+  const header = /^lwt: 1 host from -w$/m;
+  const infoLine = new RegExp(`^lwt: INFO: ${refused.replace(/\./g, '\\.')}: unreachable \\(refused\\)`, 'm');
+  // (A DEBUG line of its own under -vv: monitor.test.ts, --watch.)
+  assert.deepEqual([has(quiet, header), has(quiet, infoLine)], [false, false], quiet);
+  assert.deepEqual([has(plain, header), has(plain, infoLine)], [true, false], plain);
+  assert.deepEqual([has(info, header), has(info, infoLine)], [true, true], info);
+  assert.deepEqual([has(debug, header), has(debug, infoLine)], [true, true], debug);
+  // The summary's failure line is there at every level.
+  for (const text of [quiet, plain, info, debug]) assert.match(text, /unreachable \(refused\): .*connection refused/);
+});

@@ -206,7 +206,7 @@ test('--load, --bandwidth and --disk-path report their measures; a full disk is 
   }
 });
 
-test('--watch repeats cycles; health.json and hosts/ok are replaced whole each time: a reader never sees a partial file', async () => {
+test('--watch repeats cycles (-vv says when the next one starts); health.json and hosts/ok are replaced whole each time: a reader never sees a partial file', async () => {
   await writeFile(join(home, 'hosts', 'candidates'), fleet.addresses('good').slice(0, 3).join('\n') + '\n');
   const health = join(home, '.lwt', 'health.json');
   const ok = join(home, 'hosts', 'ok');
@@ -215,7 +215,7 @@ test('--watch repeats cycles; health.json and hosts/ok are replaced whole each t
   let reads = 0;
   let stop = false;
   const problems: string[] = [];
-  const r = runLwt(['--home', home, 'monitor', '-F', sshConfig, '--max-load', '100000', '--max-disk', '100', '--watch', '1', '-q'], {
+  const r = runLwt(['--home', home, 'monitor', '-F', sshConfig, '--max-load', '100000', '--max-disk', '100', '--watch', '1', '-vv'], {
     timeoutMs: 90_000,
     onSpawn: (pid) => {
       void (async () => {
@@ -251,4 +251,6 @@ test('--watch repeats cycles; health.json and hosts/ok are replaced whole each t
   assert.ok(okInodes.size >= 3, `hosts/ok seen in ${okInodes.size} versions`);
   assert.deepEqual(leftovers([...(await readdir(join(home, '.lwt'))), ...(await readdir(join(home, 'hosts')))]), []);
   assert.deepEqual(await okHosts(), fleet.addresses('good').slice(0, 3));
+  // -vv shows debug lines on stderr, this one between cycles.
+  assert.match(done.stderr, /^lwt: DEBUG: next cycle in 1 s$/m);
 });
