@@ -189,11 +189,14 @@ test('settings: flag over config, per-verb section over top level, config over d
     await writeFile(elsewhere, JSON.stringify({ timeout: 1 }));
     assert.equal(await outcome(['--config', elsewhere]), 'timeout', '--config without a home');
 
-    await writeFile(join(home, '.lwtrc.json'), '{ "timeout": 1,\n  "parallel": 4,\n}\n');
-    const broken = await runLwt(['--home', home, 'run', '/dev/null']);
-    assert.equal(broken.status, 2, broken.stderr);
-    assert.match(broken.stderr, /^lwt: .*home\/\.lwtrc\.json:3:1: cannot load config: /);
-    assert.equal(broken.stderr.trim().split('\n').length, 1, broken.stderr);
+    // Two JSON errors: one V8 gives a position for, one it does not (the file is then located again).
+    for (const [text, at] of [['{ "timeout": 1,\n  "parallel": 4,\n}\n', '3:1'], ['{ "timeout": 1,\n  "parallel": }\n', '2:15']]) {
+      await writeFile(join(home, '.lwtrc.json'), text!);
+      const broken = await runLwt(['--home', home, 'run', '/dev/null']);
+      assert.equal(broken.status, 2, broken.stderr);
+      assert.match(broken.stderr, new RegExp(`^lwt: .*home/\\.lwtrc\\.json:${at}: cannot load config: `));
+      assert.equal(broken.stderr.trim().split('\n').length, 1, broken.stderr);
+    }
     await writeFile(join(home, '.lwtrc.json'), JSON.stringify({ timeout: -1 }));
     const invalid = await runLwt(['--home', home, 'run', '/dev/null']);
     assert.equal(invalid.status, 2, invalid.stderr);
