@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { UsageError, errorMessage } from './errors.js';
 import { cosmiconfig } from './packages.js';
@@ -126,10 +127,55 @@ export async function loadConfig(opts: { from?: string; file?: string } = {}): P
   try {
     found = opts.file ? await explorer.load(opts.file) : await explorer.search(opts.from ?? process.cwd());
   } catch (err) {
-    throw new UsageError(describeLoadError(errorMessage(err), opts.file ?? 'config'));
+    const message = describeLoadError(errorMessage(err), opts.file ?? 'config');
+    throw new UsageError(await withJsonPosition(message));
   }
   if (!found || found.isEmpty) return { settings: {}, commands: {}, ...(found ? { file: found.filepath } : {}) };
   return validateConfig(found.config, found.filepath);
+}
+
+/**
+ * Some JSON errors name no position ("Unexpected token '}', …"), so cosmiconfig draws no frame;
+ * then the file is read again and the place found by `jsonErrorPosition`.
+ */
+async function withJsonPosition(message: string): Promise<string> {
+  const m = /^(.+?): cannot load config: /.exec(message);
+  if (!m || /:\d+(:\d+)?$/.test(m[1]!)) return message;
+  const text = await readFile(m[1]!, 'utf8').catch(() => undefined);
+  const at = text === undefined ? undefined : jsonErrorPosition(text);
+  return at ? `${m[1]}:${at.line}:${at.column}${message.slice(m[1]!.length)}` : message;
+}
+
+/**
+ * Where `text` stops being JSON, 1-based, or undefined when it parses. Every prefix of a
+ * valid start is itself a valid start (its only error is at its end), so the longest one is
+ * found by bisection, whatever V8's message says.
+ */
+export function jsonErrorPosition(text: string): { line: number; column: number } | undefined {
+  const viable = (n: number): boolean => {
+    try {
+      JSON.parse(text.slice(0, n));
+      return true;
+    } catch (err) {
+      const msg = (err as Error).message;
+      return /Unexpected end of JSON input/.test(msg) || new RegExp(`at position ${n}\\b`).test(msg);
+    }
+  };
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch {
+    /* located below */
+  }
+  let lo = 0;
+  let hi = text.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (viable(mid)) lo = mid;
+    else hi = mid - 1;
+  }
+  const before = text.slice(0, lo).split('\n');
+  return { line: before.length, column: before.at(-1)!.length + 1 };
 }
 
 /**

@@ -123,7 +123,8 @@ export async function getHost(job: Pick<HostJob, 'client' | 'signal' | 'label' |
     const source = kept.filter((e) => tree || e.rel !== '').map((e) => ({ ...e, mode: fetchedMode(e.mode) }));
 
     // The host's folder must be a real folder: never write through a symlink planted there.
-    if (!sync.dryRun) await mkdir(hostDir, { recursive: true });
+    // A file in the way makes mkdir fail with EEXIST: the check below names it instead.
+    if (!sync.dryRun) await mkdir(hostDir, { recursive: true }).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'EEXIST') throw err; });
     const hd = await lstat(hostDir).catch(() => undefined);
     if (hd && !hd.isDirectory()) return emptyTransfer({ kind: 'local-error', message: `${hostDir}: not a folder (a symlink or file is in the way)` });
 

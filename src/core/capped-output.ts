@@ -61,8 +61,9 @@ export class CappedOutput {
 
   /** As text for the terminal and JSON: invalid UTF-8 becomes U+FFFD. */
   toString(): string {
-    const head = Buffer.concat(this.head).toString('utf8');
-    if (this.droppedBytes === 0) return head + Buffer.concat(this.tail).toString('utf8');
+    if (this.droppedBytes === 0) return Buffer.concat([...this.head, ...this.tail]).toString('utf8');
+    // Nor end the head inside one: the cut, not the command, broke that character.
+    const head = withoutCutSequence(Buffer.concat(this.head)).toString('utf8');
     let tail = Buffer.concat(this.tail);
     // Do not start the tail in the middle of a UTF-8 sequence.
     let skip = 0;
@@ -70,6 +71,16 @@ export class CappedOutput {
     tail = tail.subarray(skip);
     return `${head}\n[lwt: ${this.droppedBytes} bytes of output omitted]\n${tail.toString('utf8')}`;
   }
+}
+
+/** `b` without a UTF-8 sequence that its end cuts short (valid text and other bytes are kept). */
+function withoutCutSequence(b: Buffer): Buffer {
+  let start = b.length - 1;
+  while (start >= 0 && b.length - start <= 3 && (b[start]! & 0xc0) === 0x80) start--;
+  if (start < 0) return b;
+  const lead = b[start]!;
+  const length = lead >= 0xf0 && lead <= 0xf7 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return length > 1 && start + length > b.length ? b.subarray(0, start) : b;
 }
 
 export type StreamName = 'stdout' | 'stderr';

@@ -8,9 +8,19 @@ import type { JobResult } from '../runner/results.js';
  */
 export function exactBytesFiles(r: JobResult, file: (stream: 'stdout' | 'stderr') => string): Record<string, string> {
   const out: Record<string, string> = {};
-  if (r.stdoutBytes && !isUtf8(r.stdoutBytes)) out.stdoutFile = file('stdout');
-  if (r.stderrBytes && !isUtf8(r.stderrBytes)) out.stderrFile = file('stderr');
+  if (notUtf8(r, 'stdout')) out.stdoutFile = file('stdout');
+  if (notUtf8(r, 'stderr')) out.stderrFile = file('stderr');
   return out;
+}
+
+/**
+ * Whether a stream's text lost bytes that were not UTF-8. Over the output cap the kept bytes
+ * may cut a character at the marker; the text leaves that character out, so valid output
+ * still reads as valid (invalid bytes always show as U+FFFD in the text).
+ */
+function notUtf8(r: JobResult, stream: 'stdout' | 'stderr'): boolean {
+  const bytes = stream === 'stdout' ? r.stdoutBytes : r.stderrBytes;
+  return bytes !== undefined && !isUtf8(bytes) && r[stream].includes('\uFFFD');
 }
 
 /** One --json line. `id` names the job: { job: 3 } for lwt run, { host: "web1" } for exec-all. */
@@ -24,8 +34,8 @@ export function jsonLine(id: Record<string, string | number>, r: JobResult): str
       stdout: r.stdout,
       stderr: r.stderr,
       // JSON holds text: say so when the bytes were not UTF-8 (the journal keeps them exactly).
-      ...(r.stdoutBytes && !isUtf8(r.stdoutBytes) ? { stdoutNotUtf8: true } : {}),
-      ...(r.stderrBytes && !isUtf8(r.stderrBytes) ? { stderrNotUtf8: true } : {}),
+      ...(notUtf8(r, 'stdout') ? { stdoutNotUtf8: true } : {}),
+      ...(notUtf8(r, 'stderr') ? { stderrNotUtf8: true } : {}),
       ...r.extra,
     }) + '\n'
   );

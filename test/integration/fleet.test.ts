@@ -126,21 +126,29 @@ test('refused-key host: Permission denied', async () => {
 });
 
 test('stop() kills listeners, helpers and established sessions, and removes its temp dir', async () => {
-  // A session in progress: SIGTERM to a listener alone would leave it running.
-  const marker = `sleep 4242.${process.pid}`;
-  const session = ssh(fleet, fleet.addresses('good')[16]!, `echo started; exec ${marker}`);
-  for (let i = 0; i < 200 && !cmdlines().some((c) => c.trim() === marker); i++) {
-    await new Promise((r) => setTimeout(r, 25));
+  // A fleet of its own (the CLI test's port, other addresses; tests of a file run one after
+  // another): stopping the shared one here would make every later test depend on the order.
+  const own = await startFleet({ good: 17, blackhole: 1, port: CLI_PORT, firstAddress: '127.0.1.101' });
+  try {
+    assert.ok(cmdlines().some((c) => c.includes(own.dir)), 'the fleet runs processes of its own');
+    // A session in progress on the second sshd: SIGTERM to a listener alone would leave it running.
+    const marker = `sleep 4242.${process.pid}`;
+    const session = ssh(own, own.addresses('good')[16]!, `echo started; exec ${marker}`);
+    for (let i = 0; i < 200 && !cmdlines().some((c) => c.trim() === marker); i++) {
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    assert.ok(cmdlines().some((c) => c.trim() === marker), 'remote command did not start');
+
+    await own.stop();
+    const s = await session; // the client sees the connection close
+    assert.equal(s.status, 255);
+
+    const left = cmdlines().filter((c) => c.includes(own.dir) || c.trim() === marker);
+    assert.deepEqual(left, []);
+    assert.equal(existsSync(own.dir), false);
+  } finally {
+    await own.stop();
   }
-  assert.ok(cmdlines().some((c) => c.trim() === marker), 'remote command did not start');
-
-  await fleet.stop();
-  const s = await session; // the client sees the connection close
-  assert.equal(s.status, 255);
-
-  const left = cmdlines().filter((c) => c.includes(fleet.dir) || c.trim() === marker);
-  assert.deepEqual(left, []);
-  assert.equal(existsSync(fleet.dir), false);
 });
 
 test('cli: up, status, down in a given dir; bad arguments exit 2', async () => {

@@ -141,3 +141,19 @@ test('get-all: a missing REMOTE is that host\'s error; bad input is a usage erro
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /^lwt: LOCALDIR .*a-file: not a folder$/m);
 });
+
+test('a host whose local folder cannot be made is local-error, exit 4; the other hosts are fetched', async () => {
+  const into = join(work, 'blocked');
+  await mkdir(into);
+  const [blocked, fine] = hosts as [string, string];
+  // A file where LOCALDIR/<host>/ should be: lwt cannot do its local part for that host.
+  await (await import('node:fs/promises')).writeFile(join(into, blocked), 'in the way\n');
+  const r = await runLwt(['--home', home, 'get-all', '-F', fleet.sshConfig, '-w', `${blocked},${fine}`, '--json', `${ROOT}/tree/name`, into]);
+  assert.equal(r.status, 4, r.stderr);
+  const res = byHost(r);
+  assert.equal(res.get(blocked)!.outcome.kind, 'local-error', JSON.stringify(res.get(blocked)));
+  assert.match(res.get(blocked)!.outcome.message, new RegExp(`${blocked.replace(/\./g, '\\.')}: not a folder`));
+  assert.deepEqual(res.get(fine)!.outcome, { kind: 'exited', code: 0 });
+  assert.equal(await readFile(join(into, fine, 'name'), 'utf8'), `${fine}\n`);
+  assert.equal(await readFile(join(into, blocked), 'utf8'), 'in the way\n', 'the file in the way is left alone');
+});

@@ -4,7 +4,9 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile, mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -128,7 +130,10 @@ test('two monitors at once: one runs, the other exits at once naming the holder;
   await writeFile(join(home, 'hosts', 'candidates'), [...fleet.addresses('good').slice(0, 5), fleet.addresses('blackhole')[0]!].join('\n') + '\n');
   let firstDone = false;
   const first = monitor(['--drop-after', '1']).finally(() => (firstDone = true));
-  await new Promise((r) => setTimeout(r, 700));
+  // The first monitor holds the lock once its file is there (no guess at how long start-up takes).
+  const lockFile = join(home, '.lwt', 'monitor.lock');
+  for (let i = 0; i < 600 && !firstDone && !existsSync(lockFile); i++) await sleep(25);
+  assert.ok(existsSync(lockFile), 'the first monitor took the lock');
   const second = await monitor(['--drop-after', '1']);
   assert.equal(second.status, 75, second.stderr);
   assert.match(second.stderr, /^lwt: another lwt monitor holds .*monitor\.lock \(pid \d+ on .* since .*\); not starting\n$/);
@@ -146,11 +151,14 @@ test('two monitors at once: one runs, the other exits at once naming the holder;
   assert.equal(taken.status, 0, taken.stderr);
 });
 
-test('hosts add/rm edit the candidates atomically and rm leaves hosts/ok at once; expand prints ranges', async () => {
+test('hosts add/rm edit the candidates atomically (replaced by a rename, no temporary file) and rm leaves hosts/ok at once; expand prints ranges', async () => {
   await writeFile(join(home, 'hosts', 'candidates'), '# rack a\n' + fleet.addresses('good').slice(0, 3).join('\n') + '\n');
   assert.equal((await monitor(['--drop-after', '1'])).status, 0);
   const [a, b, c] = fleet.addresses('good');
+  const inode = (await stat(join(home, 'hosts', 'candidates'))).ino;
   const rm1 = await runLwt(['--home', home, 'hosts', 'rm', b!]);
+  assert.notEqual((await stat(join(home, 'hosts', 'candidates'))).ino, inode, 'candidates replaced, not written in place');
+  assert.deepEqual(leftovers(await readdir(join(home, 'hosts'))), []);
   assert.equal(rm1.status, 0, rm1.stderr);
   assert.deepEqual(await okHosts(), [a, c]);
   const text = await readFile(join(home, 'hosts', 'candidates'), 'utf8');
@@ -162,4 +170,87 @@ test('hosts add/rm edit the candidates atomically and rm leaves hosts/ok at once
   assert.equal(expand.stdout, 'n08\nn09\nn10\nx\n');
   const bad = await runLwt(['hosts', 'expand', 'n[5-2]']);
   assert.equal(bad.status, 2);
+});
+
+/** Names that are temporary files of an atomic write (`.NAME.lwt-tmp-…`). */
+const leftovers = (names: string[]): string[] => names.filter((n) => n.includes('lwt-tmp'));
+
+test('--load, --bandwidth and --disk-path report their measures; a full disk is overloaded, a slow link slow; neither is listed', async () => {
+  const hosts = fleet.addresses('good').slice(5, 7);
+  const w = ['-w', hosts.join(','), '--drop-after', '1', '--json'];
+  const measured = await monitor([...w, '--load', '--bandwidth', '256K', '--disk-path', '/dev/shm']);
+  assert.equal(measured.status, 0, measured.stderr);
+  // The hosts share this machine's file systems: /dev/shm as df sees it here.
+  const [, size] = /^\S+\s+(\d+)/m.exec(spawnSync('df', ['-Pk', '/dev/shm'], { encoding: 'utf8' }).stdout.split('\n')[1]!)!;
+  for (const row of jsonRows(measured)) {
+    assert.equal(row.state, 'ok', JSON.stringify(row));
+    const m = row.metrics;
+    for (const k of ['cpuPctTotal', 'memPctTotal', 'cpuPctUser', 'memPctUser']) assert.equal(typeof m[k], 'number', `${k}: ${JSON.stringify(m)}`);
+    assert.ok(row.upRate > 0 && row.downRate > 0, JSON.stringify(row));
+    // Free + used of the probed path is that file system's size (df rounds each to KiB).
+    const used = Number(size) - m.diskFreeKb;
+    assert.ok(used >= 0 && used <= Number(size), `/dev/shm: size ${size} KiB, free ${m.diskFreeKb} KiB`);
+    assert.equal(m.diskUsePct, Math.ceil((used * 100) / Number(size)), JSON.stringify(m));
+  }
+  const full = await monitor([...w, '--max-disk', '0', '--disk-path', '/']);
+  for (const row of jsonRows(full)) {
+    assert.equal(row.state, 'overloaded', JSON.stringify(row));
+    assert.match(row.why, /^disk \d+% used, over 0%$/);
+    assert.equal(row.listed, false);
+  }
+  const slow = await monitor([...w, '--bandwidth', '64K', '--min-rate', '1000G']);
+  for (const row of jsonRows(slow)) {
+    assert.equal(row.state, 'slow', JSON.stringify(row));
+    assert.match(row.why, /^(upload|download) .* MiB\/s, under 1024000\.00 MiB\/s$/);
+    assert.equal(row.listed, false);
+  }
+});
+
+test('--watch repeats cycles (-vv says when the next one starts); health.json and hosts/ok are replaced whole each time: a reader never sees a partial file', async () => {
+  await writeFile(join(home, 'hosts', 'candidates'), fleet.addresses('good').slice(0, 3).join('\n') + '\n');
+  const health = join(home, '.lwt', 'health.json');
+  const ok = join(home, 'hosts', 'ok');
+  const inodes = new Set<number>();
+  const okInodes = new Set<number>();
+  let reads = 0;
+  let stop = false;
+  const problems: string[] = [];
+  const r = runLwt(['--home', home, 'monitor', '-F', sshConfig, '--max-load', '100000', '--max-disk', '100', '--watch', '1', '-vv'], {
+    timeoutMs: 90_000,
+    onSpawn: (pid) => {
+      void (async () => {
+        // Read both files as fast as possible while cycles replace them; every read must be whole.
+        for (let i = 0; i < 20_000 && !stop && inodes.size < 4; i++) {
+          const [h, o] = await Promise.all([readFile(health, 'utf8').catch(() => undefined), readFile(ok, 'utf8').catch(() => undefined)]);
+          try {
+            if (h !== undefined) {
+              JSON.parse(h);
+              inodes.add((await stat(health).catch(() => ({ ino: -1 }))).ino);
+              reads++;
+            }
+            if (o !== undefined) {
+              if (o !== '' && !o.endsWith('\n')) throw new Error('a line cut short');
+              parseHostList(o, 'hosts/ok');
+              okInodes.add((await stat(ok).catch(() => ({ ino: -1 }))).ino);
+            }
+          } catch (err) {
+            problems.push(`${(err as Error).message}: ${JSON.stringify(h)} / ${JSON.stringify(o)}`);
+          }
+          await sleep(2);
+        }
+        process.kill(pid, 'SIGINT');
+      })();
+    },
+  });
+  const done = await r.finally(() => (stop = true));
+  assert.deepEqual(problems.slice(0, 3), [], 'a reader saw a partial file');
+  assert.equal(done.status, 130, done.stderr);
+  inodes.delete(-1);
+  okInodes.delete(-1);
+  assert.ok(inodes.size >= 3, `health.json seen in ${inodes.size} versions over ${reads} reads: --watch did not repeat`);
+  assert.ok(okInodes.size >= 3, `hosts/ok seen in ${okInodes.size} versions`);
+  assert.deepEqual(leftovers([...(await readdir(join(home, '.lwt'))), ...(await readdir(join(home, 'hosts')))]), []);
+  assert.deepEqual(await okHosts(), fleet.addresses('good').slice(0, 3));
+  // -vv shows debug lines on stderr, this one between cycles.
+  assert.match(done.stderr, /^lwt: DEBUG: next cycle in 1 s$/m);
 });

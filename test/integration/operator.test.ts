@@ -145,14 +145,18 @@ test('help, hosts expand and log into a closed pipe end quietly with 0', async (
 
 test('SIGHUP cancels like Ctrl-C, with log files open: remote trees killed, exit 129', async () => {
   const n = uniqueSeconds();
+  let runningAtSignal: string[] = [];
   const r = await runLwt(['--home', home, '-v', 'exec-all', '-F', fleet.sshConfig, '-w', good(), `sleep ${n}`], {
+    timeoutMs: 60_000,
     onSpawn: (pid) => {
       void (async () => {
-        for (let i = 0; i < 200 && (await processesMatching(new RegExp(`^sleep ${n}$`))).length < 4; i++) await sleep(50);
+        for (let i = 0; i < 200 && (runningAtSignal = await processesMatching(new RegExp(`^sleep ${n}$`))).length < 4; i++) await sleep(50);
         process.kill(pid, 'SIGHUP');
       })();
     },
   });
+  // Otherwise "nothing left" below would hold trivially.
+  assert.equal(runningAtSignal.length, 4, `running when SIGHUP was sent: ${runningAtSignal.join('; ')}`);
   assert.equal(r.status, 129, r.stderr);
   assert.match(r.stderr, /4 cancelled/);
   assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), []);

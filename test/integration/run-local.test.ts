@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processesMatching, runLwt, uniqueSeconds } from './helpers.js';
+import { processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
 
 async function jobFile(lines: string[]): Promise<{ file: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'lwt-run-'));
@@ -75,28 +75,34 @@ test('exit status 0 only when every job exits 0; 1 when some exit non-zero', asy
   assert.equal((await runLwt(['run'], { input: 'true\nexit 1\n' })).status, 1);
 });
 
-test('SIGINT kills every running tree, still prints the summary, exits 130', async () => {
-  const n = uniqueSeconds();
-  const jobs = [`sleep ${n}`, `sh -c 'trap "" INT TERM; sleep ${n}'`, `setsid sleep ${n}`, `sleep ${n}`, `sleep ${n}`];
-  const { file, cleanup } = await jobFile(jobs);
-  try {
-    const r = await runLwt(['run', '-p', '3', file], {
-      onSpawn: (pid) => {
-        void (async () => {
-          // Wait until the three running jobs exist, then interrupt lwt.
-          for (let i = 0; i < 100 && (await processesMatching(new RegExp(`sleep ${n}$`))).length < 3; i++) await sleep(50);
-          process.kill(pid, 'SIGINT');
-        })();
-      },
-    });
-    assert.equal(r.status, 130);
-    assert.match(r.stderr, /5 jobs in .*: 0 ok, 5 cancelled/);
-    assert.match(r.stderr, /cancelled before start/);
-    assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
-  } finally {
-    await cleanup();
-  }
-});
+for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  test(`${signal} kills every running tree, still prints the summary, exits ${status}`, async () => {
+    const n = uniqueSeconds();
+    const jobs = [`sleep ${n}`, `sh -c 'trap "" INT TERM; sleep ${n}'`, `setsid sleep ${n}`, `sleep ${n}`, `sleep ${n}`];
+    const { file, cleanup } = await jobFile(jobs);
+    try {
+      let runningAtSignal: string[] = [];
+      const r = await runLwt(['run', '-p', '3', file], {
+        timeoutMs: 30_000,
+        onSpawn: (pid) => {
+          void (async () => {
+            // Wait until the three running jobs' sleeps exist (not only their shells), then interrupt lwt.
+            for (let i = 0; i < 200 && (runningAtSignal = await processesMatching(new RegExp(`^sleep ${n}$`))).length < 3; i++) await sleep(50);
+            process.kill(pid, signal);
+          })();
+        },
+      });
+      // Otherwise "nothing left" below would hold trivially.
+      assert.equal(runningAtSignal.length, 3, `running when the signal was sent: ${runningAtSignal.join('; ')}`);
+      assert.equal(r.status, status, r.stderr);
+      assert.match(r.stderr, /5 jobs in .*: 0 ok, 5 cancelled/);
+      assert.match(r.stderr, /cancelled before start/);
+      assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+    } finally {
+      await cleanup();
+    }
+  });
+}
 
 test('bad input is one clear line with status 2', async () => {
   const missing = await runLwt(['run', '/nonexistent/jobs']);
@@ -177,4 +183,90 @@ test('without perl, lwt forks the jobs itself with the same outcomes', async () 
   assert.equal(byJob.get(1).stdout, 'out\n');
   assert.deepEqual(byJob.get(2).outcome, { kind: 'exited', code: 3 });
   assert.deepEqual(byJob.get(3).outcome, { kind: 'signaled', signal: 'SIGTERM', coreDumped: false });
+});
+
+/** `lwt run --json` of these jobs: one line per job, by job number. */
+async function runJobs(jobs: string[], args: string[] = [], opts: Parameters<typeof runLwt>[1] = {}): Promise<{ r: LwtRun; byJob: Map<number, Record<string, any>> }> {
+  const { file, cleanup } = await jobFile(jobs);
+  try {
+    const r = await runLwt(['run', '--json', ...args, file], { timeoutMs: 60_000, ...opts });
+    const lines = r.stdout.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+    return { r, byJob: new Map(lines.filter((l) => 'job' in l).map((l) => [l.job, l])) };
+  } finally {
+    await cleanup();
+  }
+}
+
+const MiB = 1024 * 1024;
+const marker = (omitted: number): string => `\n[lwt: ${omitted} bytes of output omitted]\n`;
+
+test('--output-cap: 1 MiB per stream by default, `1M` is the same, head and tail kept around a marker', async () => {
+  const jobs = [`head -c ${MiB} /dev/zero | tr '\\0' a`, `head -c ${MiB + 3} /dev/zero | tr '\\0' b; printf END >&2`];
+  for (const args of [[], ['--output-cap', '1M']]) {
+    const { r, byJob } = await runJobs(jobs, args);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(byJob.get(1)!.stdout, 'a'.repeat(MiB), `${args.join(' ')}: exactly the cap is kept whole`);
+    assert.equal(byJob.get(2)!.stdout, `${'b'.repeat(MiB / 2)}${marker(3)}${'b'.repeat(MiB / 2)}`, args.join(' '));
+    assert.equal(byJob.get(2)!.stderr, 'END', 'each stream has its own cap');
+  }
+  const small = await runJobs(['seq 1 1000'], ['--output-cap', '1k']);
+  const text = small.byJob.get(1)!.stdout as string;
+  const full = Array.from({ length: 1000 }, (_, i) => `${i + 1}\n`).join('');
+  assert.equal(text, `${full.slice(0, 512)}${marker(full.length - 1024)}${full.slice(-512)}`);
+  const bad = await runLwt(['run', '--output-cap', '0', '/dev/null']);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /'0' must be more than 0/);
+});
+
+test('--output-cap never cuts a character in two: valid UTF-8 stays valid text, without a not-UTF-8 flag', async () => {
+  // 'é' is 2 bytes: with one ASCII byte first, the head's cut (512 bytes) lands inside one; without it, the tail's does.
+  const e3000 = "for i in $(seq 3000); do printf '\\303\\251'; done";
+  const { r, byJob } = await runJobs([`printf a; ${e3000}`, `${e3000}; printf z`], ['--output-cap', '1K']);
+  assert.equal(r.status, 0, r.stderr);
+  const first = byJob.get(1)!;
+  const second = byJob.get(2)!;
+  for (const l of [first, second]) {
+    assert.equal(l.stdout.includes('\uFFFD'), false, l.stdout);
+    assert.equal(l.stdoutNotUtf8, undefined, JSON.stringify(Object.keys(l)));
+  }
+  assert.match(first.stdout, /^aé{255}\n\[lwt: 4977 bytes of output omitted\]\né{256}$/u);
+  assert.match(second.stdout, /^é{256}\n\[lwt: 4977 bytes of output omitted\]\né{255}z$/u);
+});
+
+test('settings: flag over config, per-verb section over top level, config over default; --config names one; a bad config is exit 2', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-settings-'));
+  try {
+    const home = join(dir, 'home');
+    const elsewhere = join(dir, 'elsewhere.json');
+    await mkdir(home);
+    // `sleep 2` outlives a 1 s deadline and ends well within 60 s: the outcome says which setting won.
+    const outcome = async (args: string[]): Promise<string> => {
+      const { r, byJob } = await runJobs(['sleep 2'], args, { env: { LWT_HOME: '' } });
+      assert.ok(r.status === 0 || r.status === 3, r.stderr);
+      return byJob.get(1)!.outcome.kind;
+    };
+    assert.equal(await outcome(['--home', home]), 'exited', 'default: no deadline');
+    await writeFile(join(home, '.lwtrc.json'), JSON.stringify({ timeout: 60, commands: { run: { timeout: 1 } } }));
+    assert.equal(await outcome(['--home', home]), 'timeout', "the config's run section");
+    assert.equal(await outcome(['--home', home, '-t', '60']), 'exited', 'the flag wins');
+    await writeFile(elsewhere, JSON.stringify({ timeout: 60 }));
+    assert.equal(await outcome(['--home', home, '--config', elsewhere]), 'exited', '--config replaces the home config');
+    await writeFile(elsewhere, JSON.stringify({ timeout: 1 }));
+    assert.equal(await outcome(['--config', elsewhere]), 'timeout', '--config without a home');
+
+    // Two JSON errors: one V8 gives a position for, one it does not (the file is then located again).
+    for (const [text, at] of [['{ "timeout": 1,\n  "parallel": 4,\n}\n', '3:1'], ['{ "timeout": 1,\n  "parallel": }\n', '2:15']]) {
+      await writeFile(join(home, '.lwtrc.json'), text!);
+      const broken = await runLwt(['--home', home, 'run', '/dev/null']);
+      assert.equal(broken.status, 2, broken.stderr);
+      assert.match(broken.stderr, new RegExp(`^lwt: .*home/\\.lwtrc\\.json:${at}: cannot load config: `));
+      assert.equal(broken.stderr.trim().split('\n').length, 1, broken.stderr);
+    }
+    await writeFile(join(home, '.lwtrc.json'), JSON.stringify({ timeout: -1 }));
+    const invalid = await runLwt(['--home', home, 'run', '/dev/null']);
+    assert.equal(invalid.status, 2, invalid.stderr);
+    assert.match(invalid.stderr, /\.lwtrc\.json: timeout: must be a number ≥ 0, got -1/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

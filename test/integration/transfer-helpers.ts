@@ -56,12 +56,20 @@ export async function onHost(fleet: Fleet, address: string, command: string): Pr
   return stdout;
 }
 
-/** Whether a command succeeds on a host. */
+/**
+ * Whether a test command (`test -e …`) succeeds on a host: true on exit 0, false on exit 1.
+ * Anything else (ssh's own 255: the host could not be reached or logged into) throws, so that
+ * "absent" is never concluded from "could not look".
+ */
 export async function okOnHost(fleet: Fleet, address: string, command: string): Promise<boolean> {
-  return onHost(fleet, address, command).then(
-    () => true,
-    () => false,
-  );
+  try {
+    await onHost(fleet, address, command);
+    return true;
+  } catch (err) {
+    const e = err as { code?: unknown; stderr?: string };
+    if (e.code === 1) return false;
+    throw new Error(`${address}: could not run '${command}' (status ${String(e.code)}): ${e.stderr?.trim() ?? String(err)}`);
+  }
 }
 
 /** Sorted "name: fields" lines, for readable deepEqual diffs. */

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describeLoadError, loadConfig, settingsFor, validateConfig } from '../../src/config.js';
+import { describeLoadError, jsonErrorPosition, loadConfig, settingsFor, validateConfig } from '../../src/config.js';
 import { UsageError } from '../../src/errors.js';
 import { resolveHome } from '../../src/home.js';
 
@@ -78,4 +78,29 @@ test('a coloured code frame (FORCE_COLOR in CI) still yields file, line and colu
   const message =
     `JSON Error in /x/.lwtrc.json: \n\n\u001b[0m${frame}\nExpected double-quoted property name in JSON at position 19 while parsing '{  "parallel": 4,}' \n\n\u001b[0m${frame}`;
   assert.equal(describeLoadError(message, 'config'), '/x/.lwtrc.json:3:1: cannot load config: Expected double-quoted property name');
+});
+
+test('a JSON error whose message has no position is still named with its line and column', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-cfg-'));
+  try {
+    // V8 says only "Unexpected token '}', ..." here: no position, so no code frame either.
+    await writeFile(join(dir, '.lwtrc.json'), '{ "timeout": 1,\n  "parallel": }\n');
+    await assert.rejects(loadConfig({ from: dir }), (err: unknown) => {
+      assert.ok(err instanceof UsageError);
+      assert.match(err.message, new RegExp(`^${join(dir, '.lwtrc.json').replace(/\./g, '\\.')}:2:15: cannot load config: Unexpected token '\\}'`));
+      assert.ok(!err.message.includes('\n'), err.message);
+      return true;
+    });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('jsonErrorPosition: the first character that cannot continue valid JSON, 1-based', () => {
+  assert.equal(jsonErrorPosition('{"a": 1}'), undefined);
+  assert.deepEqual(jsonErrorPosition('{"a": }'), { line: 1, column: 7 });
+  assert.deepEqual(jsonErrorPosition('{\n  "a": 1,\n}'), { line: 3, column: 1 });
+  assert.deepEqual(jsonErrorPosition('[1, 2\n'), { line: 2, column: 1 }, 'cut short: the end');
+  assert.deepEqual(jsonErrorPosition('{"a": tru e}'), { line: 1, column: 10 });
+  assert.deepEqual(jsonErrorPosition(''), { line: 1, column: 1 });
 });

@@ -44,3 +44,25 @@ test('logs are pruned by age and count as well as total size; empty ones always 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a log file rolls at maxBytes into .1, then .2; no file grows past it; the newest lines are in the file itself', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lwt-logs-'));
+  try {
+    setupLogging({ level: 'error', dir, verb: 'roll', maxBytes: 400 });
+    for (let i = 0; i < 40; i++) logger('t').debug(`line ${String(i).padStart(2, '0')} ${'x'.repeat(40)}`);
+    await shutdownLogging();
+    const files = readdirSync(dir).sort();
+    assert.equal(files.length, 3, files.join(' '));
+    const [base, one, two] = [files[0]!, `${files[0]!}.1`, `${files[0]!}.2`];
+    assert.deepEqual(files, [base, one, two]);
+    const numbers = (name: string): number[] => [...readFileSync(join(dir, name), 'utf8').matchAll(/line (\d+)/g)].map((m) => Number(m[1]));
+    for (const f of files) assert.ok(statSync(join(dir, f)).size <= 400, `${f}: ${statSync(join(dir, f)).size} bytes`);
+    // Oldest to newest: .2, .1, the file; consecutive, ending with the last line written.
+    const order = [...numbers(two), ...numbers(one), ...numbers(base)];
+    assert.equal(order.at(-1), 39);
+    assert.deepEqual(order, order.map((_, i) => order[0]! + i));
+    assert.ok(numbers(two).length > 0 && numbers(one).length > 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -46,3 +46,10 @@ test('over the cap the bytes are head, marker and tail, exactly', () => {
   c.push(Buffer.from([0xff, 0xfe, 1, 2, 3, 0x80, 0x81]));
   assert.deepEqual(c.toBuffer(), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from('\n[lwt: 3 bytes of output omitted]\n'), Buffer.from([0x80, 0x81])]));
 });
+
+test('the head never ends inside a UTF-8 sequence either; the bytes still keep it', () => {
+  const c = new CappedOutput(6);
+  c.push(Buffer.from('ab€' + 'x'.repeat(20))); // '€' is 3 bytes: the head's 3 bytes end after its first
+  assert.equal(c.toString(), 'ab\n[lwt: 19 bytes of output omitted]\nxxx');
+  assert.deepEqual(c.toBuffer().subarray(0, 3), Buffer.from('ab€').subarray(0, 3));
+});

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parseTimeSpec } from '../../../../src/ssh/config/options.js';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
 import { LOCAL, cfgOf, usageError } from './helpers.js';
@@ -33,7 +33,7 @@ test('accepted value forms', () => {
       '  StrictHostKeyChecking Accept-New',
       '  IdentitiesOnly TRUE',
       '  HashKnownHosts false',
-      '  Port ssh',
+      '  Port 2201',
       '  IgnoreUnknown Some*',
       '  SomeUnknownKeyword whatever "it says',
       '  ProxyJump admin@jump1:2222,[::1]:22,ssh://j3 # via',
@@ -47,7 +47,7 @@ test('accepted value forms', () => {
   assert.equal(r.strictHostKeyChecking, 'accept-new');
   assert.equal(r.identitiesOnly, true);
   assert.equal(r.hashKnownHosts, false);
-  if (existsSync('/etc/services')) assert.equal(r.port, 22);
+  assert.equal(r.port, 2201);
   assert.equal(r.proxyJump, 'admin@jump1:2222,[::1]:22,ssh://j3');
   assert.equal(r.proxyCommand, undefined, 'ProxyJump took the shared slot first');
   assert.deepEqual(
@@ -69,4 +69,28 @@ test('parseTimeSpec follows OpenSSH convtime()', () => {
   assert.equal(parseTimeSpec('30x'), undefined);
   assert.equal(parseTimeSpec('30 s'), undefined);
   assert.equal(parseTimeSpec(''), undefined);
+});
+
+/** The TCP port this machine's /etc/services gives `name`, read here without lwt's code; undefined without one. */
+function servicesPort(name: string): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/etc/services', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of text.split('\n')) {
+    const [service, portProto, ...aliases] = line.replace(/#.*/, '').trim().split(/\s+/);
+    const m = /^(\d+)\/tcp$/.exec(portProto ?? '');
+    if (m && (service === name || aliases.includes(name))) return Number(m[1]);
+  }
+  return undefined;
+}
+
+test('Port takes a TCP service name as ssh does, from /etc/services; without an entry it is a bad value', () => {
+  // Both branches assert: the machine decides which one runs, never whether one does.
+  const want = servicesPort('ssh');
+  if (want !== undefined) assert.equal(resolveHost(cfgOf('Port ssh\n'), 'h', LOCAL).port, want);
+  else assert.throws(() => cfgOf('Port ssh\n'), usageError("test.conf:1: bad value for Port: 'ssh'"));
+  assert.throws(() => cfgOf('Port no-such-service-lwt\n'), usageError("test.conf:1: bad value for Port: 'no-such-service-lwt'"));
 });

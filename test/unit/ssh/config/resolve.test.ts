@@ -190,6 +190,17 @@ function hasSsh(): boolean {
   }
 }
 
+/** `ssh -G ARGS` as a map of lower-case keyword to value. */
+function sshG(args: string[]): Map<string, string> {
+  const out = execFileSync('ssh', ['-G', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const g = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const sp = line.indexOf(' ');
+    if (sp > 0) g.set(line.slice(0, sp), line.slice(sp + 1));
+  }
+  return g;
+}
+
 test('agrees with ssh -G', { skip: !hasSsh() && 'ssh is not installed' }, async () => {
   const text = [
     'Host *.prod !bastion.prod',
@@ -226,13 +237,9 @@ test('agrees with ssh -G', { skip: !hasSsh() && 'ssh is not installed' }, async 
     await writeFile(file, text);
     const cfg = await loadSshConfig(file);
     const local = { localUser: userInfo().username, localHostname: osHostname() };
+    const sshBatchModeInterval = sshG(['-F', '/dev/null', '-o', 'BatchMode=yes', 'x']).get('serveraliveinterval');
     for (const host of ['web1', 'web2', 'DB1', 'db2', 'mixed', 'Mixed', 'api.prod', 'bastion.prod', 'other']) {
-      const out = execFileSync('ssh', ['-G', '-F', file, host], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-      const g = new Map<string, string>();
-      for (const line of out.split('\n')) {
-        const sp = line.indexOf(' ');
-        if (sp > 0) g.set(line.slice(0, sp), line.slice(sp + 1));
-      }
+      const g = sshG(['-F', file, host]);
       const r = resolveHost(cfg, host, local);
       const strict = { yes: 'true', no: 'false', ask: 'ask', 'accept-new': 'accept-new' }[r.strictHostKeyChecking];
       const yn = (b: boolean | undefined): string => (b ? 'yes' : 'no');
@@ -242,12 +249,8 @@ test('agrees with ssh -G', { skip: !hasSsh() && 'ssh is not installed' }, async 
         port: String(r.port ?? 22),
         connecttimeout: r.connectTimeoutSec === undefined ? 'none' : String(r.connectTimeoutSec),
         // Debian's ssh (alone) defaults ServerAliveInterval to 300 in BatchMode; lwt does not.
-        serveraliveinterval:
-          r.serverAliveIntervalSec !== undefined
-            ? String(r.serverAliveIntervalSec)
-            : r.batchMode && g.get('serveraliveinterval') === '300'
-              ? '300'
-              : '0',
+        // That default is learnt from ssh itself on an empty config, never from this host's answer.
+        serveraliveinterval: String(r.serverAliveIntervalSec ?? (r.batchMode ? sshBatchModeInterval : 0)),
         serveralivecountmax: String(r.serverAliveCountMax ?? 3),
         stricthostkeychecking: strict,
         compression: yn(r.compression),
