@@ -208,3 +208,19 @@ test('bad input: one clear line each, nothing run', async () => {
     assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
   }
 });
+
+test('--retries: a failed job runs again (here it mends on its second try); without it the line fails', async () => {
+  await withDir(async (dir) => {
+    const cmd = `if [ -e ${dir}/seen{} ]; then echo ok{}; else touch ${dir}/seen{}; exit 1; fi`;
+    const once = await runLwt(['dispatch', '--local', '2', cmd], { input: seq(3) });
+    assert.equal(once.status, 1);
+    assert.equal(once.stdout, '');
+    assert.equal((once.stderr.match(/failed locally: exit 1/g) ?? []).length, 3);
+    await rm(join(dir, 'seen1'));
+    await rm(join(dir, 'seen2'));
+    await rm(join(dir, 'seen3'));
+    const retried = await runLwt(['dispatch', '--local', '2', '--retries', '1', '--output', cmd], { input: seq(3) });
+    assert.equal(retried.status, 0, retried.stderr);
+    assert.deepEqual(retried.stdout.split('\n').filter(Boolean).sort(), ['ok1', 'ok2', 'ok3']);
+  });
+});
