@@ -402,20 +402,24 @@ test('--retries: a reset connection is tried again, for commands and transfers; 
   const flaky = '127.0.14.3';
   let resetNext = 0;
   let connections = 0;
-  // A TCP relay to a good host that resets the connections it is told to, before any banner.
+  // A TCP relay to a good host that resets the connections it is told to, right after the
+  // host's banner: a reset before the banner is sshd's MaxStartups refusal (throttled, retried
+  // whatever --retries says), one after it is a connection that broke.
   const sockets = new Set<Socket>();
   const relay = createServer((s) => {
     connections++;
     sockets.add(s);
     s.on('error', () => undefined);
-    if (resetNext > 0) {
-      resetNext--;
-      s.resetAndDestroy();
-      return;
-    }
     const t = connect(fleet.port, target);
     sockets.add(t);
     t.on('error', () => s.destroy());
+    if (resetNext > 0) {
+      resetNext--;
+      t.once('data', (banner: Buffer) => {
+        s.write(banner, () => setTimeout(() => (s.resetAndDestroy(), t.destroy()), 50));
+      });
+      return;
+    }
     s.pipe(t).pipe(s);
   });
   await new Promise<void>((resolve) => relay.listen(FAKE_PORT, flaky, resolve));
