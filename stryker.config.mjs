@@ -1,0 +1,38 @@
+// Mutation testing of lwt's pure logic (npm run test:mutation; see README "Tests").
+// The unit tests are compiled by tsc inside Stryker's sandbox and run one file at a time by
+// the TAP runner; with per-test coverage only the test files that reach a mutant run for it.
+// CPU-heavy: run it under the shared lock, never in CI:
+//   flock /tmp/lwt-fleet.lock npm run test:mutation [-- --mutate src/hosts/ranges.ts]
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  packageManager: 'npm',
+  testRunner: 'tap',
+  tap: {
+    testFiles: ['dist/test/unit/**/*.test.js'],
+    // node 20 picks its reporter by terminal; the runner reads TAP.
+    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap'],
+    forceBail: true,
+  },
+  buildCommand: 'npx tsc -p tsconfig.json',
+  coverageAnalysis: 'perTest',
+  mutate: [
+    'src/core/**/*.ts',
+    'src/hosts/**/*.ts',
+    'src/ssh/config/**/*.ts',
+    'src/ssh/known-hosts/**/*.ts',
+    'src/ssh/host-patterns.ts',
+    'src/transfer/plan.ts',
+    'src/transfer/paths.ts',
+    'src/transfer/exclude.ts',
+  ],
+  ignorePatterns: ['dist', 'reports', '.lwt', 'bench/results'],
+  // Two cores shared with everyone.
+  concurrency: 2,
+  timeoutMS: 10000,
+  reporters: ['html', 'json', 'clear-text', 'progress'],
+  htmlReporter: { fileName: 'reports/mutation/mutation.html' },
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
+  thresholds: { high: 90, low: 80, break: null },
+  cleanTempDir: 'always',
+};
