@@ -76,17 +76,6 @@ export function fromNodeExit(code: number | null, signal: NodeJS.Signals | null)
 }
 
 /**
- * A raw wait(2) status as waitpid returns it (what Perl's $? held):
- * low 7 bits are the signal, bit 0x80 the core flag, the next byte the exit code.
- */
-export function fromWaitStatus(status: number): Outcome {
-  const sig = status & 0x7f;
-  if (sig === 0) return { kind: 'exited', code: (status >> 8) & 0xff };
-  if (sig === 0x7f) return { kind: 'internal', message: `wait status ${status} is a stopped process, not an exit` };
-  return { kind: 'signaled', signal: signalName(sig), coreDumped: (status & 0x80) !== 0 };
-}
-
-/**
  * A shell reports a child killed by signal N as exit code 128+N. That is still an exit
  * code (the shell itself exited), so we keep it as 'exited' and only *describe* the
  * likely signal: guessing would misreport a program that really exits 137.

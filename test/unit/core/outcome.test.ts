@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   describeOutcome,
   fromNodeExit,
-  fromWaitStatus,
   shellSignalHint,
   type Outcome,
 } from '../../../src/core/outcome.js';
@@ -12,15 +11,6 @@ test('Node exit pair: code or signal, never both', () => {
   assert.deepEqual(fromNodeExit(3, null), { kind: 'exited', code: 3 });
   assert.deepEqual(fromNodeExit(null, 'SIGSEGV'), { kind: 'signaled', signal: 'SIGSEGV', coreDumped: false });
   assert.deepEqual(fromNodeExit(null, null), { kind: 'no-status' });
-});
-
-test('raw wait(2) status: exit code, signal, core flag', () => {
-  assert.deepEqual(fromWaitStatus(3 << 8), { kind: 'exited', code: 3 });
-  assert.deepEqual(fromWaitStatus(0), { kind: 'exited', code: 0 });
-  assert.deepEqual(fromWaitStatus(11), { kind: 'signaled', signal: 'SIGSEGV', coreDumped: false });
-  assert.deepEqual(fromWaitStatus(11 | 0x80), { kind: 'signaled', signal: 'SIGSEGV', coreDumped: true });
-  assert.deepEqual(fromWaitStatus(9), { kind: 'signaled', signal: 'SIGKILL', coreDumped: false });
-  assert.equal(fromWaitStatus(0x137f).kind, 'internal'); // stopped by SIGSTOP is not an exit
 });
 
 test("shell's 128+N stays an exit code, described with the signal it suggests", () => {

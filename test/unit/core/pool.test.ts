@@ -97,6 +97,53 @@ test('retries what shouldRetry accepts, up to the limit, and counts attempts', a
   ]);
 });
 
+test('the pool waits the retry delay between attempts, outside the slot', async () => {
+  // Concurrency 1: while `flaky` waits its 200 ms, `quick` takes the slot.
+  const log: string[] = [];
+  const times = new Map<string, number>();
+  const delays: number[] = [];
+  const run = await runPool(
+    ['flaky', 'quick'],
+    async (name, ctx) => {
+      log.push(`${name}${ctx.attempt}`);
+      times.set(`${name}${ctx.attempt} start`, performance.now());
+      if (name === 'quick') await sleep(20);
+      times.set(`${name}${ctx.attempt} end`, performance.now());
+      return name === 'flaky' && ctx.attempt === 1 ? { outcome: { kind: 'unreachable', reason: 'refused', message: '' } as Outcome } : exited(0);
+    },
+    {
+      concurrency: 1,
+      retry: { limit: 1, firstDelaysMs: [200], jitter: 0, shouldRetry: (r) => r.outcome.kind === 'unreachable' },
+      onRetry: (_item, _index, _attempt, _result, delayMs) => delays.push(delayMs),
+    },
+  );
+  assert.deepEqual(log, ['flaky1', 'quick1', 'flaky2']);
+  assert.deepEqual(delays, [200]);
+  assert.deepEqual(run.settled.map((s) => s.attempts), [2, 1]);
+  // Timers never fire early: the second try starts no sooner than 200 ms after the first ended
+  // (1 ms for the timer's rounding).
+  const waited = times.get('flaky2 start')! - times.get('flaky1 end')!;
+  assert.ok(waited >= 199, `waited ${waited.toFixed(1)} ms`);
+});
+
+test('cancel during the retry wait settles with the last attempt, without another try', async () => {
+  const ac = new AbortController();
+  let tries = 0;
+  const run = await runPool(
+    ['h'],
+    async () => {
+      tries++;
+      setTimeout(() => ac.abort({ kind: 'cancelled' }), 20);
+      return { outcome: { kind: 'unreachable', reason: 'refused', message: 'no' } as Outcome };
+    },
+    { concurrency: 1, signal: ac.signal, retry: { limit: 3, firstDelaysMs: [60_000], shouldRetry: () => true } },
+  );
+  assert.equal(tries, 1);
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'unreachable', reason: 'refused', message: 'no' });
+  assert.equal(run.settled[0]!.attempts, 1);
+  assert.equal(run.cancelled, true);
+});
+
 test('a streamed input is read only as fast as slots free up', async () => {
   let produced = 0;
   let maxAhead = 0;

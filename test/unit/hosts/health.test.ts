@@ -41,6 +41,41 @@ test('classification: unreachable reasons, probe failures, thresholds', () => {
   assert.match(classifyProbe({ outcome: ok, metrics: { diskUsePct: 99 } }, DEFAULT_THRESHOLDS).why, /disk 99% used, over 95%/);
 });
 
+test('thresholds at their boundary: exactly at the limit is ok, just over it is not', () => {
+  const t = { maxLoadPerCpu: 2, maxDiskPct: 95, minRate: 1000 };
+  const at = (p: Omit<Parameters<typeof classifyProbe>[0], 'outcome'>) => classifyProbe({ outcome: ok, ...p }, t);
+  assert.deepEqual(at({ metrics: { load1: 8, cpus: 4 } }), { state: 'ok', why: 'ok' });
+  assert.deepEqual(at({ metrics: { load1: 8.04, cpus: 4 } }), { state: 'overloaded', why: 'load 8.04 on 4 CPUs is over 2 per CPU' });
+  assert.deepEqual(at({ metrics: { diskUsePct: 95 } }), { state: 'ok', why: 'ok' });
+  assert.deepEqual(at({ metrics: { diskUsePct: 96 } }), { state: 'overloaded', why: 'disk 96% used, over 95%' });
+  assert.deepEqual(at({ upRate: 1000, downRate: 1000 }), { state: 'ok', why: 'ok' });
+  assert.deepEqual(at({ upRate: 999, downRate: 1000 }), { state: 'slow', why: 'upload 0.00 MiB/s, under 0.00 MiB/s' });
+  assert.deepEqual(
+    classifyProbe({ outcome: ok, upRate: 2 * 1024 * 1024, downRate: 512 * 1024 }, DEFAULT_THRESHOLDS),
+    { state: 'slow', why: 'download 0.50 MiB/s, under 1.00 MiB/s' },
+  );
+  // Without a CPU count the load says nothing; a load of 0 is not over anything.
+  assert.equal(at({ metrics: { load1: 100 } }).state, 'ok');
+  assert.equal(at({ metrics: { load1: 0, cpus: 1 } }).state, 'ok');
+  assert.deepEqual(DEFAULT_THRESHOLDS, { maxLoadPerCpu: 2, maxDiskPct: 95, minRate: 1048576 });
+});
+
+test('classification: every outcome kind has its state and says why', () => {
+  const c = (outcome: Parameters<typeof classifyProbe>[0]['outcome']) => classifyProbe({ outcome }, DEFAULT_THRESHOLDS);
+  assert.deepEqual(c({ kind: 'unreachable', reason: 'protocol', message: 'bad banner' }), { state: 'refused', why: 'bad banner' });
+  assert.deepEqual(c({ kind: 'unreachable', reason: 'auth', message: 'no key' }), { state: 'auth', why: 'no key' });
+  assert.deepEqual(c({ kind: 'timeout', afterMs: 1500, killed: 1 }), { state: 'timeout', why: 'probe command timed out after 1500 ms' });
+  assert.deepEqual(c({ kind: 'exited', code: 127 }), { state: 'refused', why: 'probe command exited 127' });
+  assert.deepEqual(c({ kind: 'signaled', signal: 'SIGKILL', coreDumped: false }), { state: 'refused', why: 'probe command killed by SIGKILL' });
+  assert.deepEqual(c({ kind: 'no-status' }), { state: 'refused', why: 'probe channel closed without exit status' });
+  assert.deepEqual(c({ kind: 'cancelled', killed: 0, started: false }), { state: 'timeout', why: 'cancelled' });
+  assert.deepEqual(c({ kind: 'lost', message: 'reset' }), { state: 'refused', why: 'connection lost during the probe: reset' });
+  assert.deepEqual(c({ kind: 'failed', message: 'sftp' }), { state: 'refused', why: 'sftp' });
+  assert.deepEqual(c({ kind: 'local-error', message: 'spawn' }), { state: 'refused', why: 'spawn' });
+  assert.deepEqual(c({ kind: 'internal', message: 'bug' }), { state: 'refused', why: 'bug' });
+  assert.deepEqual(c(ok), { state: 'ok', why: 'ok' });
+});
+
 test('hysteresis: drop after K failures in a row, restore after M successes, new failing hosts never listed', () => {
   const H = { dropAfter: 2, restoreAfter: 2 };
   const good = { state: 'ok' as const, why: 'ok' };
