@@ -1,26 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { classifyProbe, DEFAULT_THRESHOLDS, nextHealth, type HostHealth } from '../../../src/hosts/health.js';
-import { parseProbeOutput, probeCommand } from '../../../src/hosts/probe.js';
 
 const ok = { kind: 'exited', code: 0 } as const;
-
-test('probe output parses into metrics; broken lines are ignored', () => {
-  const m = parseProbeOutput('load=0.50 0.40 0.30\nuptime=1234.5\ncpus=4\ndisk=1000 42\nmem=512 2048\nps=12.5 30.0 1.5 2.0\nlwt=3\ngarbage\nload2=x\n');
-  assert.deepEqual(m, {
-    load1: 0.5, load5: 0.4, load15: 0.3, uptimeSec: 1234.5, cpus: 4, diskFreeKb: 1000, diskUsePct: 42,
-    memAvailableKb: 512, memTotalKb: 2048, cpuPctTotal: 12.5, memPctTotal: 30, cpuPctUser: 1.5, memPctUser: 2, lwtProcesses: 3,
-  });
-  assert.deepEqual(parseProbeOutput('load=abc\n'), {});
-});
-
-test('the probe command quotes the disk path and adds the load part only on request', () => {
-  assert.match(probeCommand({ diskPath: "/data/it's", load: false }), /df -Pk -- '\/data\/it'\\''s'/);
-  // `--`: a --disk-path beginning with '-' is a path, not a df option.
-  assert.match(probeCommand({ diskPath: '-x', load: false }), /df -Pk -- -x /);
-  assert.doesNotMatch(probeCommand({ diskPath: '/', load: false }), /ps -eo/);
-  assert.match(probeCommand({ diskPath: '/', load: true }), /ps -eo user=,pcpu=,pmem=/);
-});
 
 test('classification: unreachable reasons, probe failures, thresholds', () => {
   const c = (p: Parameters<typeof classifyProbe>[0]) => classifyProbe(p, { ...DEFAULT_THRESHOLDS, minRate: 1000 }).state;
