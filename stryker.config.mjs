@@ -37,4 +37,8 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false },
   thresholds: { high: 90, low: 80, break: null },
   cleanTempDir: 'always',
+  // Later runs test again only the mutants whose code or covering tests changed (the previous
+  // results are in reports/stryker-incremental.json); `-- --force` tests every mutant.
+  incremental: true,
+  incrementalFile: 'reports/stryker-incremental.json',
 };

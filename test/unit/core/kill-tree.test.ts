@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killOrder, selectTree } from '../../../src/core/kill-tree.js';
-import { parseProcStat, type ProcessInfo } from '../../../src/core/process-table.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { killOrder, killTree, selectTree } from '../../../src/core/kill-tree.js';
+import { snapshotProcesses, type ProcessInfo } from '../../../src/core/process-table.js';
 
 const p = (pid: number, ppid: number, pgid: number, sid: number, hasCookie = false): ProcessInfo => ({ pid, ppid, pgid, sid, hasCookie });
-
-test('parseProcStat counts fields after the last parenthesis', () => {
-  const row = parseProcStat('4242 (we (ird) name) S 17 4242 4242 0 -1 4194560 100');
-  assert.deepEqual(row, { pid: 4242, ppid: 17, pgid: 4242, sid: 4242 });
-  assert.equal(parseProcStat('77 (zombie) Z 1 77 77 0'), undefined);
-  assert.equal(parseProcStat('garbage'), undefined);
-});
 
 test('selects descendants, the group, the session and cookie holders; never init or unrelated', () => {
   const table = [
@@ -52,4 +47,27 @@ test('never selects lwt itself or its ancestors, even in the same group', () => 
   assert.ok(!plan.has(me));
   assert.ok(!plan.has(50));
   assert.ok(plan.has(60));
+});
+
+test('killTree kills a real tree: a shell, its children and a grandchild that left the group', async () => {
+  // sh (group leader) -> sleep, sleep, and a setsid'd sh -> sleep (another session, found by parent links).
+  const child = spawn('/bin/sh', ['-c', 'sleep 60 & sleep 60 & setsid sh -c "sleep 60 & wait" & wait'], { detached: true, stdio: 'ignore' });
+  await once(child, 'spawn');
+  const pid = child.pid!;
+  const treeOf = async (): Promise<number[]> => {
+    const table = await snapshotProcesses();
+    return [...selectTree(table, { rootPid: pid, pgid: pid }).keys()];
+  };
+  // Wait (bounded) until the whole tree is there: sh, 2 sleeps, setsid'd sh and its sleep.
+  let before: number[] = [];
+  for (let i = 0; i < 200 && before.length < 5; i++) {
+    before = await treeOf();
+    if (before.length < 5) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(before.length, 5, `tree seen: ${before.join(' ')}`);
+  const report = await killTree({ rootPid: pid, pgid: pid });
+  assert.equal(report.killed, 5);
+  assert.deepEqual(report.survivors, []);
+  const live = new Set((await snapshotProcesses()).map((p) => p.pid));
+  assert.deepEqual(before.filter((p) => live.has(p)), [], 'none of them is left');
 });

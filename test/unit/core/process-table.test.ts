@@ -7,6 +7,7 @@ import { parseProcStat, snapshotProcesses } from '../../../src/core/process-tabl
 test('parseProcStat counts fields from the last parenthesis: names may hold spaces and ")"', () => {
   assert.deepEqual(parseProcStat('1234 (sh) S 1 1234 1234 0 -1 4194560'), { pid: 1234, ppid: 1, pgid: 1234, sid: 1234 });
   assert.deepEqual(parseProcStat('77 (a) b) (c) R 5 6 7 34816 77'), { pid: 77, ppid: 5, pgid: 6, sid: 7 });
+  assert.deepEqual(parseProcStat('4242 (we (ird) name) S 17 4242 4242 0 -1 4194560 100'), { pid: 4242, ppid: 17, pgid: 4242, sid: 4242 });
   assert.deepEqual(parseProcStat('9 () D 0 0 0'), { pid: 9, ppid: 0, pgid: 0, sid: 0 });
 });
 
