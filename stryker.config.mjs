@@ -1,4 +1,4 @@
-// Mutation testing of lwt's pure logic (npm run test:mutation; see README "Tests").
+// Mutation testing of lwt's pure logic (npm run test:mutation runs scripts/mutation.sh; README "Set-up, main job, tests").
 // The unit tests are compiled by tsc inside Stryker's sandbox and run one file at a time by
 // the TAP runner; with per-test coverage only the test files that reach a mutant run for it.
 // `npm run test:mutation` sets LWT_MUTATION=1: tests that time plain code (100k-line known_hosts

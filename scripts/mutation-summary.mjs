@@ -1,0 +1,41 @@
+// Mutation score per folder and per file from Stryker's JSON report, and the surviving
+// mutants' places (file:line mutator), for reports/mutation-summary.txt.
+// Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it.
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+const report = JSON.parse(readFileSync(process.argv[2] ?? 'reports/mutation/mutation.json', 'utf8'));
+const DETECTED = new Set(['Killed', 'Timeout']);
+const UNDETECTED = new Set(['Survived', 'NoCoverage']);
+
+const tally = () => ({ detected: 0, undetected: 0, survivors: [] });
+const files = new Map();
+const folders = new Map();
+const total = tally();
+for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+  const t = tally();
+  for (const m of mutants) {
+    if (DETECTED.has(m.status)) t.detected++;
+    else if (UNDETECTED.has(m.status)) {
+      t.undetected++;
+      t.survivors.push(`${file}:${m.location.start.line} ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: ${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 60)}`);
+    }
+  }
+  files.set(file, t);
+  const folder = dirname(file);
+  const f = folders.get(folder) ?? tally();
+  f.detected += t.detected;
+  f.undetected += t.undetected;
+  folders.set(folder, f);
+  total.detected += t.detected;
+  total.undetected += t.undetected;
+}
+const pct = (t) => (t.detected + t.undetected === 0 ? 'n/a' : `${((100 * t.detected) / (t.detected + t.undetected)).toFixed(1)} %`);
+const row = (name, t) => `${pct(t).padStart(8)}  ${String(t.detected).padStart(5)} / ${String(t.detected + t.undetected).padEnd(5)} ${name}`;
+const out = ['Mutation score (killed or timed out / all but ignored), per folder then per file:', row('all', total), ''];
+for (const [name, t] of folders) out.push(row(`${name}/`, t));
+out.push('');
+for (const [name, t] of files) out.push(row(name, t));
+out.push('', 'Mutants no test detects:');
+for (const t of files.values()) out.push(...t.survivors);
+console.log(out.join('\n'));
