@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { classifyProbe, DEFAULT_THRESHOLDS, nextHealth, type HostHealth } from '../../../src/hosts/health.js';
+import { classifyProbe, DEFAULT_THRESHOLDS, nextHealth, readHealth, writeHealth, type HostHealth } from '../../../src/hosts/health.js';
 
 const ok = { kind: 'exited', code: 0 } as const;
 
@@ -84,4 +84,42 @@ test('hysteresis: drop after K failures in a row, restore after M successes, new
   assert.equal(h!.consecutiveFailures, 2);
   assert.equal(h!.lastOk, 't4');
   assert.equal(nextHealth(undefined, good, { dropAfter: 1, restoreAfter: 1 }, 'x').change, 'added');
+});
+
+test('a host keeps its last metrics and lastOk through failures; latency is the latest probe\'s', () => {
+  const H = { dropAfter: 1, restoreAfter: 1 };
+  const metrics = { load1: 1, cpus: 2 };
+  const up = nextHealth(undefined, { state: 'ok', why: 'ok', latencyMs: 12, metrics }, H, 't1');
+  assert.deepEqual(up, {
+    change: 'added',
+    health: { state: 'ok', why: 'ok', listed: true, since: 't1', lastChecked: 't1', lastOk: 't1', consecutiveFailures: 0, consecutiveSuccesses: 1, latencyMs: 12, metrics },
+  });
+  const down = nextHealth(up.health, { state: 'timeout', why: 'slow' }, H, 't2');
+  assert.deepEqual(down, {
+    change: 'dropped',
+    health: { state: 'timeout', why: 'slow', listed: false, since: 't2', lastChecked: 't2', lastOk: 't1', consecutiveFailures: 1, consecutiveSuccesses: 0, metrics },
+  });
+  // A listed host that succeeds stays listed without a change; an unlisted one failing stays out.
+  assert.equal(nextHealth(up.health, { state: 'ok', why: 'ok' }, H, 't3').change, undefined);
+  assert.equal(nextHealth(down.health, { state: 'refused', why: 'x' }, H, 't3').change, undefined);
+  assert.equal(nextHealth(down.health, { state: 'ok', why: 'ok' }, H, 't3').change, 'restored');
+});
+
+test('the state file: written atomically and read back; a missing, torn or foreign file starts empty', async () => {
+  const { mkdtemp, readdir, rm, writeFile } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-health-'));
+  const file = join(dir, 'health.json');
+  const empty = { version: 1, updated: new Date(0).toISOString(), hosts: {} };
+  assert.deepEqual(await readHealth(file), empty);
+  const data = { version: 1 as const, updated: '2026-01-01T00:00:00.000Z', hosts: { web1: nextHealth(undefined, { state: 'ok', why: 'ok' }, { dropAfter: 2, restoreAfter: 1 }, 't').health } };
+  await writeHealth(file, data);
+  assert.deepEqual(await readHealth(file), data);
+  assert.deepEqual(await readdir(dir), ['health.json']);
+  for (const text of ['{"version":1,"upd', '{"version":2,"hosts":{}}', '{"version":1,"hosts":"x"}', 'null']) {
+    await writeFile(file, text);
+    assert.deepEqual(await readHealth(file), empty, text);
+  }
+  await rm(dir, { recursive: true });
 });
