@@ -49,6 +49,22 @@ test('never selects lwt itself or its ancestors, even in the same group', () => 
   assert.ok(plan.has(60));
 });
 
+test("group or session 0 or 1 (init's, or none) pulls nothing in; only a real group or session does", () => {
+  const table = [p(1, 0, 1, 1), p(2, 0, 0, 0), p(30, 1, 1, 1), p(31, 1, 0, 0), p(40, 1, 40, 40), p(41, 1, 40, 40), p(42, 1, 43, 40)];
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 1, sid: 1 }).keys()], [40]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 0, sid: 0 }).keys()], [40]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 40 }).keys()].sort(), [40, 41]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, sid: 40 }).keys()].sort(), [40, 41, 42]);
+});
+
+test('kill order: deepest first, then by pid; a parent loop does not hang the depth walk', () => {
+  assert.deepEqual(killOrder(new Map([[30, 1], [10, 1], [20, 0], [5, 2]])), [5, 10, 30, 20]);
+  // 7 and 8 name each other as parent (a torn snapshot): both selected, depth bounded.
+  const plan = selectTree([p(7, 8, 7, 7), p(8, 7, 7, 7)], { rootPid: 7 });
+  assert.deepEqual([...plan.keys()].sort(), [7, 8]);
+  assert.ok([...plan.values()].every((d) => d <= 4097));
+});
+
 test('killTree kills a real tree: a shell, its children and a grandchild that left the group', async () => {
   // sh (group leader) -> sleep, sleep, and a setsid'd sh -> sleep (another session, found by parent links).
   const child = spawn('/bin/sh', ['-c', 'sleep 60 & sleep 60 & setsid sh -c "sleep 60 & wait" & wait'], { detached: true, stdio: 'ignore' });
