@@ -174,3 +174,44 @@ test('a reader never sees a partial known_hosts while keys are added', async () 
   assert.equal(bad, 0, `${bad} of ${reads} reads saw a partial file`);
   assert.equal((await readFile(file, 'utf8')).split('\n').filter(Boolean).length, 4_010);
 });
+
+test("with the caller's cache: the parse is updated in place with the new line's number, not read again", async () => {
+  const { KnownHostsFiles, signature } = await import('../../../../src/ssh/known-hosts/cache.js');
+  const file = join(k.dir, 'cache_in_place_kh');
+  await writeFile(file, `${line('a', k.edA)}\n# comment\n${line('c', k.ecC)}`); // no final newline
+  const files = new KnownHostsFiles();
+  const k1 = await KnownHosts.load([file], files);
+  const parsed = files.entries.get(file)!.parsed;
+  assert.equal(k1.verify('b', 22, k.edB.type, k.edB.blob).status, 'unknown');
+  await appendKnownHost(file, 'b', 22, k.edB.type, k.edB.blob, { files });
+  const entry = files.entries.get(file)!;
+  assert.equal(entry.parsed, parsed, 'the same parse, extended');
+  assert.equal(entry.sig, signature(await stat(file)));
+  const k2 = await KnownHosts.load([file], files);
+  assert.equal(files.entries.get(file)!.parsed, parsed, 'the next load needs no read');
+  assert.deepEqual(k2.verify('b', 22, k.edB.type, k.edB.blob), { status: 'match', file, line: 4 });
+  assert.deepEqual(k2.verify('c', 22, k.ecC.type, k.ecC.blob), { status: 'match', file, line: 3 });
+  // A key already there is not added again, and the cache entry is dropped (read anew next time).
+  await appendKnownHost(file, 'b', 22, k.edB.type, k.edB.blob, { files });
+  assert.equal((await readFile(file, 'utf8')).split('\n').filter((l) => l.startsWith('b ')).length, 1);
+  assert.equal(files.entries.has(file), false);
+  // Changed behind the cache's back: the entry is dropped instead of patched.
+  await KnownHosts.load([file], files);
+  await appendFile(file, `${line('d', k.edA)}\n`);
+  await appendKnownHost(file, 'e', 22, k.edA.type, k.edA.blob, { files });
+  assert.equal(files.entries.has(file), false);
+  const k3 = await KnownHosts.load([file], files);
+  assert.deepEqual(k3.verify('e', 22, k.edA.type, k.edA.blob), { status: 'match', file, line: 6 });
+});
+
+test('unsafe host names and malformed keys are refused before anything is written', async () => {
+  const file = join(k.dir, 'refused_kh');
+  for (const bad of ['', 'a b', 'a,b', '@x', 'a?', 'a*', '#x', '[a]', 'a|b', "a'b", 'a"b', 'a\\b', '!a', 'a\tb']) {
+    await assert.rejects(appendKnownHost(file, bad, 22, k.edA.type, k.edA.blob), { message: `refusing to record a host key for an unsafe host name: '${bad}'` }, bad);
+  }
+  await assert.rejects(appendKnownHost(file, 'ok', 22, 'ssh-ed25519', Buffer.from('junk')), { message: 'refusing to record a malformed ssh-ed25519 host key for ok' });
+  await assert.rejects(stat(file), /ENOENT/);
+  // The type written is the blob's own, whatever the caller said.
+  await appendKnownHost(file, 'ok', 22, 'ssh-rsa', k.edA.blob);
+  assert.equal(await readFile(file, 'utf8'), `ok ${k.edA.type} ${k.edA.b64}\n`);
+});
