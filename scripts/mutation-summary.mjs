@@ -1,5 +1,6 @@
-// Mutation score per folder and per file from Stryker's JSON report, and the surviving
-// mutants' places (file:line mutator), for reports/mutation-summary.txt.
+// Mutation score per folder and per file from Stryker's JSON report, and per file the kinds of
+// mutant no test detects, for reports/mutation-summary.txt (each mutant and its place are in
+// reports/mutation/mutation.html).
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it.
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -8,7 +9,7 @@ const report = JSON.parse(readFileSync(process.argv[2] ?? 'reports/mutation/muta
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
-const tally = () => ({ detected: 0, undetected: 0, survivors: [] });
+const tally = () => ({ detected: 0, undetected: 0, survivors: new Map() });
 const files = new Map();
 const folders = new Map();
 const total = tally();
@@ -18,7 +19,8 @@ for (const [file, { mutants }] of Object.entries(report.files).sort()) {
     if (DETECTED.has(m.status)) t.detected++;
     else if (UNDETECTED.has(m.status)) {
       t.undetected++;
-      t.survivors.push(`${file}:${m.location.start.line} ${m.mutatorName}${m.status === 'NoCoverage' ? ' (no test reaches it)' : ''}: ${(m.replacement ?? '').replace(/\s+/g, ' ').slice(0, 60)}`);
+      const kind = `${m.mutatorName}${m.status === 'NoCoverage' ? ' (not reached)' : ''}`;
+      t.survivors.set(kind, (t.survivors.get(kind) ?? 0) + 1);
     }
   }
   files.set(file, t);
@@ -36,6 +38,9 @@ const out = ['Mutation score (killed or timed out / all but ignored), per folder
 for (const [name, t] of folders) out.push(row(`${name}/`, t));
 out.push('');
 for (const [name, t] of files) out.push(row(name, t));
-out.push('', 'Mutants no test detects:');
-for (const t of files.values()) out.push(...t.survivors);
+out.push('', 'Mutants no test detects, per file and kind:');
+for (const [name, t] of files) {
+  if (t.survivors.size === 0) continue;
+  out.push(`${name}: ${[...t.survivors].sort((a, b) => b[1] - a[1]).map(([kind, n]) => `${kind} ${n}`).join(', ')}`);
+}
 console.log(out.join('\n'));
