@@ -5,7 +5,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 
-const report = JSON.parse(readFileSync(process.argv[2] ?? 'reports/mutation/mutation.json', 'utf8'));
+// Several reports (runs of one folder each) are read as one.
+const paths = process.argv.length > 2 ? process.argv.slice(2) : ['reports/mutation/mutation.json'];
+const report = { files: Object.assign({}, ...paths.map((p) => JSON.parse(readFileSync(p, 'utf8')).files)) };
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { UsageError } from '../../../../src/errors.js';
 import { parsePort, parseTimeSpec } from '../../../../src/ssh/config/options.js';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
-import { LOCAL, cfgOf, usageError } from './helpers.js';
+import { LOCAL, cfgOf, sshAccepts, usageError } from './helpers.js';
 
 test('values are validated, in blocks that do not apply too, naming source:line', () => {
   assert.throws(() => cfgOf('Host nomatch\n  Port abc\n'), usageError("test.conf:2: bad value for Port: 'abc'"));
@@ -72,12 +71,6 @@ test('parseTimeSpec follows OpenSSH convtime()', () => {
   assert.equal(parseTimeSpec('30 s'), undefined);
   assert.equal(parseTimeSpec(''), undefined);
 });
-
-/** `ssh -G -o 'KEYWORD VALUE'`: whether OpenSSH accepts the value. */
-function sshAccepts(keyword: string, value: string): boolean {
-  const r = spawnSync('ssh', ['-G', '-F', '/dev/null', '-o', `${keyword} ${value}`, 'example.invalid'], { stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, X: 'x', Y: 'y' } });
-  return r.status === 0;
-}
 
 function lwtAccepts(keyword: string, value: string): boolean {
   try {
