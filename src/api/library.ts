@@ -29,7 +29,7 @@ export interface RunOptions extends SshOptions {
   hosts: ReadonlyArray<string | HostSpec>;
   /** Hosts at once. @default 32 */
   concurrency?: number;
-  /** Retries of connection failures (never host-key or auth refusals). @default 0 */
+  /** Retries of connection failures (never host-key, auth or config refusals). @default 0 */
   retries?: number;
   signal?: AbortSignal;
   /** Every event of the run (started, output, settled, …), as it happens. */

@@ -13,7 +13,7 @@ export interface ExecAllOptions {
   concurrency: number;
   /** The command's deadline per host, from when the command starts (after connecting). */
   timeoutMs?: number;
-  /** Retries of connection failures (not of host-key or auth refusals). */
+  /** Retries of connection failures (not of host-key, auth or config refusals). */
   retries?: number;
   /** Retry commands that exited non-zero too. */
   retryFailedCommands?: boolean;

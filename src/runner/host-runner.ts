@@ -37,7 +37,7 @@ export interface HostRunOptions<D> {
   concurrency: number;
   /** The work's deadline per host, from when it is connected. */
   timeoutMs?: number;
-  /** Further tries of a host whose connection failed (never for host-key or auth refusals). */
+  /** Further tries of a host whose connection failed (never for host-key, auth or config refusals). */
   retries?: number;
   /** Also retry results this accepts (e.g. commands that exited non-zero). */
   retryAlso?: (work: JobWork<D>) => boolean;
@@ -46,8 +46,11 @@ export interface HostRunOptions<D> {
   events?: RunEvents;
 }
 
-/** Connection failures that another try cannot mend. */
-const NOT_RETRIED: ReadonlySet<string> = new Set(['host-key', 'auth']);
+/**
+ * Connection failures that another try cannot mend: the key, the credentials and the config
+ * (a host the OpenSSH config makes lwt refuse is never connected to) are the same next time.
+ */
+const NOT_RETRIED: ReadonlySet<string> = new Set(['host-key', 'auth', 'config']);
 
 export function isRetriableConnectFailure(work: JobWork): boolean {
   return work.outcome.kind === 'unreachable' && !NOT_RETRIED.has(work.outcome.reason);

@@ -103,7 +103,8 @@ function parseFlag(name: string, value: string, allowTrueFalse = true): boolean 
 /** Syntax of one ProxyJump hop: `[user@]host[:port]` or `ssh://[user@]host[:port]`. */
 function validJumpHop(hop: string): boolean {
   let s = hop;
-  if (s.toLowerCase().startsWith('ssh://')) {
+  // Case-sensitive as in ssh (and as the ProxyJump connector strips it): `SSH://` is no URI.
+  if (s.startsWith('ssh://')) {
     s = s.slice(6);
     if (s.endsWith('/')) s = s.slice(0, -1);
   }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EXIT_STATUS_HELP, errorStatus, outcomeStatus, runStatus, worstStatus } from '../../../src/cli/exit-status.js';
+import { EXIT_STATUS_HELP, TRANSFER_EXIT_STATUS_HELP, errorStatus, outcomeStatus, runStatus, signalStatus, worstStatus } from '../../../src/cli/exit-status.js';
 import type { Outcome } from '../../../src/core/outcome.js';
 import { LwtError, UsageError } from '../../../src/errors.js';
 
@@ -46,6 +46,16 @@ test('an interrupted run ends with 128 + the signal, whatever its outcomes', () 
   assert.equal(runStatus({ results, interrupted: 'SIGINT' }), 130);
   assert.equal(runStatus({ results, interrupted: 'SIGTERM' }), 143);
   assert.equal(runStatus({ results, interrupted: 'SIGHUP' }), 129);
+  assert.equal(runStatus({ results, interrupted: 'SIGPIPE' }), 141);
+  // The interrupt wins over a worse outcome too.
+  assert.equal(runStatus({ results: [{ ...results[0]!, outcome: { kind: 'internal', message: 'x' } }], interrupted: 'SIGTERM' }), 143);
+});
+
+test('the signals lwt stops on map to 128 + their number; any other reads as an interrupt (130)', () => {
+  assert.deepEqual(
+    (['SIGHUP', 'SIGINT', 'SIGPIPE', 'SIGTERM', 'SIGUSR1'] as const).map((s) => signalStatus(s)),
+    [129, 130, 141, 143, 130],
+  );
 });
 
 test('errors: usage 2, a busy lock 75, nothing there yet 1, anything else is a defect (70)', () => {
@@ -56,5 +66,12 @@ test('errors: usage 2, a busy lock 75, nothing there yet 1, anything else is a d
 });
 
 test('the help table lists every status, 70 and 75 included', () => {
-  for (const n of [0, 1, 2, 3, 4, 70, 75, 129, 130, 143]) assert.match(EXIT_STATUS_HELP, new RegExp(`^  ${n} `, 'm'), String(n));
+  const documented = [0, 1, 2, 3, 4, 70, 75, 129, 130, 141, 143];
+  const listed = (help: string): number[] => [...help.matchAll(/^  (\d+) /gm)].map((m) => Number(m[1]));
+  assert.deepEqual(listed(EXIT_STATUS_HELP), documented);
+  assert.deepEqual(listed(TRANSFER_EXIT_STATUS_HELP), documented);
+  assert.match(EXIT_STATUS_HELP, /^  3    some job was killed by a signal, timed out/m);
+  assert.match(TRANSFER_EXIT_STATUS_HELP, /^  1    some host's transfer failed/m);
+  assert.match(TRANSFER_EXIT_STATUS_HELP, /^  3    some transfer timed out or lost its connection$/m);
+  assert.match(TRANSFER_EXIT_STATUS_HELP, /^  4    some host was unreachable/m);
 });

@@ -24,12 +24,37 @@ test('one huge chunk is split between head and tail', () => {
   assert.equal(c.toString(), 'abcd\n[lwt: 18 bytes of output omitted]\nwxyz');
 });
 
-test('the tail never starts inside a UTF-8 sequence', () => {
+test('the tail never starts inside a UTF-8 sequence: the continuation bytes it was cut in are skipped', () => {
+  // Cap 4: head 2 bytes, tail 2 bytes. The tail is cut after the first byte of each sequence.
+  const cases: Array<[string, string]> = [
+    ['é', 'b'], // 2 bytes: 1 continuation byte left in the tail
+    ['€', ''], // 3 bytes: 2 continuation bytes
+  ];
+  for (const [ch, rest] of cases) {
+    const c = new CappedOutput(4);
+    c.push(Buffer.from('aa' + 'x'.repeat(10) + ch + rest));
+    const dropped = 10 + Buffer.byteLength(ch) + Buffer.byteLength(rest) - 2;
+    assert.equal(c.droppedBytes, dropped, ch);
+    assert.equal(c.toString(), `aa\n[lwt: ${dropped} bytes of output omitted]\n${rest}`, ch);
+  }
+  // A 4-byte sequence cut after its first byte leaves 3 continuation bytes, all skipped.
+  const c = new CappedOutput(8);
+  c.push(Buffer.from('aaaa' + 'x'.repeat(10) + '\u{1F600}' + 'z'));
+  assert.equal(c.toString(), `aaaa\n[lwt: 11 bytes of output omitted]\nz`);
+});
+
+test('the skip stops after 4 bytes: a tail of stray continuation bytes keeps the rest as U+FFFD', () => {
+  const c = new CappedOutput(12);
+  c.push(Buffer.concat([Buffer.from('headxx'), Buffer.from('y'.repeat(5)), Buffer.alloc(6, 0x80)]));
+  assert.equal(c.droppedBytes, 5);
+  // 4 skipped, the 2 left are invalid UTF-8.
+  assert.equal(c.toString(), 'headxx\n[lwt: 5 bytes of output omitted]\n\uFFFD\uFFFD');
+});
+
+test('a tail that starts on a whole character is not trimmed', () => {
   const c = new CappedOutput(6);
   c.push(Buffer.from('aaa' + 'x'.repeat(20) + 'é' + 'b'));
-  const s = c.toString();
-  assert.ok(!s.includes('\uFFFD'), s);
-  assert.ok(s.endsWith('b'));
+  assert.equal(c.toString(), 'aaa\n[lwt: 20 bytes of output omitted]\néb');
 });
 
 test('bytes are kept exactly, invalid UTF-8 included; only the text replaces it', () => {

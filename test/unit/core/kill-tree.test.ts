@@ -1,16 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { killOrder, selectTree } from '../../../src/core/kill-tree.js';
-import { parseProcStat, type ProcessInfo } from '../../../src/core/process-table.js';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { killOrder, killTree, selectTree } from '../../../src/core/kill-tree.js';
+import { snapshotProcesses, type ProcessInfo } from '../../../src/core/process-table.js';
 
 const p = (pid: number, ppid: number, pgid: number, sid: number, hasCookie = false): ProcessInfo => ({ pid, ppid, pgid, sid, hasCookie });
-
-test('parseProcStat counts fields after the last parenthesis', () => {
-  const row = parseProcStat('4242 (we (ird) name) S 17 4242 4242 0 -1 4194560 100');
-  assert.deepEqual(row, { pid: 4242, ppid: 17, pgid: 4242, sid: 4242 });
-  assert.equal(parseProcStat('77 (zombie) Z 1 77 77 0'), undefined);
-  assert.equal(parseProcStat('garbage'), undefined);
-});
 
 test('selects descendants, the group, the session and cookie holders; never init or unrelated', () => {
   const table = [
@@ -52,4 +47,43 @@ test('never selects lwt itself or its ancestors, even in the same group', () => 
   assert.ok(!plan.has(me));
   assert.ok(!plan.has(50));
   assert.ok(plan.has(60));
+});
+
+test("group or session 0 or 1 (init's, or none) pulls nothing in; only a real group or session does", () => {
+  const table = [p(1, 0, 1, 1), p(2, 0, 0, 0), p(30, 1, 1, 1), p(31, 1, 0, 0), p(40, 1, 40, 40), p(41, 1, 40, 40), p(42, 1, 43, 40)];
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 1, sid: 1 }).keys()], [40]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 0, sid: 0 }).keys()], [40]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, pgid: 40 }).keys()].sort(), [40, 41]);
+  assert.deepEqual([...selectTree(table, { rootPid: 40, sid: 40 }).keys()].sort(), [40, 41, 42]);
+});
+
+test('kill order: deepest first, then by pid; a parent loop does not hang the depth walk', () => {
+  assert.deepEqual(killOrder(new Map([[30, 1], [10, 1], [20, 0], [5, 2]])), [5, 10, 30, 20]);
+  // 7 and 8 name each other as parent (a torn snapshot): both selected, depth bounded.
+  const plan = selectTree([p(7, 8, 7, 7), p(8, 7, 7, 7)], { rootPid: 7 });
+  assert.deepEqual([...plan.keys()].sort(), [7, 8]);
+  assert.ok([...plan.values()].every((d) => d <= 4097));
+});
+
+test('killTree kills a real tree: a shell, its children and a grandchild that left the group', async () => {
+  // sh (group leader) -> sleep, sleep, and a setsid'd sh -> sleep (another session, found by parent links).
+  const child = spawn('/bin/sh', ['-c', 'sleep 60 & sleep 60 & setsid sh -c "sleep 60 & wait" & wait'], { detached: true, stdio: 'ignore' });
+  await once(child, 'spawn');
+  const pid = child.pid!;
+  const treeOf = async (): Promise<number[]> => {
+    const table = await snapshotProcesses();
+    return [...selectTree(table, { rootPid: pid, pgid: pid }).keys()];
+  };
+  // Wait (bounded) until the whole tree is there: sh, 2 sleeps, setsid'd sh and its sleep.
+  let before: number[] = [];
+  for (let i = 0; i < 200 && before.length < 5; i++) {
+    before = await treeOf();
+    if (before.length < 5) await new Promise((r) => setTimeout(r, 10));
+  }
+  assert.equal(before.length, 5, `tree seen: ${before.join(' ')}`);
+  const report = await killTree({ rootPid: pid, pgid: pid });
+  assert.equal(report.killed, 5);
+  assert.deepEqual(report.survivors, []);
+  const live = new Set((await snapshotProcesses()).map((p) => p.pid));
+  assert.deepEqual(before.filter((p) => live.has(p)), [], 'none of them is left');
 });

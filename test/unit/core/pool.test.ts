@@ -97,6 +97,53 @@ test('retries what shouldRetry accepts, up to the limit, and counts attempts', a
   ]);
 });
 
+test('the pool waits the retry delay between attempts, outside the slot', async () => {
+  // Concurrency 1: while `flaky` waits its 200 ms, `quick` takes the slot.
+  const log: string[] = [];
+  const times = new Map<string, number>();
+  const delays: number[] = [];
+  const run = await runPool(
+    ['flaky', 'quick'],
+    async (name, ctx) => {
+      log.push(`${name}${ctx.attempt}`);
+      times.set(`${name}${ctx.attempt} start`, performance.now());
+      if (name === 'quick') await sleep(20);
+      times.set(`${name}${ctx.attempt} end`, performance.now());
+      return name === 'flaky' && ctx.attempt === 1 ? { outcome: { kind: 'unreachable', reason: 'refused', message: '' } as Outcome } : exited(0);
+    },
+    {
+      concurrency: 1,
+      retry: { limit: 1, firstDelaysMs: [200], jitter: 0, shouldRetry: (r) => r.outcome.kind === 'unreachable' },
+      onRetry: (_item, _index, _attempt, _result, delayMs) => delays.push(delayMs),
+    },
+  );
+  assert.deepEqual(log, ['flaky1', 'quick1', 'flaky2']);
+  assert.deepEqual(delays, [200]);
+  assert.deepEqual(run.settled.map((s) => s.attempts), [2, 1]);
+  // Timers never fire early: the second try starts no sooner than 200 ms after the first ended
+  // (1 ms for the timer's rounding).
+  const waited = times.get('flaky2 start')! - times.get('flaky1 end')!;
+  assert.ok(waited >= 199, `waited ${waited.toFixed(1)} ms`);
+});
+
+test('cancel during the retry wait settles with the last attempt, without another try', async () => {
+  const ac = new AbortController();
+  let tries = 0;
+  const run = await runPool(
+    ['h'],
+    async () => {
+      tries++;
+      setTimeout(() => ac.abort({ kind: 'cancelled' }), 20);
+      return { outcome: { kind: 'unreachable', reason: 'refused', message: 'no' } as Outcome };
+    },
+    { concurrency: 1, signal: ac.signal, retry: { limit: 3, firstDelaysMs: [60_000], shouldRetry: () => true } },
+  );
+  assert.equal(tries, 1);
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'unreachable', reason: 'refused', message: 'no' });
+  assert.equal(run.settled[0]!.attempts, 1);
+  assert.equal(run.cancelled, true);
+});
+
 test('a streamed input is read only as fast as slots free up', async () => {
   let produced = 0;
   let maxAhead = 0;
@@ -115,4 +162,93 @@ test('a streamed input is read only as fast as slots free up', async () => {
   }, { concurrency: 3 });
   assert.equal(run.settled.length, 30);
   assert.ok(maxAhead <= 3 * 2 + 1, `read ${maxAhead} ahead`);
+});
+
+test('callbacks in order: start, attempt end (inside the slot), retry, settled; settled carries its attempt', async () => {
+  const events: string[] = [];
+  const run = await runPool(
+    ['a'],
+    async (item, ctx) => {
+      events.push(`work ${item}${ctx.attempt} index ${ctx.index}`);
+      return ctx.attempt === 1 ? { outcome: { kind: 'lost', message: 'x' } as Outcome, n: 1 } : { outcome: { kind: 'exited', code: 0 } as Outcome, n: 2 };
+    },
+    {
+      concurrency: 1,
+      retry: { limit: 2, firstDelaysMs: [1], jitter: 0, shouldRetry: (r, item) => r.outcome.kind === 'lost' && item === 'a' },
+      onStart: (item, index, attempt) => events.push(`start ${item}${attempt} ${index}`),
+      onAttemptEnd: (item, index, attempt) => events.push(`end ${item}${attempt} ${index}`),
+      onRetry: (item, index, attempt, result, delayMs) => events.push(`retry ${item}${attempt} ${index} ${result.outcome.kind} ${delayMs}`),
+      onSettled: (s) => events.push(`settled ${s.item} ${s.index} ${s.attempts} ${s.outcome.kind}`),
+    },
+  );
+  assert.deepEqual(events, [
+    'start a1 0', 'work a1 index 0', 'end a1 0', 'retry a1 0 lost 1',
+    'start a2 0', 'work a2 index 0', 'end a2 0', 'settled a 0 2 exited',
+  ]);
+  const s = run.settled[0]!;
+  assert.equal(s.result?.n, 2, 'the last attempt\'s result');
+  assert.equal(typeof s.startedAt, 'number');
+  assert.ok(s.durationMs >= 0);
+  assert.equal(run.cancelled, false);
+});
+
+test('what is not retried: the limit reached, a refusal by shouldRetry, a kill by the deadline', async () => {
+  let tries = 0;
+  const run = await runPool(
+    ['deadline', 'refused'],
+    async (item, ctx) => {
+      tries++;
+      if (item === 'deadline') await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
+      return { outcome: { kind: 'exited', code: 1 } as Outcome };
+    },
+    { concurrency: 2, timeoutMs: 30, retry: { limit: 3, firstDelaysMs: [1], jitter: 0, shouldRetry: (_r, item) => item === 'deadline' } },
+  );
+  assert.equal(tries, 2, 'each tried once');
+  assert.deepEqual(run.settled.map((s) => [s.outcome.kind, s.attempts]), [['timeout', 1], ['exited', 1]]);
+  const zero = await runPool(['x'], async () => ({ outcome: { kind: 'lost', message: '' } as Outcome }), {
+    concurrency: 1,
+    retry: { limit: 0, shouldRetry: () => true },
+  });
+  assert.equal(zero.settled[0]!.attempts, 1, 'limit 0: no retry');
+});
+
+test('a run cancelled before it starts settles every item as never started, with 0 attempts', async () => {
+  const ctl = new AbortController();
+  ctl.abort({ kind: 'cancelled', signal: 'SIGTERM' });
+  let ran = 0;
+  const run = await runPool([1, 2], async () => {
+    ran++;
+    return exited(0);
+  }, { concurrency: 1, signal: ctl.signal });
+  assert.equal(ran, 0);
+  assert.equal(run.cancelled, true);
+  assert.deepEqual(run.settled.map((s) => [s.outcome, s.attempts, s.durationMs]), [
+    [{ kind: 'cancelled', killed: 0, started: false }, 0, 0],
+    [{ kind: 'cancelled', killed: 0, started: false }, 0, 0],
+  ]);
+});
+
+test('a worker that says timeout or cancelled keeps its own outcome (its kill count)', async () => {
+  const run = await runPool([1], async (_i, ctx) => {
+    await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
+    return { outcome: { kind: 'timeout', afterMs: 20, killed: 3 } as Outcome };
+  }, { concurrency: 1, timeoutMs: 20 });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'timeout', afterMs: 20, killed: 3 });
+});
+
+test('concurrency below 1 or fractional still runs, one at a time for 0.5', async () => {
+  let running = 0;
+  let peak = 0;
+  const work = async () => {
+    running++;
+    peak = Math.max(peak, running);
+    await sleep(5);
+    running--;
+    return exited(0);
+  };
+  await runPool([1, 2, 3], work, { concurrency: 0.5 });
+  assert.equal(peak, 1);
+  peak = 0;
+  await runPool([1, 2, 3, 4], work, { concurrency: 2.9 });
+  assert.equal(peak, 2);
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../src/errors.js';
 import { usageError } from '../usage-error.js';
-import { MAX_EXPANSION, expandRanges, splitHostList } from '../../../src/hosts/ranges.js';
+import { MAX_EXPANSION, expandRanges, splitHostList, splitOutsideBrackets } from '../../../src/hosts/ranges.js';
 
 /** Each pattern must be refused with exactly its message. */
 function refuses(cases: ReadonlyArray<readonly [string, string]>, parse: (text: string) => unknown = expandRanges): void {
@@ -194,4 +194,48 @@ test('a range whose bounds are written with different padding is refused', () =>
   assert.deepEqual(expandRanges('n[0-10]').length, 11);
   assert.deepEqual(expandRanges('n[099-100]'), ['n099', 'n100']);
   assert.deepEqual(expandRanges('n[98-100]'), ['n98', 'n99', 'n100']);
+});
+
+test('every refusal says what is wrong with which item', () => {
+  const refusals: Array<[string, string]> = [
+    ['n[-3]', "'-3': negative numbers are not allowed"],
+    ['n[1--3]', "'1--3': negative numbers are not allowed"],
+    ['n[3/2]', "'3/2': a step needs a range, as in 1-9/2"],
+    ['n[ 3 / 2 ]', "'3 / 2': a step needs a range, as in 1-9/2"],
+    ['n[a]', "'a' is not a number or a range"],
+    ['n[1-3/0]', "'1-3/0': step must be 1 or more"],
+    ['n[01-3]', "padding of '01' and '3' differs"],
+    ['n[3-1]', 'start after end'],
+    ['n[]', 'empty brackets'],
+    ['n[1,]', "empty item after the last ','"],
+    ['n[,1]', "empty item before the first ','"],
+    ['n[1,,2]', "empty item between ','s"],
+    ['n[0000000000000001]', 'number longer than 15 digits'],
+    ['n[1-1000001]', 'expands to more than 1000000 names'],
+    [']n', "']' without '['"],
+    ['n]', "']' without '['"],
+    ['n[1]]', "']' without '['"],
+    ['n[1', "'[' without ']'"],
+    ['n[[1]]', "nested '['"],
+  ];
+  for (const [pattern, why] of refusals) assert.throws(() => expandRanges(pattern), usageError(`bad range '${pattern}': ${why}`), pattern);
+});
+
+test('repeats: overlapping items and groups that can spell one name twice are kept once, first first', () => {
+  assert.deepEqual(expandRanges('n[1-3,2-4]'), ['n1', 'n2', 'n3', 'n4']);
+  assert.deepEqual(expandRanges('n[3,1-3]'), ['n3', 'n1', 'n2']);
+  assert.deepEqual(expandRanges('n[5,1-3]'), ['n5', 'n1', 'n2', 'n3'], 'items keep the order written');
+  assert.deepEqual(expandRanges('[1,11][1,11]'), ['11', '111', '1111'], '1+11 and 11+1 are one name');
+  assert.deepEqual(expandRanges('[1,11]-[1,11]'), ['1-1', '1-11', '11-1', '11-11']);
+  assert.deepEqual(expandRanges('n[1-2]x[3-4]'), ['n1x3', 'n1x4', 'n2x3', 'n2x4']);
+});
+
+test('splitting a list: commas inside brackets stay, a stray ] does not go below depth 0', () => {
+  assert.deepEqual(splitOutsideBrackets('a[1,2]],b,c[3'), ['a[1,2]]', 'b', 'c[3']);
+  assert.deepEqual(splitOutsideBrackets('a],b'), ['a]', 'b']);
+  assert.deepEqual(splitOutsideBrackets(''), ['']);
+  assert.deepEqual(splitHostList(' a , b[1,2] '), ['a', 'b[1,2]']);
+  assert.deepEqual(splitHostList('   '), []);
+  assert.throws(() => splitHostList(','), usageError("bad host list ',': empty item before the first ','"));
+  assert.throws(() => splitHostList('a'.repeat(200) + ',,b'), usageError(/^bad host list 'a{120}\.\.\.': empty item between ','s$/));
 });

@@ -64,3 +64,38 @@ test('no patterns exclude nothing; an empty pattern is a usage error', () => {
   assert.throws(() => ex(''), usageError("--exclude-path '': empty pattern"));
   assert.throws(() => ex('//'), usageError("--exclude-path '//': empty pattern"));
 });
+
+test('globToRegex: the regular expression each glob form becomes', () => {
+  const cases: Array<[string, string]> = [
+    ['a*', 'a[^/]*'],
+    ['**', '.*'],
+    ['a**b', 'a.*b'],
+    ['**/x', '(?:.*/)?x'],
+    ['[^a]', '[^a]'],
+    ['[!a-c]x', '[^a-c]x'],
+    ['[]a]', '[\\]a]'],
+    ['[]', '\\[\\]'],
+    ['a\\', 'a\\\\'],
+    ['a/b', 'a\\/b'],
+    ['x.y', 'x\\.y'],
+    ['?', '[^/]'],
+  ];
+  assert.deepEqual(cases.map(([g]) => [g, globToRegex(g)]), cases);
+});
+
+test('slashes: repeated trailing and leading ones count once; a bad class is a usage error naming the pattern', () => {
+  const e = ex('logs//', '//abs');
+  assert.equal(e.matches('logs', true), true);
+  assert.equal(e.matches('logs', false), false);
+  assert.equal(e.matches('a/logs', true), true);
+  assert.equal(e.matches('abs', false), true);
+  assert.equal(e.matches('x/abs', false), false);
+  assert.equal(e.matches('', true), false, 'the root itself is never excluded');
+  assert.equal(e.excludes('', true), false);
+  assert.equal(e.empty, false);
+  assert.throws(() => ex('[z-a]'), usageError(/^--exclude-path '\[z-a\]': Invalid regular expression: .*Range out of order/));
+  assert.equal(ex('a\nb').matches('a\nb', false), true, 'a newline in a name is an ordinary character');
+  assert.equal(ex('*').excludes('a/b/c', false), true);
+  assert.equal(ex('/a/b').excludes('a/b/c/d', false), true, 'below an excluded folder');
+  assert.equal(ex('/a/b').excludes('a/bc', false), false);
+});

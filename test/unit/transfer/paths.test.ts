@@ -6,6 +6,7 @@ import {
   linkEscapes,
   normalizeRemote,
   parentOf,
+  remoteOperand,
   sourceIsContents,
   sourceName,
   treeRoot,
@@ -127,3 +128,58 @@ test('relative names: parent, depth, join', () => {
   assert.equal(joinRemote('/srv', ''), '/srv');
 });
 
+
+test('unsafeRelative: every unsafe form with its reason; names that only look alike are safe', () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['.', "has a '.' component"],
+    ['..', "has a '..' component"],
+    ['./a', "has a '.' component"],
+    ['../a', "has a '..' component"],
+    ['a/.', "has a '.' component"],
+    ['a/..', "has a '..' component"],
+    ['a/./b', "has a '.' component"],
+    ['a/../b', "has a '..' component"],
+    ['/a', 'is absolute'],
+    ['a//b', 'has an empty component'],
+    ['a/', 'has an empty component'],
+    ['a\0b', 'contains a NUL byte'],
+    ['/a\0', 'contains a NUL byte'],
+    ['', undefined],
+    ['.a', undefined],
+    ['..a', undefined],
+    ['a.', undefined],
+    ['a/.b', undefined],
+    ['a/..b', undefined],
+    ['a/b.', undefined],
+    ['...', undefined],
+    ['a/b', undefined],
+  ];
+  assert.deepEqual(cases.map(([rel]) => [rel, unsafeRelative(rel)]), cases);
+});
+
+test('normalizeRemote: the home, repeated slashes, dots, options spelled as paths, and its refusals', () => {
+  const cases: Array<[string, { path: string; trailingSlash: boolean }]> = [
+    ['~', { path: '.', trailingSlash: true }],
+    ['~/', { path: '.', trailingSlash: true }],
+    ['~/x/', { path: 'x', trailingSlash: true }],
+    ['/a//b/./c/', { path: '/a/b/c', trailingSlash: true }],
+    ['a/..', { path: 'a/..', trailingSlash: true }],
+    ['-x', { path: './-x', trailingSlash: false }],
+    ['.', { path: '.', trailingSlash: true }],
+    ['//', { path: '/', trailingSlash: true }],
+    ['a/.', { path: 'a', trailingSlash: true }],
+    ['a/b', { path: 'a/b', trailingSlash: false }],
+  ];
+  assert.deepEqual(cases.map(([p]) => [p, normalizeRemote(p, 'DEST')]), cases);
+  assert.throws(() => normalizeRemote('', 'DEST'), usageError('DEST is empty (use . for the remote home folder)'));
+  assert.throws(() => normalizeRemote('a\0', 'REMOTE'), usageError('REMOTE contains a NUL byte'));
+  assert.throws(() => normalizeRemote('~bob/x', 'DEST'), usageError('DEST ~bob/x: ~user is not supported (give the path)'));
+  assert.equal(remoteOperand('x'), 'x');
+  assert.throws(() => remoteOperand('-x'), { message: 'internal: remote path "-x" would be read as an option' });
+  assert.throws(() => remoteOperand(''), { message: 'internal: remote path "" would be read as an option' });
+  assert.equal(treeRoot('/d', '.', false), '/d');
+  assert.equal(treeRoot('/d', '..', false), '/d');
+  assert.equal(sourceIsContents('a/..'), true);
+  assert.equal(sourceIsContents('a..'), false);
+  assert.equal(sourceName('/'), '');
+});

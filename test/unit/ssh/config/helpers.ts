@@ -1,5 +1,8 @@
-/** Shared by the ssh config tests: a scratch home with files, and parsing text as a user config. */
+/** Shared by the ssh config tests: a scratch home with files, parsing text as a user config, and ssh's verdict on a value. */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,4 +37,34 @@ export function usageError(message: string | RegExp): (err: unknown) => boolean 
     else assert.match(err.message, message);
     return true;
   };
+}
+
+let verdicts: { file: string; map: Record<string, boolean> } | undefined;
+
+/**
+ * Whether OpenSSH accepts `KEYWORD VALUE` (`ssh -G -o`), with X and Y set in its environment.
+ * The answers are the oracle's, not lwt's: they are kept per ssh version in a file under the
+ * temp folder, since mutation testing asks them again for every mutant.
+ */
+export function sshAccepts(keyword: string, value: string): boolean {
+  if (verdicts === undefined) {
+    const version = spawnSync('ssh', ['-V'], { encoding: 'utf8' }).stderr.trim();
+    const file = join(tmpdir(), `lwt-ssh-verdicts-${createHash('sha256').update(version).digest('hex').slice(0, 16)}.json`);
+    let map: Record<string, boolean> = {};
+    try {
+      map = JSON.parse(readFileSync(file, 'utf8')) as Record<string, boolean>;
+    } catch {
+      // First use with this ssh.
+    }
+    verdicts = { file, map };
+  }
+  const key = `${keyword} ${value}`;
+  const known = verdicts.map[key];
+  if (known !== undefined) return known;
+  const r = spawnSync('ssh', ['-G', '-F', '/dev/null', '-o', key, 'example.invalid'], { stdio: 'ignore', env: { ...process.env, X: 'x', Y: 'y' } });
+  verdicts.map[key] = r.status === 0;
+  const tmp = `${verdicts.file}.${process.pid}`;
+  writeFileSync(tmp, JSON.stringify(verdicts.map));
+  renameSync(tmp, verdicts.file);
+  return r.status === 0;
 }

@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { parseTimeSpec } from '../../../../src/ssh/config/options.js';
+import { UsageError } from '../../../../src/errors.js';
+import { parsePort, parseTimeSpec } from '../../../../src/ssh/config/options.js';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
-import { LOCAL, cfgOf, usageError } from './helpers.js';
+import { LOCAL, cfgOf, sshAccepts, usageError } from './helpers.js';
 
 test('values are validated, in blocks that do not apply too, naming source:line', () => {
   assert.throws(() => cfgOf('Host nomatch\n  Port abc\n'), usageError("test.conf:2: bad value for Port: 'abc'"));
@@ -93,4 +94,60 @@ test('Port takes a TCP service name as ssh does, from /etc/services; without an 
   if (want !== undefined) assert.equal(resolveHost(cfgOf('Port ssh\n'), 'h', LOCAL).port, want);
   else assert.throws(() => cfgOf('Port ssh\n'), usageError("test.conf:1: bad value for Port: 'ssh'"));
   assert.throws(() => cfgOf('Port no-such-service-lwt\n'), usageError("test.conf:1: bad value for Port: 'no-such-service-lwt'"));
+});
+
+function lwtAccepts(keyword: string, value: string): boolean {
+  try {
+    cfgOf(`${keyword} ${value}\n`);
+    return true;
+  } catch (err) {
+    assert.ok(err instanceof UsageError, String(err));
+    return false;
+  }
+}
+
+test('values: lwt accepts exactly what OpenSSH accepts (ssh -G as the oracle)', () => {
+  const cases: Record<string, string[]> = {
+    Port: ['22', '1', '65535', '0', '65536', 'ssh', 'nosuchservice', '22x', '-1', '00022'],
+    ConnectTimeout: ['0', '10', '1m30s', '2H', '1w', '90x', 's', 'none', '2147483647', '2147483648', '1m30', '30s1m', '5d'],
+    ServerAliveInterval: ['0', '15', '1h', 'none', 'x'],
+    ServerAliveCountMax: ['0', '3', '2147483647', '2147483648', '-1', 'x', '3s'],
+    BatchMode: ['yes', 'no', 'true', 'false', 'YES', 'maybe'],
+    IdentitiesOnly: ['yes', 'False', 'on'],
+    HashKnownHosts: ['no', 'TRUE', '1'],
+    Compression: ['yes', 'no', 'true', 'false'],
+    StrictHostKeyChecking: ['yes', 'no', 'ask', 'accept-new', 'off', 'true', 'false', 'sometimes', 'Accept-New', 'ON'],
+    ProxyJump: ['bastion', 'u@b:2222', 'ssh://u@b:22/', 'ssh://u@b', 'SSH://b:22', '[::1]:22', '[::1]', '[::1]x', '[::1', 'u@:22', '@b', 'b:0', 'b:ssh', 'none', 'a,b', 'a,,b', 'u@v@b', 'b:65536'],
+    IdentityAgent: ['$SSH_AUTH_SOCK', '${X}', '${X', '${1X}', '~/agent', 'none', 'SSH_AUTH_SOCK', '$A$B', '/a/${X}/${Y}'],
+    UserKnownHostsFile: ['none', '~/kh none', '${X}/kh', '${1X}/kh', '/a /b', '${X', 'NONE'],
+    GlobalKnownHostsFile: ['none', '/a none', '/a /b'],
+  };
+  const differ: string[] = [];
+  for (const [keyword, values] of Object.entries(cases)) {
+    for (const value of values) {
+      const ssh = sshAccepts(keyword, value);
+      if (lwtAccepts(keyword, value) !== ssh) differ.push(`${keyword} ${value}: ssh ${ssh ? 'accepts' : 'refuses'} it`);
+    }
+  }
+  assert.deepEqual(differ, []);
+  // Where lwt is deliberately stricter than ssh (a value ssh takes but that names nothing usable).
+  assert.deepEqual([sshAccepts('ProxyJump', 'b:'), lwtAccepts('ProxyJump', 'b:')], [true, false]);
+  assert.deepEqual([sshAccepts('IdentityAgent', '$1abc'), lwtAccepts('IdentityAgent', '$1abc')], [true, false]);
+});
+
+test('parsed values: ports by number or service, times in seconds, flags, checking modes', () => {
+  const resolved = resolveHost(cfgOf('Host t\n  Port 00022\n  ConnectTimeout 1m30s\n  ServerAliveInterval 2h\n  ServerAliveCountMax 0\n  BatchMode TRUE\n  StrictHostKeyChecking off\n'), 't', LOCAL);
+  assert.equal(resolved.port, 22);
+  assert.equal(resolved.connectTimeoutSec, 90);
+  assert.equal(resolved.serverAliveIntervalSec, 7200);
+  assert.equal(resolved.serverAliveCountMax, 0);
+  assert.equal(resolved.batchMode, true);
+  assert.equal(resolved.strictHostKeyChecking, 'no');
+  assert.equal(parsePort('ssh'), 22);
+  assert.equal(parsePort('65535'), 65535);
+  assert.equal(parsePort('65536'), undefined);
+  assert.equal(parsePort('0'), undefined);
+  assert.deepEqual(['1w', '1d', '1h', '1m', '1s', '1', '1W2D'].map(parseTimeSpec), [604800, 86400, 3600, 60, 1, 1, 604800 + 172800]);
+  assert.equal(parseTimeSpec('2147483647'), 2147483647);
+  assert.equal(parseTimeSpec('2147483648'), undefined);
 });

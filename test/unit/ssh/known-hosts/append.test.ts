@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFile, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, lstat, mkdir, readdir, readFile, readlink, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { appendKnownHost } from '../../../../src/ssh/known-hosts/append.js';
 import { KnownHosts } from '../../../../src/ssh/known-hosts/verify.js';
@@ -110,4 +110,108 @@ test('concurrent processes appending to one known_hosts: every line present exac
     assert.deepEqual([...names].sort(), expected.sort(), `round ${round}`);
     await assert.rejects(stat(`${file}.lock`), /ENOENT/, 'the lock file is removed');
   }
+});
+
+test('appendKnownHost writes atomically: a new file (new inode) renamed over the old, no temporary file left', async () => {
+  const dir = join(k.dir, 'atomic');
+  await mkdir(dir);
+  const file = join(dir, 'known_hosts');
+  await writeFile(file, `${line('old', k.edA)}\n`, { mode: 0o600 });
+  const before = await stat(file);
+  await appendKnownHost(file, 'new', 22, k.edB.type, k.edB.blob);
+  const after = await stat(file);
+  // Written in place, the inode would stay; renamed over, a reader holding the old file keeps it whole.
+  assert.notEqual(after.ino, before.ino);
+  assert.equal(await readFile(file, 'utf8'), `${line('old', k.edA)}\n${line('new', k.edB)}\n`);
+  assert.deepEqual(await readdir(dir), ['known_hosts'], 'no temporary or lock file remains');
+});
+
+test('a symlinked known_hosts stays a symlink: the file it points to is replaced, beside itself', async () => {
+  const real = join(k.dir, 'real-ssh');
+  const home = join(k.dir, 'link-home');
+  await mkdir(real);
+  await mkdir(home);
+  const target = join(real, 'known_hosts');
+  const link = join(home, 'known_hosts');
+  await writeFile(target, `${line('old', k.edA)}\n`);
+  await symlink(target, link);
+  await appendKnownHost(link, 'new', 22, k.edB.type, k.edB.blob);
+  assert.ok((await lstat(link)).isSymbolicLink());
+  assert.equal(await readlink(link), target);
+  assert.equal(await readFile(target, 'utf8'), `${line('old', k.edA)}\n${line('new', k.edB)}\n`);
+  assert.deepEqual(await readdir(home), ['known_hosts']);
+  assert.deepEqual(await readdir(real), ['known_hosts']);
+});
+
+test('a reader never sees a partial known_hosts while keys are added', async () => {
+  const { spawn } = await import('node:child_process');
+  const file = join(k.dir, 'big_known_hosts');
+  // A large file, so that a write in place would be seen half done.
+  const lines = Array.from({ length: 4_000 }, (_, i) => line(`old${i}`, k.edA));
+  const initial = lines.join('\n') + '\n';
+  await writeFile(file, initial);
+  // The reader checks every read: the whole old content, then only complete lines.
+  const reader = `
+    const { readFileSync, existsSync } = require('node:fs');
+    const [file, stop, size] = process.argv.slice(1);
+    let reads = 0, bad = 0;
+    while (!existsSync(stop)) {
+      const t = readFileSync(file, 'utf8');
+      reads++;
+      if (t.length < Number(size) || !t.endsWith('\\n')) bad++;
+    }
+    process.stdout.write(JSON.stringify({ reads, bad }));`;
+  const stop = join(k.dir, 'big_known_hosts.stop');
+  const child = spawn(process.execPath, ['-e', reader, file, stop, String(initial.length)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  for (let i = 0; i < 10; i++) await appendKnownHost(file, `new${i}`, 22, k.edB.type, k.edB.blob);
+  await writeFile(stop, '');
+  await closed;
+  const { reads, bad } = JSON.parse(out) as { reads: number; bad: number };
+  assert.ok(reads > 0);
+  assert.equal(bad, 0, `${bad} of ${reads} reads saw a partial file`);
+  assert.equal((await readFile(file, 'utf8')).split('\n').filter(Boolean).length, 4_010);
+});
+
+test("with the caller's cache: the parse is updated in place with the new line's number, not read again", async () => {
+  const { KnownHostsFiles, signature } = await import('../../../../src/ssh/known-hosts/cache.js');
+  const file = join(k.dir, 'cache_in_place_kh');
+  await writeFile(file, `${line('a', k.edA)}\n# comment\n${line('c', k.ecC)}`); // no final newline
+  const files = new KnownHostsFiles();
+  const k1 = await KnownHosts.load([file], files);
+  const parsed = files.entries.get(file)!.parsed;
+  assert.equal(k1.verify('b', 22, k.edB.type, k.edB.blob).status, 'unknown');
+  await appendKnownHost(file, 'b', 22, k.edB.type, k.edB.blob, { files });
+  const entry = files.entries.get(file)!;
+  assert.equal(entry.parsed, parsed, 'the same parse, extended');
+  assert.equal(entry.sig, signature(await stat(file)));
+  const k2 = await KnownHosts.load([file], files);
+  assert.equal(files.entries.get(file)!.parsed, parsed, 'the next load needs no read');
+  assert.deepEqual(k2.verify('b', 22, k.edB.type, k.edB.blob), { status: 'match', file, line: 4 });
+  assert.deepEqual(k2.verify('c', 22, k.ecC.type, k.ecC.blob), { status: 'match', file, line: 3 });
+  // A key already there is not added again, and the cache entry is dropped (read anew next time).
+  await appendKnownHost(file, 'b', 22, k.edB.type, k.edB.blob, { files });
+  assert.equal((await readFile(file, 'utf8')).split('\n').filter((l) => l.startsWith('b ')).length, 1);
+  assert.equal(files.entries.has(file), false);
+  // Changed behind the cache's back: the entry is dropped instead of patched.
+  await KnownHosts.load([file], files);
+  await appendFile(file, `${line('d', k.edA)}\n`);
+  await appendKnownHost(file, 'e', 22, k.edA.type, k.edA.blob, { files });
+  assert.equal(files.entries.has(file), false);
+  const k3 = await KnownHosts.load([file], files);
+  assert.deepEqual(k3.verify('e', 22, k.edA.type, k.edA.blob), { status: 'match', file, line: 6 });
+});
+
+test('unsafe host names and malformed keys are refused before anything is written', async () => {
+  const file = join(k.dir, 'refused_kh');
+  for (const bad of ['', 'a b', 'a,b', '@x', 'a?', 'a*', '#x', '[a]', 'a|b', "a'b", 'a"b', 'a\\b', '!a', 'a\tb']) {
+    await assert.rejects(appendKnownHost(file, bad, 22, k.edA.type, k.edA.blob), { message: `refusing to record a host key for an unsafe host name: '${bad}'` }, bad);
+  }
+  await assert.rejects(appendKnownHost(file, 'ok', 22, 'ssh-ed25519', Buffer.from('junk')), { message: 'refusing to record a malformed ssh-ed25519 host key for ok' });
+  await assert.rejects(stat(file), /ENOENT/);
+  // The type written is the blob's own, whatever the caller said.
+  await appendKnownHost(file, 'ok', 22, 'ssh-rsa', k.edA.blob);
+  assert.equal(await readFile(file, 'utf8'), `ok ${k.edA.type} ${k.edA.b64}\n`);
 });

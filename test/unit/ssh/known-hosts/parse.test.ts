@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KnownHosts } from '../../../../src/ssh/known-hosts/verify.js';
+import { parseText } from '../../../../src/ssh/known-hosts/parse.js';
+import { hashName } from '../../../../src/ssh/known-hosts/hashed.js';
 import { scratchKeys, line } from './helpers.js';
 
 const k = scratchKeys();
@@ -26,4 +28,93 @@ test('bad lines are skipped with a warning naming file:line', () => {
     ['kh:1', 'kh:3', 'kh:4', 'kh:5', 'kh:6', 'kh:7', 'kh:8'],
   );
   assert.match(kh.warnings[2] ?? '', /key type ssh-rsa does not match/);
+});
+
+test('each bad line says why, in words', () => {
+  const salt = Buffer.alloc(20, 1).toString('base64');
+  const hash = Buffer.alloc(20, 2).toString('base64');
+  const { warnings, badLines } = parseText(
+    [
+      'onlyahost',
+      'h #comment-not-a-type',
+      'h ssh-ed25519',
+      'h ssh-ed25519 !!notbase64!!',
+      `h ssh-rsa ${k.edA.b64}`,
+      `h ssh-ed25519 ${Buffer.from('not a key blob at all').toString('base64')}`,
+      `@weird h ${k.edA.type} ${k.edA.b64}`,
+      `|1|${salt} ${k.edA.type} ${k.edA.b64}`,
+      `|1|${salt}|${hash}|x ${k.edA.type} ${k.edA.b64}`,
+      `|2|${salt}|${hash} ${k.edA.type} ${k.edA.b64}`,
+      `|1|c2hvcnQ=|${hash} ${k.edA.type} ${k.edA.b64}`,
+      `|1|${salt}|c2hvcnQ= ${k.edA.type} ${k.edA.b64}`,
+      `|1|${salt}|!! ${k.edA.type} ${k.edA.b64}`,
+    ].join('\n'),
+    'kh',
+  );
+  assert.equal(badLines, 13);
+  assert.deepEqual(warnings, [
+    'kh:1: no key after the host names; line ignored',
+    'kh:2: no key after the host names; line ignored',
+    'kh:3: bad base64 key data; line ignored',
+    'kh:4: bad base64 key data; line ignored',
+    'kh:5: key type ssh-rsa does not match the key data (ssh-ed25519); line ignored',
+    'kh:6: bad key data; line ignored',
+    "kh:7: unknown marker '@weird'; line ignored",
+    'kh:8: bad hashed host name; line ignored',
+    'kh:9: bad hashed host name; line ignored',
+    'kh:10: bad hashed host name; line ignored',
+    'kh:11: bad hashed host name; line ignored',
+    'kh:12: bad hashed host name; line ignored',
+    'kh:13: bad hashed host name; line ignored',
+  ]);
+});
+
+test('at most 20 warnings per file, then one line counting the rest', () => {
+  const bad = Array.from({ length: 25 }, () => 'onlyahost').join('\n');
+  const { warnings, badLines } = parseText(bad, 'kh');
+  assert.equal(badLines, 25);
+  assert.equal(warnings.length, 21);
+  assert.equal(warnings[19], 'kh:20: no key after the host names; line ignored');
+  assert.equal(warnings[20], 'kh: 5 more bad lines ignored');
+  assert.equal(parseText(Array.from({ length: 20 }, () => 'x').join('\n'), 'kh').warnings.length, 20);
+});
+
+test('good lines: blanks, comments, CR and trailing blanks, markers, literal names and patterns', () => {
+  const p = parseText(
+    [
+      '',
+      '   # a comment',
+      `\tWeb1,web2.example,[web3]:2222 ${k.edA.type} ${k.edA.b64} a comment here\r`,
+      `@revoked bad.example ${k.edB.type} ${k.edB.b64}   `,
+      `@cert-authority *.example ${k.ecC.type} ${k.ecC.b64}`,
+      `*.zone,!x.zone ${k.edA.type}\t${k.edA.b64}`,
+      `web1 ${k.edB.type} ${k.edB.b64}`,
+      `${hashName('hashed.example', Buffer.alloc(20, 7))} ${k.edA.type} ${k.edA.b64}`,
+    ].join('\n'),
+    'kh',
+  );
+  assert.deepEqual(p.warnings, []);
+  assert.equal(p.badLines, 0);
+  assert.deepEqual([...p.plain.keys()], ['web1', 'web2.example', '[web3]:2222', 'bad.example']);
+  assert.deepEqual(p.plain.get('web1')!.map((key) => [key.line, key.keyType, key.revoked]), [[3, k.edA.type, false], [7, k.edB.type, false]]);
+  assert.deepEqual(p.plain.get('bad.example')!.map((key) => [key.line, key.revoked]), [[4, true]]);
+  assert.deepEqual(p.patterned.map((e) => [e.patterns, e.key.line]), [[['*.zone', '!x.zone'], 6]]);
+  assert.equal(p.hashed.keys.length, 1);
+  assert.equal(p.hashed.keys[0]!.line, 8);
+  assert.equal(p.plain.get('web1')![0]!.b64, k.edA.b64, 'the comment is not part of the key');
+});
+
+test('key types of every length are checked against the key data', () => {
+  // ed25519 (11-byte type), ecdsa-sha2-nistp256 (19 bytes): the header ends mid base64 group or on one.
+  for (const key of [k.edA, k.ecC]) {
+    assert.deepEqual(parseText(`h ${key.type} ${key.b64}`, 'kh').warnings, [], key.type);
+    const other = key === k.edA ? k.ecC : k.edA;
+    assert.match(parseText(`h ${other.type} ${key.b64}`, 'kh').warnings[0] ?? '', /does not match the key data/);
+  }
+  // A key blob cut right after its type is no key: the type still matches, the data is short.
+  const head = Buffer.alloc(4 + 11);
+  head.writeUInt32BE(11, 0);
+  head.write('ssh-ed25519', 4, 'latin1');
+  assert.deepEqual(parseText(`h ssh-ed25519 ${head.toString('base64')}`, 'kh').warnings, []);
+  assert.match(parseText(`h ssh-ed25519 ${head.subarray(0, 14).toString('base64')}`, 'kh').warnings[0] ?? '', /bad key data|does not match/);
 });

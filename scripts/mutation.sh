@@ -1,0 +1,13 @@
+#!/bin/sh
+# Mutation testing (npm run test:mutation [-- STRYKER-ARGS]); see stryker.config.mjs.
+# LWT_MUTATION=1 lets tests that time plain code skip themselves. The per-file and per-folder
+# scores go to reports/mutation-summary.txt.
+set -eu
+cd "$(dirname "$0")/.."
+# A PID namespace of its own when we may make one (root): whatever a mutant of lwt's process
+# code signals, it can only reach the processes of this run.
+ns=""
+if unshare -pf --mount-proc true 2>/dev/null; then ns="unshare -pf --mount-proc"; fi
+LWT_MUTATION=1 $ns npx stryker run "$@"
+node scripts/mutation-summary.mjs reports/mutation/mutation.json > reports/mutation-summary.txt
+cat reports/mutation-summary.txt

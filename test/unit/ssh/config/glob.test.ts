@@ -1,0 +1,60 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { globPaths } from '../../../../src/ssh/config/glob.js';
+
+let dir = '';
+const names = ['a.conf', 'b.conf', 'c.txt', '.hidden.conf', 'x1', 'x2', 'x3', 'xa', '[', 'a*b', 'ab', '-', ']x', 'Zz'];
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lwt-glob-'));
+  for (const n of names) await writeFile(join(dir, n), '');
+  await mkdir(join(dir, 'sub1'));
+  await mkdir(join(dir, 'sub2'));
+  await writeFile(join(dir, 'sub1', 'k.conf'), '');
+  await writeFile(join(dir, 'sub2', 'k.conf'), '');
+  await writeFile(join(dir, 'sub2', 'l.conf'), '');
+});
+after(() => rm(dir, { recursive: true, force: true }));
+
+const g = async (pattern: string): Promise<string[]> => (await globPaths(join(dir, pattern))).map((p) => p.slice(dir.length + 1));
+
+test('a pattern without magic is returned as it is, existing or not', async () => {
+  assert.deepEqual(await globPaths('/no/such/file'), ['/no/such/file']);
+});
+
+test('* and ?: sorted matches, dot files only when the pattern starts with a dot', async () => {
+  assert.deepEqual(await g('*.conf'), ['a.conf', 'b.conf']);
+  assert.deepEqual(await g('.*.conf'), ['.hidden.conf']);
+  assert.deepEqual(await g('x?'), ['x1', 'x2', 'x3', 'xa']);
+  assert.deepEqual(await g('?'), ['-', '[']);
+  assert.deepEqual(await g('a**'), ['a*b', 'a.conf', 'ab']);
+  assert.deepEqual(await g('*'), [...names.filter((n) => !n.startsWith('.')), 'sub1', 'sub2'].sort());
+  assert.deepEqual(await g('nothing*'), []);
+});
+
+test('classes: ranges, negation with ! or ^, a ] first is a member, an unclosed [ is literal', async () => {
+  assert.deepEqual(await g('x[1-2]'), ['x1', 'x2']);
+  assert.deepEqual(await g('x[13]'), ['x1', 'x3']);
+  assert.deepEqual(await g('x[!1-2]'), ['x3', 'xa']);
+  assert.deepEqual(await g('x[^a3]'), ['x1', 'x2']);
+  assert.deepEqual(await g('[]]x'), [']x']);
+  assert.deepEqual(await g('[a-]'), ['-']);
+  assert.deepEqual(await g('[Y-Z]z'), ['Zz']);
+  assert.deepEqual(await g('[[]'), ['[']);
+  assert.deepEqual(await g('['), ['[']);
+  assert.deepEqual(await g('x[\\1]'), ['x1']);
+});
+
+test('backslash escapes a magic character', async () => {
+  assert.deepEqual(await g('a\\*b'), ['a*b']);
+  assert.deepEqual(await g('a\\*'), []);
+});
+
+test('magic in folder names: every folder matched, unreadable ones skipped', async () => {
+  assert.deepEqual(await g('sub*/k.conf'), ['sub1/k.conf', 'sub2/k.conf']);
+  assert.deepEqual(await g('sub?/*.conf'), ['sub1/k.conf', 'sub2/k.conf', 'sub2/l.conf']);
+  assert.deepEqual(await g('a.conf/*'), [], 'a file is no folder');
+});

@@ -1,0 +1,25 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { displayPath, expandTilde } from '../../../../src/ssh/config/paths.js';
+
+test('displayPath shows paths under the home as ~', () => {
+  assert.equal(displayPath('/home/ann/.ssh/config', '/home/ann'), '~/.ssh/config');
+  assert.equal(displayPath('/home/ann', '/home/ann'), '~');
+  assert.equal(displayPath('/home/ann/x', '/home/ann/'), '~/x');
+  assert.equal(displayPath('/home/anna/x', '/home/ann'), '/home/anna/x');
+  assert.equal(displayPath('/etc/ssh', '/'), '/etc/ssh');
+  assert.equal(displayPath('/etc/ssh', ''), '/etc/ssh');
+});
+
+test('expandTilde: ~ and ~/ are the home, ~user the user\'s, others are left alone', () => {
+  assert.equal(expandTilde('~', '/home/ann'), '/home/ann');
+  assert.equal(expandTilde('~/.ssh/id', '/home/ann/'), '/home/ann/.ssh/id');
+  assert.equal(expandTilde('/abs/~', '/home/ann'), '/abs/~');
+  assert.equal(expandTilde('rel', '/home/ann'), 'rel');
+  const root = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('root:'))?.split(':')[5];
+  assert.ok(root, '/etc/passwd names root');
+  assert.equal(expandTilde('~root/.ssh', '/home/ann'), `${root.replace(/\/+$/, '')}/.ssh`);
+  assert.equal(expandTilde('~root', '/home/ann'), root);
+  assert.throws(() => expandTilde('~no-such-user-lwt/x', '/home/ann'), { message: "no such user for '~no-such-user-lwt'" });
+});
