@@ -51,6 +51,8 @@ export interface LineData {
   line: Buffer;
   /** Where it ran last (':' for local). */
   host: string;
+  /** The command it ran (command mode: the filled template), else the worker's line. */
+  command: string;
   startMs: number;
   /** Why it failed for good, when a worker kept crashing on it. */
   poison?: boolean;
@@ -132,13 +134,14 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
   const work = async (line: InputLine, signal: AbortSignal): Promise<JobWork<LineData>> => {
     const tried = avoid.get(line.seq) ?? new Set<string>();
     avoid.set(line.seq, tried);
+    const command = opts.command !== undefined ? fillTemplate(opts.command, line.text, line.seq) : line.text;
     for (;;) {
       const slot = await pool.acquire(tried, signal);
       if (!slot) {
         const outcome: Outcome = signal.aborted
           ? killedOutcome(reasonOf(signal), 0, false)
           : { kind: 'unreachable', reason: lastFailure, message: 'no slot left: every host was given up and there are no local slots' };
-        return { outcome, data: { seq: line.seq, line: line.bytes, host: '', startMs: Date.now() } };
+        return { outcome, data: { seq: line.seq, line: line.bytes, host: '', command, startMs: Date.now() } };
       }
       const startMs = Date.now();
       const deadline = jobDeadline(signal, opts.timeoutMs);
@@ -153,13 +156,13 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
           crashed = r.kind === 'ended';
           stdoutBytes = r.output;
         } else {
-          const r = await slots.command(slot, fillTemplate(opts.command!, line.text, line.seq), deadline.signal);
+          const r = await slots.command(slot, command, deadline.signal);
           ({ outcome, stdoutBytes, stderrBytes } = r);
         }
       } finally {
         deadline.dispose();
       }
-      const data: LineData = { seq: line.seq, line: line.bytes, host: slot.host, startMs };
+      const data: LineData = { seq: line.seq, line: line.bytes, host: slot.host, command, startMs };
       const killed = deadline.signal.aborted;
       if (!killed && isHostLoss(outcome) && slot.host !== LOCAL) {
         pool.hostFailed(slot.host, outcome.message);
@@ -189,7 +192,6 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
     const run = await runJobs<InputLine, LineData>({
       items: opts.lines,
       label: (line) => String(line.seq),
-      ...(opts.command !== undefined ? { command: (line: InputLine) => fillTemplate(opts.command!, line.text, line.seq) } : {}),
       concurrency: Math.max(1, opts.local + opts.hosts.length * opts.perHost),
       keepResults: false,
       events,

@@ -42,14 +42,17 @@ export class LineWorker {
   private pending: { line: Buffer; output: Buffer[]; size: number; resolve: (r: LineResult) => void } | undefined;
   /** Crashes of this slot since its last finished line: the restart backoff grows with them. */
   private crashesInRow = 0;
-  /** Workers started after the first (restarts). */
-  restarts = 0;
   private started = 0;
 
   constructor(
     private readonly start: StartWorker,
     private readonly backoffMs: (crashesInRow: number) => number = defaultRestartBackoffMs,
   ) {}
+
+  /** Workers started after the first. */
+  get restarts(): number {
+    return Math.max(0, this.started - 1);
+  }
 
   /** Hand `line` to the worker (starting one if none runs) and wait until it is written back or the worker ends. */
   async run(line: Buffer, signal: AbortSignal): Promise<LineResult> {
@@ -84,7 +87,7 @@ export class LineWorker {
   }
 
   private spawn(): void {
-    if (this.started++ > 0) this.restarts++;
+    this.started++;
     const ctl = new AbortController();
     const proc: Running = { ctl, ended: undefined as unknown as Promise<ProcessResult> };
     this.buf = Buffer.alloc(0);

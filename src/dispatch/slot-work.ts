@@ -38,9 +38,8 @@ export class SlotRunner {
   constructor(private readonly opts: SlotRunnerOptions) {}
 
   /** Run `command` once on the slot (command mode). */
-  async command(slot: Slot, command: string, signal: AbortSignal, onOutput?: WorkerIo['onOutput']): Promise<ProcessResult> {
-    const io = { signal, ...(onOutput ? { onOutput } : {}) };
-    return this.process(slot, command, io, this.opts.outputCapBytes);
+  command(slot: Slot, command: string, signal: AbortSignal): Promise<ProcessResult> {
+    return this.process(slot, command, { signal }, this.opts.outputCapBytes);
   }
 
   /** Hand `line` to the slot's worker (worker mode), starting or restarting it as needed. */

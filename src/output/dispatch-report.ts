@@ -79,7 +79,7 @@ export class DispatchReport {
       return;
     }
     const received = outputBytes(r, 'stdout').length + outputBytes(r, 'stderr').length;
-    this.o.joblog?.append({ seq: d.seq, host: d.host || '-', startMs: d.startMs, runtimeMs: r.durationMs, outcome: o, received, command: r.command ?? d.line.toString() });
+    this.o.joblog?.append({ seq: d.seq, host: d.host || '-', startMs: d.startMs, runtimeMs: r.durationMs, outcome: o, received, command: d.command });
     if (this.o.resultsDir) this.writeResults(d, r);
     const emit = (): void => (isSuccess(o) ? this.reportDone(d, r) : this.reportFailed(d, r));
     if (this.reorder) this.reorder.add(d.seq, emit);
