@@ -71,6 +71,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 ORIG_ARGS=("$@")
 
 HOSTS_LIST=200,500
@@ -93,10 +95,6 @@ PORT=2240
 FLEET_DIR=/tmp/lwt-bench-fleet
 RESULTS=$ROOT/bench/results
 
-usage() { sed -n '2,/^set -u$/p' "$0" | sed -e '/^set -u$/d' -e 's/^# \{0,1\}//'; }
-die() { echo "bench: $*" >&2; exit 2; }
-need() { [ $# -ge 2 ] || die "$1 needs a value"; }
-int() { case $2 in '' | *[!0-9]*) die "$1 must be a non-negative integer, got '$2'" ;; esac; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -146,17 +144,7 @@ WORK=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [ -n "$SAMPLER" ]; then kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; fi
-  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
-    # CHILD is timeout(1), leader of its own process group: TERM it (it passes the
-    # signal to its group), then KILL whatever of that group is left.
-    kill -TERM "$CHILD" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL -- "-$CHILD" 2>/dev/null
-    wait "$CHILD" 2>/dev/null
-  fi
-  if [ "$FLEET_UP" = 1 ]; then node "$FLEET_CLI" down --dir "$FLEET_DIR" >/dev/null 2>&1 || echo "bench: fleet down failed" >&2; fi
-  [ -n "$WORK" ] && rm -rf "$WORK"
+  stop_run
   local left
   left=$(ps -eo pid=,args= | grep -F -e "$FLEET_DIR" | grep -v -e grep -e exec-all.sh)
   if [ -n "$left" ]; then
@@ -165,10 +153,7 @@ cleanup() {
   fi
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 for c in node ssh timeout /usr/bin/time ss awk; do command -v "$c" >/dev/null || die "needs $c"; done
 declare -A TOOL_BIN=([lwt]=node [pdsh]=pdsh [pssh]=parallel-ssh [clush]=clush [parallel]=parallel [parallel-plain]=parallel)
@@ -199,8 +184,6 @@ cd "$WORK" || die "cannot cd to $WORK"   # nothing below writes into the repo by
 printf 'section\thosts\tfanout\ttool\trun\tkind\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\tok_hosts\texpected_ok\tpeak_conns\n' >"$RAW"
 : >"$REPORT"
 
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
-note() { printf 'bench: %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- fleet
 

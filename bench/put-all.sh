@@ -42,6 +42,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 ORIG_ARGS=("$@")
 HOSTS=50 RUNS=3 FANOUT=32
 TOOLS=lwt,pscp,prsync,clush,parallel-scp,parallel-rsync
@@ -51,10 +53,6 @@ PORT=2250 FLEET_DIR=/tmp/lwt-putbench RESULTS=$ROOT/bench/results
 PRIVATE=/srv/lwt-bench
 RUN_TIMEOUT=900
 
-usage() { sed -n '2,/^set -u$/p' "$0" | sed -e '/^set -u$/d' -e 's/^# \{0,1\}//'; }
-die() { echo "bench: $*" >&2; exit 2; }
-need() { [ $# -ge 2 ] || die "$1 needs a value"; }
-int() { case $2 in '' | *[!0-9]*) die "$1 must be a whole number, got '$2'" ;; esac; }
 while [ $# -gt 0 ]; do
   case $1 in
     --hosts) need "$@"; int "$1" "$2"; HOSTS=$2; shift ;;
@@ -86,17 +84,10 @@ FLEET_UP=0 CHILD= WORK=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
-    kill -TERM "$CHILD" 2>/dev/null; sleep 1; kill -KILL -- "-$CHILD" 2>/dev/null; wait "$CHILD" 2>/dev/null
-  fi
-  [ "$FLEET_UP" = 1 ] && { node "$FLEET_CLI" down --dir "$FLEET_DIR" >/dev/null 2>&1 || echo "bench: fleet down failed" >&2; }
-  [ -n "$WORK" ] && rm -rf "$WORK"
+  stop_run
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 command -v rsync >/dev/null || { echo "bench: installing rsync (prsync needs it on both ends)" >&2; apt-get install -y rsync >/dev/null 2>&1 || die "rsync missing and apt-get install failed"; }
 for c in node ssh scp rsync timeout /usr/bin/time awk md5sum; do command -v "$c" >/dev/null || die "needs $c"; done
@@ -114,8 +105,6 @@ LWT_HOME_DIR=$WORK/home
 mkdir -p "$LWT_HOME_DIR"
 printf 'section\ttool\trun\tkind\twall_s\tuser_s\tsys_s\trc\tok_hosts\thosts\n' >"$RAW"
 : >"$REPORT"
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
-note() { printf 'bench: %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- payload
 

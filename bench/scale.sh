@@ -45,6 +45,8 @@
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 ORIG_ARGS=("$@")
 
 CONFIGS=1000/1000,2000/256
@@ -58,10 +60,6 @@ PORT=2247
 FLEET_DIR=/tmp/lwt-bench-scale-fleet
 RESULTS=$ROOT/bench/results
 
-usage() { sed -n '2,/^set -u$/p' "$0" | sed -e '/^set -u$/d' -e 's/^# \{0,1\}//'; }
-die() { echo "bench: $*" >&2; exit 2; }
-need() { [ $# -ge 2 ] || die "$1 needs a value"; }
-int() { case $2 in '' | *[!0-9]*) die "$1 must be a non-negative integer, got '$2'" ;; esac; }
 
 while [ $# -gt 0 ]; do
   case $1 in
@@ -119,22 +117,10 @@ WORK=
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM HUP
-  if [ -n "$SAMPLER" ]; then kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; fi
-  if [ -n "$CHILD" ] && kill -0 "$CHILD" 2>/dev/null; then
-    # CHILD is timeout(1), leader of its own process group: TERM it, then KILL the group.
-    kill -TERM "$CHILD" 2>/dev/null
-    for _ in 1 2 3 4 5 6 7 8 9 10; do kill -0 "$CHILD" 2>/dev/null || break; sleep 0.5; done
-    kill -KILL -- "-$CHILD" 2>/dev/null
-    wait "$CHILD" 2>/dev/null
-  fi
-  if [ "$FLEET_UP" = 1 ]; then node "$FLEET_CLI" down --dir "$FLEET_DIR" >/dev/null 2>&1 || echo "bench: fleet down failed" >&2; fi
-  [ -n "$WORK" ] && rm -rf "$WORK"
+  stop_run
   exit "$rc"
 }
-trap cleanup EXIT
-trap 'echo "bench: interrupted" >&2; exit 130' INT
-trap 'exit 143' TERM
-trap 'exit 129' HUP
+bench_traps
 
 for c in node ssh timeout /usr/bin/time awk ps; do command -v "$c" >/dev/null || die "needs $c"; done
 cd "$ROOT" || die "cannot cd to $ROOT"
@@ -163,8 +149,6 @@ cd "$WORK" || die "cannot cd to $WORK"
 printf 'hosts\tfanout\ttool\trun\twall_s\tmaxrss_kb\tsumrss_kb\trc\tok_hosts\n' >"$RAW"
 : >"$REPORT"
 
-say() { printf '%s\n' "$*" | tee -a "$REPORT"; }
-note() { printf 'bench: %s\n' "$*" >&2; }
 
 # ---------------------------------------------------------------- one tool run
 

@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { LWT_BIN, processesMatching, runLwt, uniqueSeconds } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, runProgram, uniqueSeconds } from './helpers.js';
 
 const seq = (n: number, from = 1): string => Array.from({ length: n }, (_, i) => `${i + from}\n`).join('');
 const sortedNumbers = (text: string): number[] => text.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b);
@@ -129,12 +129,9 @@ test('| head -1: lwt ends with 141 at its next write and kills every running job
   // Lines 1–8 end 0.1 s apart: the first reaches head, a later one finds the pipe closed.
   const n = uniqueSeconds();
   const script = `seq 40 | "${process.execPath}" "${LWT_BIN}" dispatch --local 16 'if [ {} -le 8 ]; then sleep 0.{}; else sleep ${n}; fi' | head -1; echo "status=\${PIPESTATUS[1]}"`;
-  const child = spawn('/bin/bash', ['-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
-  const status = await new Promise<number | null>((resolve) => child.once('close', resolve));
-  assert.equal(status, 0);
-  assert.match(out, /^1\nstatus=141\n$/);
+  const r = await runProgram('/bin/bash', ['-c', script], { input: null });
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^1\nstatus=141\n$/);
   for (let i = 0; i < 100 && (await processesMatching(new RegExp(`sleep ${n}$`))).length > 0; i++) await sleep(50);
   assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
 });

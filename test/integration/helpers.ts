@@ -13,23 +13,32 @@ export interface LwtRun {
   wallMs: number;
 }
 
-/** Run bin/lwt with args; `onSpawn` may signal it (Ctrl-C tests). */
-export function runLwt(
-  args: string[],
-  opts: { input?: string; env?: NodeJS.ProcessEnv; cwd?: string; onSpawn?: (pid: number) => void; timeoutMs?: number } = {},
-): Promise<LwtRun> {
+export interface RunOptions {
+  /** Written to stdin, then EOF; `null` gives no stdin at all (/dev/null). @default '' */
+  input?: string | null;
+  /** Added to this process's environment. */
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Called with the child's pid once it runs (Ctrl-C tests signal it). */
+  onSpawn?: (pid: number) => void;
+  /** SIGKILL after this long, so a hang fails the test instead of stalling it. @default 60000 */
+  timeoutMs?: number;
+}
+
+/** Run a program and collect its output and how it ended. */
+export function runProgram(file: string, args: string[], opts: RunOptions = {}): Promise<LwtRun> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [LWT_BIN, ...args], {
-      stdio: ['pipe', 'pipe', 'pipe'],
+    const child = spawn(file, args, {
+      stdio: [opts.input === null ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       env: { ...process.env, ...opts.env },
       ...(opts.cwd ? { cwd: opts.cwd } : {}),
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.stdin.end(opts.input ?? '');
+    child.stdout!.on('data', (c: Buffer) => (stdout += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin?.end(opts.input ?? '');
     const guard = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 60_000);
     child.once('error', reject);
     child.once('close', (status, signal) => {
@@ -38,6 +47,11 @@ export function runLwt(
     });
     if (child.pid !== undefined) opts.onSpawn?.(child.pid);
   });
+}
+
+/** Run bin/lwt with args, as operators run it. */
+export function runLwt(args: string[], opts: RunOptions = {}): Promise<LwtRun> {
+  return runProgram(process.execPath, [LWT_BIN, ...args], opts);
 }
 
 /** Command lines of every live (non-zombie) process whose command line matches. */

@@ -8,10 +8,9 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { LWT_BIN, processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, runProgram, uniqueSeconds, type LwtRun } from './helpers.js';
 
 let fleet: Fleet;
 let home: string;
@@ -86,24 +85,16 @@ test('-w ^FILE and -w @GROUP reach the hosts they name', async () => {
 });
 
 /** Run a shell pipeline with bash; `$LWT` is lwt with the home and fleet config. Prints PIPESTATUS last. */
-function pipeline(script: string): Promise<{ stdout: string; stderr: string; statuses: number[] }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-c', `${script}; echo "status \${PIPESTATUS[*]}"`], {
-      cwd: work,
-      // timeout: a run that never notices the closed pipe fails the test instead of hanging it.
-      env: { ...process.env, LWT: `timeout 60 ${process.execPath} ${LWT_BIN} --home ${home}`, F: fleet.sshConfig },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.once('error', reject);
-    child.once('close', () => {
-      const m = /status ([\d ]+)\n$/.exec(stdout);
-      resolve({ stdout: m ? stdout.slice(0, m.index) : stdout, stderr, statuses: m ? m[1]!.trim().split(' ').map(Number) : [] });
-    });
+async function pipeline(script: string): Promise<{ stdout: string; stderr: string; statuses: number[] }> {
+  const r = await runProgram('bash', ['-c', `${script}; echo "status \${PIPESTATUS[*]}"`], {
+    input: null,
+    cwd: work,
+    // timeout: a run that never notices the closed pipe fails the test instead of hanging it.
+    env: { LWT: `timeout 60 ${process.execPath} ${LWT_BIN} --home ${home}`, F: fleet.sshConfig },
+    timeoutMs: 120_000,
   });
+  const m = /status ([\d ]+)\n$/.exec(r.stdout);
+  return { stdout: m ? r.stdout.slice(0, m.index) : r.stdout, stderr: r.stderr, statuses: m ? m[1]!.trim().split(' ').map(Number) : [] };
 }
 
 test('exec-all | head -1: the closed pipe cancels the run, remote trees are killed, exit 141', async () => {

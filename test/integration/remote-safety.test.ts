@@ -13,7 +13,7 @@ import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { LWT_BIN, processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, runProgram, uniqueSeconds, type LwtRun } from './helpers.js';
 
 let fleet: Fleet;
 let home: string;
@@ -281,18 +281,10 @@ test("a home lwt cannot write (another user's) costs a warning line, not the run
     // As a home made by another user with an older lwt: readable by all, writable by its owner only.
     for (const d of ['.lwt', '.lwt/logs', '.lwt/runs']) await chmod(join(foreign, d), 0o755);
     await writeFile(join(dir, 'jobs.txt'), 'echo hi\n', { mode: 0o644 });
-    const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve, reject) => {
-      const child = spawn('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, LWT_BIN, '--home', foreign, 'run', join(dir, 'jobs.txt')], {
-        cwd: dir,
-        env: { ...process.env, HOME: dir },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-      child.once('error', reject);
-      child.once('close', (status) => resolve({ status, stdout, stderr }));
+    const r = await runProgram('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, LWT_BIN, '--home', foreign, 'run', join(dir, 'jobs.txt')], {
+      input: null,
+      cwd: dir,
+      env: { HOME: dir },
     });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /hi/);
