@@ -8,6 +8,7 @@ import { checkTemplate } from '../dispatch/template.js';
 import { UsageError } from '../errors.js';
 import { selectHosts } from '../hosts/select.js';
 import { logger } from '../log.js';
+import { silentLog } from '../core/log-sink.js';
 import { DispatchReport, type StdoutMode } from '../output/dispatch-report.js';
 import { RunEvents } from '../runner/events.js';
 import { Connections } from '../runner/connections.js';
@@ -156,7 +157,8 @@ Examples:
         outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
         signal: interrupt.signal,
         events,
-        log: ssh?.log ?? { debug: () => undefined, info: () => undefined, warn: (m) => logger('dispatch').warn(m) },
+        // Only the hosts' side logs (probes, remote kills); local slots have nothing to say there.
+        log: ssh?.log ?? silentLog,
       }).finally(() => connections?.close());
       report.finish(summary);
       process.exitCode = summary.interrupted ? signalStatus(summary.interrupted) : worstStatus(summary.failures);
