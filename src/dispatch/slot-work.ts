@@ -11,7 +11,9 @@ import type { Outcome } from '../core/outcome.js';
 import type { HostSpec } from '../hosts/host-spec.js';
 import type { Connections } from '../runner/connections.js';
 import { execRemote } from '../ssh/remote-exec.js';
+import { CommandRunner } from './command-runner.js';
 import { LineWorker, type StartWorker, type WorkerIo } from './line-worker.js';
+import { RUNNER_COMMAND } from './runner-script.js';
 import { LOCAL, type Slot } from './slots.js';
 
 export interface SlotRunnerOptions {
@@ -34,11 +36,28 @@ function notStarted(outcome: Outcome): ProcessResult {
 
 export class SlotRunner {
   private readonly workers = new Map<string, LineWorker>();
+  private readonly runners = new Map<string, CommandRunner>();
+  /** Hosts that cannot run a command runner (no perl): a channel per job there. */
+  private readonly noRunner = new Set<string>();
 
   constructor(private readonly opts: SlotRunnerOptions) {}
 
-  /** Run `command` once on the slot (command mode). */
-  command(slot: Slot, command: string, signal: AbortSignal): Promise<ProcessResult> {
+  /**
+   * Run `command` once on the slot (command mode): locally a process; on a host through the
+   * slot's command runner, or a channel of its own where the host has no runner.
+   */
+  async command(slot: Slot, command: string, signal: AbortSignal): Promise<ProcessResult> {
+    if (slot.host === LOCAL || this.noRunner.has(slot.host)) return this.process(slot, command, { signal }, this.opts.outputCapBytes);
+    const key = `${slot.host}#${slot.n}`;
+    let runner = this.runners.get(key);
+    if (!runner) {
+      runner = new CommandRunner((io) => this.process(slot, RUNNER_COMMAND, io, 64 * 1024));
+      this.runners.set(key, runner);
+    }
+    const r = await runner.run(command, signal, this.opts.outputCapBytes);
+    if (r) return r;
+    if (!this.noRunner.has(slot.host)) this.opts.log.info(`${slot.host}: no perl to run a command runner: one channel per job there`);
+    this.noRunner.add(slot.host);
     return this.process(slot, command, { signal }, this.opts.outputCapBytes);
   }
 
@@ -65,9 +84,9 @@ export class SlotRunner {
     return n;
   }
 
-  /** End every worker: EOF first (a worker finishes its loop), then its tree killed. */
+  /** End every worker and command runner: EOF first (each finishes its loop), then its tree killed. */
   async stopWorkers(): Promise<void> {
-    await Promise.all([...this.workers.values()].map((w) => w.stop()));
+    await Promise.all([...this.workers.values(), ...this.runners.values()].map((w) => w.stop()));
   }
 
   private async process(slot: Slot, command: string, io: Partial<WorkerIo> & { signal: AbortSignal }, cap: number): Promise<ProcessResult> {
@@ -90,8 +109,9 @@ export class SlotRunner {
       r = await execRemote(lease.client, { ...common, env: { ...this.opts.env, LWT_SLOT: String(slot.n) }, log: this.opts.log });
       return r;
     } finally {
-      // After a kill or a lost session the connection may be half dead: drop it.
-      lease.release({ broken: io.signal.aborted || r === undefined || r.outcome.kind === 'lost' });
+      // A lost session means a dead connection: drop it. A job killed on purpose (its deadline)
+      // leaves the connection as it was: the host's other slots go on over it.
+      lease.release({ broken: r === undefined || r.outcome.kind === 'lost' });
     }
   }
 }

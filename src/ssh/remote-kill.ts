@@ -31,11 +31,15 @@ const D = '$';
  * SUDO_UID under sudo), and so do its descendants: with --sudo, root-owned processes die only
  * when they descend from the job's session. Anyone can put the cookie in their environment.
  *
+ * PATH gets the standard folders appended: the job's --env may have set a PATH without sleep,
+ * awk or grep, and a watchdog without `sleep` would leave its loop at once.
+ *
  * Why a script and not signals over the channel: channel.signal() does nothing once stdin
  * has ended, OpenSSH refuses signal requests for root logins, and a signal to one process
  * is not a kill of its tree.
  */
 export const REMOTE_KILL_SCRIPT = `
+PATH=$PATH:/usr/bin:/bin
 m=$1; r=$(( $2 + 0 )); pp=$(( $3 + 0 )); me=$$
 case $m in
   watch*)

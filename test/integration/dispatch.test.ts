@@ -123,3 +123,27 @@ test('one connection per host for many jobs; lines arrive on the host as data', 
   const connections = new Set(lines.map((l) => l.split('\t')[1]!.split('|')[0]!.split(' ').slice(0, 2).join(' ')));
   assert.equal(connections.size, 3, [...connections].join(', '));
 });
+
+test('a slot runs its jobs in one command runner, not a channel each; -t kills only the late job, the other slots go on', async () => {
+  const n = uniqueSeconds();
+  const failed = join(dir, 'runner-failed');
+  const r = await lwt(['-w', hosts(2), '-j', '2', '-t', '2', '--tag', '--failed', failed, `[ {} = 7 ] && exec sleep ${n}; read c < /proc/$PPID/comm; echo "$PPID $c"`], { input: seq(100) });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(await readFile(failed, 'utf8'), /^7\t127\.0\.16\.[12]\ttimed out/);
+  const parents = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
+  assert.equal(parents.length, 99);
+  for (const p of parents) assert.match(p, /^\d+ perl$/, 'every job is a child of its slot runner');
+  // 2 hosts × 2 slots, plus one fresh runner for the slot whose job was killed.
+  assert.equal(new Set(parents).size, 5, [...new Set(parents)].join(', '));
+  assert.match(r.stderr, / 0 requeued/, 'the kill did not cost the other slots their connection');
+  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
+});
+
+test('a host without perl gets one channel per job', async () => {
+  // The wrapper exports --env before the runner starts: with this PATH the shell finds no perl.
+  const r = await lwt(['-w', hosts(1), '-j', '2', '--env', 'PATH=/nonexistent', '--tag', 'read c < /proc/$PPID/comm; echo "{} $c"'], { input: seq(20) });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, 20);
+  for (const l of lines) assert.match(l, /^(\d+)\t\1 sshd/, 'run by the login shell of a channel of its own');
+});

@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -292,5 +292,18 @@ test("a home lwt cannot write (another user's) costs a warning line, not the run
     assert.match(r.stderr, /no log file in .*\.lwt\/logs.*EACCES/);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('a PATH without sleep (--env) does not turn the watchdog on its own job', async () => {
+  // awk, grep and the rest are there, sleep is not: the watchdog's poll loop must still wait.
+  const bin = await mkdtemp(join(tmpdir(), 'lwt-path-'));
+  try {
+    for (const tool of ['awk', 'grep', 'sed', 'tr', 'sort', 'cat']) await symlink(`/usr/bin/${tool}`, join(bin, tool));
+    const r = await lwt(['-w', fleet.addresses('good')[0]!, '--env', `PATH=${bin}`, '/bin/sleep 2.5; echo survived']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /survived/);
+  } finally {
+    await rm(bin, { recursive: true, force: true });
   }
 });
