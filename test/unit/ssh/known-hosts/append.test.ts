@@ -155,7 +155,8 @@ test('a reader never sees a partial known_hosts while keys are added', async () 
     const { readFileSync, existsSync } = require('node:fs');
     const [file, stop, size] = process.argv.slice(1);
     let reads = 0, bad = 0;
-    while (!existsSync(stop)) {
+    const until = Date.now() + 60000; // never outlive a test that failed before writing the stop file
+    while (!existsSync(stop) && Date.now() < until) {
       const t = readFileSync(file, 'utf8');
       reads++;
       if (t.length < Number(size) || !t.endsWith('\\n')) bad++;
@@ -166,9 +167,12 @@ test('a reader never sees a partial known_hosts while keys are added', async () 
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
-  for (let i = 0; i < 10; i++) await appendKnownHost(file, `new${i}`, 22, k.edB.type, k.edB.blob);
-  await writeFile(stop, '');
-  await closed;
+  try {
+    for (let i = 0; i < 10; i++) await appendKnownHost(file, `new${i}`, 22, k.edB.type, k.edB.blob);
+  } finally {
+    await writeFile(stop, '');
+    await closed;
+  }
   const { reads, bad } = JSON.parse(out) as { reads: number; bad: number };
   assert.ok(reads > 0);
   assert.equal(bad, 0, `${bad} of ${reads} reads saw a partial file`);
