@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lwt dispatch side by side with GNU parallel and xargs -P on the same jobs and fleet.
 #   remote: `echo {}` per line over H hosts x J slots. lwt keeps one connection per host and
-#           runs each job as a channel of it; GNU parallel -S and xargs+ssh open one ssh per job
+#           runs each slot's jobs through one command runner on the host (a channel per slot);
+#           GNU parallel -S and xargs+ssh open one ssh per job
 #           (they get fewer lines, --peer-lines, since each costs a handshake: compare jobs/s).
 #   local:  `true` per line, 16 at once: lwt dispatch --local 16 vs xargs -P 16, parallel -j 16.
 # Repetitions interleave the tools (order rotated); medians and ratios come from this one run.

@@ -78,7 +78,7 @@ export function dispatchCommand(): Command {
     .option('--retries <N>', 'run a failed job again up to N times, on another host where there is one (default 0)', nonNegativeInt)
     .option('-k, --keep-order', `report in input order (at most ${DEFAULTS.dispatchReorderWindow} finished lines wait for an earlier one; intake pauses meanwhile)`)
     .addOption(new Option('--output', "stdout gets each job's output instead of its line").conflicts('tag'))
-    .option('--tag', "stdout gets each job's output lines, each prefixed with its input line and a TAB")
+    .option('--tag', "stdout gets each job's output lines (stderr its error lines), each prefixed with its input line and a TAB")
     .option('--results <DIR>', 'DIR/<line number>/{line,stdout,stderr,outcome} per finished line')
     .option('--failed <FILE>', 'append "line TAB host TAB outcome" per failed line')
     .option('--joblog <FILE>', "GNU parallel's joblog (Seq Host Starttime JobRuntime Send Receive Exitval Signal Command)")

@@ -20,7 +20,7 @@ export type StdoutMode = 'lines' | 'output' | 'tag';
 
 export interface DispatchReportOptions {
   stdout: NodeJS.WritableStream & { writableNeedDrain?: boolean; destroyed?: boolean };
-  err: (text: string) => void;
+  err: (text: string | Uint8Array) => void;
   mode: StdoutMode;
   joblog?: JoblogWriter;
   /** --failed FILE: `line TAB host TAB outcome` per failed line. */
@@ -87,6 +87,7 @@ export class DispatchReport {
   }
 
   private reportDone(d: LineData, r: JobResult<LineData>): void {
+    this.passStderr(d, r);
     const out = this.o.stdout;
     if (out.destroyed) return;
     if (this.o.mode === 'lines') out.write(Buffer.concat([d.line, NL]));
@@ -98,7 +99,19 @@ export class DispatchReport {
     }
   }
 
+  /**
+   * A job's stderr goes to ours, whatever stdout gets (as GNU parallel and xargs do): it is
+   * what tells why a line failed. With --tag each line is prefixed like stdout's.
+   */
+  private passStderr(d: LineData, r: JobResult<LineData>): void {
+    const text = outputBytes(r, 'stderr');
+    if (text.length === 0) return;
+    if (this.o.mode === 'tag') this.o.err(Buffer.concat(splitLines(text).flatMap((l) => [d.line, TAB, l, NL])));
+    else this.o.err(text.at(-1) === 10 ? text : Buffer.concat([text, NL]));
+  }
+
   private reportFailed(d: LineData, r: JobResult<LineData>): void {
+    this.passStderr(d, r);
     const what = describeOutcome(r.outcome);
     const where = d.host === ':' ? 'locally' : d.host ? `on ${d.host}` : 'nowhere';
     this.o.err(`lwt dispatch: line ${d.seq} failed ${where}: ${what}\n`);

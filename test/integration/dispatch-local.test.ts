@@ -221,3 +221,14 @@ test('--retries: a failed job runs again (here it mends on its second try); with
     assert.deepEqual(retried.stdout.split('\n').filter(Boolean).sort(), ['ok1', 'ok2', 'ok3']);
   });
 });
+
+test("a job's stderr reaches lwt's stderr in every mode, before the failure line; --tag prefixes it", async () => {
+  const cmd = 'echo "out {}"; echo "why {}" >&2; [ {} != 2 ]';
+  const plain = await runLwt(['dispatch', '--local', '1', cmd], { input: seq(2) });
+  assert.equal(plain.status, 1);
+  assert.equal(plain.stdout, '1\n');
+  assert.match(plain.stderr, /^why 1\nwhy 2\nlwt dispatch: line 2 failed locally: exit 1\n/);
+  const tagged = await runLwt(['dispatch', '--local', '1', '--tag', cmd], { input: seq(2) });
+  assert.equal(tagged.stdout, '1\tout 1\n');
+  assert.match(tagged.stderr, /^1\twhy 1\n2\twhy 2\nlwt dispatch: line 2 failed locally: exit 1\n/);
+});
