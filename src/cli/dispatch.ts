@@ -16,7 +16,7 @@ import { globalsOf, prepare } from './context.js';
 import { EXIT_STATUS_HELP, signalStatus, worstStatus } from './exit-status.js';
 import { sshContextFrom } from './host-run.js';
 import { addHostOptions, type HostFlags } from './host-options.js';
-import { bytes, nonNegativeInt, positiveInt, seconds } from './parse.js';
+import { bytes, collect, nonNegativeInt, parseEnv, positiveInt, seconds } from './parse.js';
 import { trapInterrupts } from './signals.js';
 import type { SshFlags } from './host-run.js';
 
@@ -34,6 +34,7 @@ interface DispatchFlags extends HostFlags, SshFlags {
   retries?: number;
   keepOrder?: boolean;
   tag?: boolean;
+  env?: string[];
   output?: boolean;
   results?: string;
   failed?: string;
@@ -74,6 +75,7 @@ export function dispatchCommand(): Command {
     .option('--sim-crash-before <P>', `chance to crash before reporting a line (default ${SIMULATOR_DEFAULTS.crashBefore})`, chance)
     .option('--sim-crash-after <P>', `chance to crash right after reporting it (default ${SIMULATOR_DEFAULTS.crashAfter})`, chance)
     .option('--max-crashes <K>', `a line that crashed workers K times is poison: failed, not retried (default ${DEFAULTS.dispatchMaxCrashes})`, positiveInt)
+    .option('--env <K=V>', 'environment for the jobs or workers, local and remote (repeatable)', collect)
     .option('-t, --timeout <SEC>', "a job's deadline once it has a slot (default: none)", seconds)
     .option('--retries <N>', 'run a failed job again up to N times, on another host where there is one (default 0)', nonNegativeInt)
     .option('-k, --keep-order', `report in input order (at most ${DEFAULTS.dispatchReorderWindow} finished lines wait for an earlier one; intake pauses meanwhile)`)
@@ -104,6 +106,7 @@ Examples:
     if (template) checkTemplate(template);
     if ((flags.resume || flags.resumeFailed) && !flags.joblog) throw new UsageError('--resume and --resume-failed need --joblog FILE');
     if (process.stdin.isTTY) throw new UsageError('dispatch reads its jobs on stdin, and stdin is a terminal: pipe lines in');
+    const env = parseEnv(flags.env ?? []);
     const perHost = flags.jobs ?? DEFAULTS.dispatchSlotsPerHost;
     if (perHost > 9) throw new UsageError(`-j ${perHost}: at most 9 slots per host (OpenSSH's MaxSessions is 10 and the remote kill needs a channel)`);
     const withHosts = (flags.hosts?.length ?? 0) + (flags.targets?.length ?? 0) > 0;
@@ -153,6 +156,7 @@ Examples:
         local,
         ...(flags.timeout ? { timeoutMs: flags.timeout * 1000 } : {}),
         retries: flags.retries ?? 0,
+        ...(Object.keys(env).length ? { env } : {}),
         maxCrashes: flags.maxCrashes ?? DEFAULTS.dispatchMaxCrashes,
         outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
         signal: interrupt.signal,

@@ -19,7 +19,7 @@ import { addHostOptions, type HostFlags } from './host-options.js';
 import { DEFAULTS, formatBytes } from '../defaults.js';
 import { prepare, globalsOf, outputStyles } from './context.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
-import { bytes, collect, seconds } from './parse.js';
+import { bytes, collect, parseEnv, seconds } from './parse.js';
 
 interface ExecFlags extends HostFlags {
   sshConfig?: string;
@@ -156,18 +156,6 @@ function outdirArg(value: string): string {
     throw new InvalidArgumentError(`'${value}' looks like an option, not a folder: -o is lwt's output folder; an ssh option is -O KEY=VALUE (a folder named so: ./${value})`);
   }
   return value;
-}
-
-function parseEnv(pairs: string[]): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const p of pairs) {
-    const eq = p.indexOf('=');
-    if (eq <= 0) throw new UsageError(`--env ${p}: expected NAME=VALUE`);
-    const name = p.slice(0, eq);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env ${p}: '${name}' is not a valid variable name`);
-    env[name] = p.slice(eq + 1);
-  }
-  return env;
 }
 
 async function readInput(path: string): Promise<Buffer> {

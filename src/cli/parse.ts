@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { UsageError } from '../errors.js';
 
 /** Option value parsers: a bad value is a one-line usage error naming the flag's value. */
 export function positiveInt(value: string): number {
@@ -49,4 +50,17 @@ export function connectSeconds(value: string): number {
   const n = seconds(value);
   if (n === 0) throw new InvalidArgumentError("'0' is not allowed: the connect deadline must be > 0 (for the command, -t 0 means no deadline)");
   return n;
+}
+
+/** `--env NAME=VALUE` flags as an environment; a bad pair is a usage error naming it. */
+export function parseEnv(pairs: string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const p of pairs) {
+    const eq = p.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--env ${p}: expected NAME=VALUE`);
+    const name = p.slice(0, eq);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new UsageError(`--env ${p}: '${name}' is not a valid variable name`);
+    env[name] = p.slice(eq + 1);
+  }
+  return env;
 }

@@ -127,7 +127,8 @@ test('one connection per host for many jobs; lines arrive on the host as data', 
 test('a slot runs its jobs in one command runner, not a channel each; -t kills only the late job, the other slots go on', async () => {
   const n = uniqueSeconds();
   const failed = join(dir, 'runner-failed');
-  const r = await lwt(['-w', hosts(2), '-j', '2', '-t', '2', '--tag', '--failed', failed, `[ {} = 7 ] && exec sleep ${n}; read c < /proc/$PPID/comm; echo "$PPID $c"`], { input: seq(100) });
+  // 99 jobs of 0.1 s on the 3 other slots outlast the late job's 1 s deadline: its slot takes work again.
+  const r = await lwt(['-w', hosts(2), '-j', '2', '-t', '1', '--tag', '--failed', failed, `[ {} = 7 ] && exec sleep ${n}; sleep 0.1; read c < /proc/$PPID/comm; echo "$PPID $c"`], { input: seq(100) });
   assert.equal(r.status, 3, r.stderr);
   assert.match(await readFile(failed, 'utf8'), /^7\t127\.0\.16\.[12]\ttimed out/);
   const parents = r.stdout.split('\n').filter(Boolean).map((l) => l.split('\t')[1]!);
