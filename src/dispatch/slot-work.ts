@@ -1,8 +1,9 @@
 /**
- * What runs on one slot, in both dispatch modes, local or on a host: a command per line
- * (a process, or an exec channel on the host's one connection), or a line handed to the
- * slot's long-lived worker. Results are the runner's JobWork; a lost host shows as a `lost` or
- * `unreachable` outcome, which the caller turns into a requeue.
+ * What runs on one slot, in both dispatch modes, local or on a host: a command per line (a
+ * local process; on a host a request to the slot's command runner, or an exec channel of the
+ * host's one connection where it has no runner), or a line handed to the slot's long-lived
+ * worker. Results are the runner's JobWork; a lost host shows as a `lost` or `unreachable`
+ * outcome, which the caller turns into a requeue.
  */
 import type { ProcessResult } from '../core/capped-output.js';
 import type { LogSink } from '../core/log-sink.js';
