@@ -134,7 +134,7 @@ export async function dispatch(opts: DispatchOptions): Promise<DispatchSummary> 
   const work = async (line: InputLine, signal: AbortSignal): Promise<JobWork<LineData>> => {
     const tried = avoid.get(line.seq) ?? new Set<string>();
     avoid.set(line.seq, tried);
-    const command = opts.command !== undefined ? fillTemplate(opts.command, line.text, line.seq) : line.text;
+    const command = opts.command !== undefined ? fillTemplate(opts.command, line.bytes, line.seq) : line.text;
     for (;;) {
       const slot = await pool.acquire(tried, signal);
       if (!slot) {

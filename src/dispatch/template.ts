@@ -9,7 +9,7 @@
  * A template without any replacement string gets the line appended as its last argument,
  * as GNU parallel does (`lwt dispatch gzip` gzips each named file).
  */
-import { shellQuote } from '../core/shell-quote.js';
+import { shellQuote, shellQuoteBytes } from '../core/shell-quote.js';
 import { UsageError } from '../errors.js';
 
 const TOKEN = /\{(#|\d+)?\}/g;
@@ -26,13 +26,35 @@ export function checkTemplate(template: string): void {
   }
 }
 
-export function fillTemplate(template: string, line: string, seq: number): string {
-  if (!hasReplacement(template)) return `${template} ${shellQuote(line)}`;
-  let fields: string[] | undefined;
+/**
+ * `line` as its bytes: a line that is not UTF-8 still arrives byte for byte (shellQuoteBytes);
+ * its fields are then cut at ASCII blanks.
+ */
+export function fillTemplate(template: string, line: string | Buffer, seq: number): string {
+  const text = typeof line === 'string' ? line : line.toString('utf8');
+  const exact = typeof line === 'string' || Buffer.from(text, 'utf8').equals(line);
+  const quote = (value: string | Buffer): string => (typeof value === 'string' ? shellQuote(value) : shellQuoteBytes(value));
+  const whole: string | Buffer = exact ? text : (line as Buffer);
+  if (!hasReplacement(template)) return `${template} ${quote(whole)}`;
+  let fields: Array<string | Buffer> | undefined;
   return template.replace(TOKEN, (_m, what: string | undefined) => {
-    if (what === undefined) return shellQuote(line);
+    if (what === undefined) return quote(whole);
     if (what === '#') return String(seq);
-    fields ??= line.trim() === '' ? [] : line.trim().split(/\s+/);
-    return shellQuote(fields[Number(what) - 1] ?? '');
+    fields ??= exact ? (text.trim() === '' ? [] : text.trim().split(/\s+/)) : byteFields(line as Buffer);
+    return quote(fields[Number(what) - 1] ?? '');
   });
+}
+
+/** Fields of a line that is not UTF-8: runs of bytes between spaces and tabs. */
+function byteFields(line: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  let start = -1;
+  for (let i = 0; i <= line.length; i++) {
+    const blank = i === line.length || line[i] === 0x20 || line[i] === 0x09;
+    if (blank && start >= 0) {
+      out.push(line.subarray(start, i));
+      start = -1;
+    } else if (!blank && start < 0) start = i;
+  }
+  return out;
 }

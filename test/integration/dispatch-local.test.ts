@@ -232,3 +232,13 @@ test("a job's stderr reaches lwt's stderr in every mode, before the failure line
   assert.equal(tagged.stdout, '1\tout 1\n');
   assert.match(tagged.stderr, /^1\twhy 1\n2\twhy 2\nlwt dispatch: line 2 failed locally: exit 1\n/);
 });
+
+test('a line that is not UTF-8 reaches the command byte for byte', async () => {
+  const child = spawn(process.execPath, [LWT_BIN, '-q', 'dispatch', '--local', '1', '--output', 'printf %s {} | od -An -tx1'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stdin.end(Buffer.from([0x66, 0xff, 0x27, 0x0a]));
+  const status = await new Promise((resolve) => child.once('close', resolve));
+  assert.equal(status, 0);
+  assert.equal(out.trim(), '66 ff 27');
+});

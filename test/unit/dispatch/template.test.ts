@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { checkTemplate, fillTemplate, hasReplacement } from '../../../src/dispatch/template.js';
 
 test('{} is the whole line, quoted: shell syntax in a line stays data', () => {
@@ -27,4 +28,13 @@ test('{0} and an empty command are refused with a message naming them', () => {
   assert.throws(() => checkTemplate('echo {0}'), /'\{0\}'.*from \{1\}/);
   assert.throws(() => checkTemplate('  '), /command is empty/);
   assert.doesNotThrow(() => checkTemplate('echo {1} {#} {}'));
+});
+
+test('a line that is not UTF-8 reaches the command byte for byte, whole and as fields', () => {
+  const line = Buffer.from([0x61, 0xff, 0x20, 0x62, 0x09, 0xfe, 0x27]); // "a\xff b\t\xfe'"
+  const run = (template: string): Buffer => execFileSync('/bin/sh', ['-c', fillTemplate(template, line, 3)]);
+  assert.deepEqual(run('printf %s {}'), line);
+  assert.deepEqual(run('printf "%s|" {1} {2} {3} {4}'), Buffer.concat([Buffer.from([0x61, 0xff]), Buffer.from('|b|'), Buffer.from([0xfe, 0x27]), Buffer.from('||')]));
+  assert.deepEqual(run('printf "%s|"'), Buffer.concat([line, Buffer.from('|')]), 'appended when the template has no replacement');
+  assert.equal(fillTemplate('echo {} {#}', Buffer.from('x y'), 3), "echo 'x y' 3", 'valid text as before');
 });
