@@ -84,6 +84,9 @@ export async function runPool<T, R extends WorkerResult>(
   if (cancel) setMaxListeners(0, cancel);
   const settled: Settled<T, R>[] = [];
   const running = new Set<Promise<void>>();
+  // Woken when a job ends. Not Promise.race(running): each race adds a reaction to every
+  // running job that stays until that job ends, garbage that a long stream promotes by the MB.
+  let wake: (() => void) | undefined;
   let index = 0;
 
   const settle = (s: Settled<T, R>): void => {
@@ -99,9 +102,12 @@ export async function runPool<T, R extends WorkerResult>(
     }
     const job = runJob(item, i, worker, limit, opts).then(settle);
     running.add(job);
-    void job.finally(() => running.delete(job));
+    void job.finally(() => {
+      running.delete(job);
+      wake?.();
+    });
     // Read ahead no further than one queue's worth: a stream of jobs may never end.
-    while (running.size >= limit.concurrency * 2) await Promise.race(running);
+    while (running.size >= limit.concurrency * 2) await new Promise<void>((resolve) => (wake = resolve));
   }
   await Promise.all(running);
   return { settled, cancelled: cancel?.aborted ?? false };
