@@ -54,7 +54,7 @@ export async function putAll(opts: PutAllOptions): Promise<RunSummary> {
 
 /** One host's send on an open connection (put-all's, and the task scheduler's inputs). */
 export async function putHost(
-  job: Pick<HostJob, 'client' | 'signal' | 'onBytes'>,
+  job: Pick<HostJob, 'client' | 'signal' | 'onBytes'> & Partial<Pick<HostJob, 'log'>>,
   payload: Payload,
   opts: Pick<PutAllOptions, 'dest' | 'destSlash' | 'sync'>,
   cache: ContentCache,
@@ -129,7 +129,7 @@ export async function putHost(
     }
     const sftp = await session.startSending();
     if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes }, res);
+    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes, stream: { client, signal, root, log: job.log } }, res);
     problems.push(...res.problems);
     return {
       outcome: transferOutcome(problems),

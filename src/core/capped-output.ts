@@ -105,6 +105,8 @@ export interface ProcessResult {
 export interface StdinPipe {
   write(data: string | Buffer): void;
   end(): void;
+  /** Resolves once what was written has gone out (or the pipe is gone): a large stream's pace. */
+  drained?(): Promise<void>;
 }
 
 /** Both streams of one command, each capped, and the result built from them. */

@@ -135,7 +135,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       // The wrapper reads the cookie off the first line, the command gets the rest.
       stream.write(`${wrapped.cookie}\n`);
       if (opts.stdin) stream.end(opts.stdin);
-      else if (opts.onStdin) opts.onStdin({ write: (d) => void (stream.writable && stream.write(d)), end: () => stream.end() });
+      else if (opts.onStdin) opts.onStdin({ write: (d) => void (stream.writable && stream.write(d)), end: () => stream.end(), drained: () => drained(stream) });
       else stream.end();
     });
   });
@@ -175,5 +175,19 @@ function killRemote(client: Client, cookie: string, pid: number | undefined, sud
       log.warn(`remote kill failed: ${String(err)}`);
       resolve(0);
     }
+  });
+}
+
+/** Resolves when the channel took what was written (its window opened), or is no longer writable. */
+function drained(stream: ClientChannel): Promise<void> {
+  if (!stream.writable || !stream.writableNeedDrain) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.off('drain', done);
+      stream.off('close', done);
+      resolve();
+    };
+    stream.on('drain', done);
+    stream.on('close', done);
   });
 }

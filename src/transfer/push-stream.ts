@@ -1,0 +1,196 @@
+/**
+ * Many small files to one host as ONE tar stream (put-all), instead of five SFTP requests per
+ * file (OPEN, WRITE, FSETSTAT, CLOSE, RENAME), three of them waited for in turn. The host's
+ * GNU tar writes every file under its temporary name in its destination folder (the same
+ * names as the SFTP path, so an interrupted run's leftovers are found and removed alike), with
+ * its mode and mtime; then each temporary file is renamed over its final name with SFTP's
+ * posix-rename, all renames in flight at once. A final name therefore only ever shows a whole
+ * old or a whole new file.
+ *
+ * When tar fails part-way (a folder it may not write, a full disk), a temporary file is renamed
+ * only if the host shows it whole (its size and mtime as sent); the others are removed and
+ * reported. A host without a usable tar gets the SFTP path (push.ts) for these files.
+ */
+import type { Client } from '../ssh/vendor.js';
+import type { StdinPipe } from '../core/capped-output.js';
+import type { LogSink } from '../core/log-sink.js';
+import { execRemote } from '../ssh/remote-exec.js';
+import { shellQuote } from '../core/shell-quote.js';
+import type { Entry } from './entry.js';
+import { hasEscapes } from './byte-names.js';
+import { describeLocalError } from './local-tree.js';
+import { remoteOperand } from './paths.js';
+import { guardStep } from './steps.js';
+import { FX, SftpError } from './sftp.js';
+import type { TempNames } from './temp-names.js';
+import { archiveEnd, contentPadding, memberHeader } from './tar-header.js';
+import type { PushInput, PushResult } from './push.js';
+
+/** Below this many files the SFTP path is as fast, and a third session is not worth opening. */
+export const STREAM_MIN_FILES = 32;
+/** Bytes gathered before a write: ssh2 sends every write as its own packet (up to 32 KiB each). */
+const BATCH = 64 * 1024;
+const STDERR_CAP = 64 * 1024;
+
+/** Where the stream goes: the connection, the transfer's abort signal, the remote root every name is relative to. */
+export interface StreamTarget {
+  client: Client;
+  signal: AbortSignal;
+  root: string;
+  log?: LogSink;
+}
+
+/** Whether `items` (files small enough to be read whole, and symlinks) should go by stream. */
+export function streamWorthy(target: StreamTarget | undefined, items: readonly Entry[]): target is StreamTarget {
+  // A root that is not UTF-8 cannot be spelled in the exec request (a string); SFTP carries its bytes.
+  return target !== undefined && items.length >= STREAM_MIN_FILES && !hasEscapes(target.root);
+}
+
+/** The host command: GNU tar, owner from the login, modes exactly as sent (no umask), no warnings about old mtimes. */
+export function tarCommand(root: string): string {
+  return `tar -x -p --no-same-owner --warning=no-timestamp -f - -C ${shellQuote(remoteOperand(root))}`;
+}
+
+/** tar missing or not GNU tar (an option it does not know): nothing was extracted, SFTP takes over. */
+export function tarUnusable(code: number, stderr: string): boolean {
+  return code === 127 || code === 126 || /(unrecognized|unknown|invalid) option|not supported/i.test(stderr);
+}
+
+interface Member {
+  e: Entry;
+  tmpRel: string;
+  /** Bytes of content put in the stream; 'unread' when the local read failed (a problem already). */
+  sent?: number | 'unread';
+}
+
+/**
+ * Send `items` by stream. Returns false when the host's tar cannot be used (nothing was sent);
+ * counts and problems go into `res`; a lost connection or an abort is thrown.
+ */
+export async function streamFiles(input: PushInput, target: StreamTarget, items: readonly Entry[], temps: TempNames, res: PushResult): Promise<boolean> {
+  const members: Member[] = items.map((e) => ({ e, tmpRel: temps.next(e.rel) }));
+  target.log?.debug(`put-all: ${members.length} files to ${target.root} in one tar stream`);
+  let fed: Promise<void> = Promise.resolve();
+  const r = await execRemote(target.client, {
+    command: tarCommand(target.root),
+    signal: target.signal,
+    outputCapBytes: STDERR_CAP,
+    // No watchdog process beside tar: tar reads the channel, so a connection that dies ends it
+    // (EOF on its input); our deadline and cancel still kill it through the second channel.
+    detach: true,
+    onStdin: (pipe) => {
+      fed = feed(input, members, pipe, res).catch(() => pipe.end());
+    },
+  });
+  // Once the channel is gone the feed's writes go nowhere and it ends; what it marked sent after
+  // that is judged below like everything else (tar then did not exit 0).
+  await fed;
+  const o = r.outcome;
+  const stderr = r.stderr.trim();
+  if (target.signal.aborted || o.kind === 'timeout' || o.kind === 'cancelled') throw new Error('transfer stopped');
+  if (o.kind === 'lost' || o.kind === 'no-status' || o.kind === 'unreachable') {
+    throw new SftpError('stream', target.root, undefined, o.kind === 'lost' ? o.message : 'connection lost', true);
+  }
+  if (o.kind === 'exited' && o.code !== 0 && tarUnusable(o.code, stderr)) {
+    target.log?.debug(`put-all: no usable tar at ${target.root} (${stderr.split('\n')[0] ?? ''}), sending by SFTP`);
+    return false;
+  }
+  const whole = o.kind === 'exited' && o.code === 0;
+  const why = whole ? '' : `tar on the host: ${stderr.split('\n')[0] || (o.kind === 'exited' ? `exit ${o.code}` : o.kind)}`;
+  const { sftp } = input;
+  await Promise.all(
+    members.map(async (m) => {
+      if (m.sent === 'unread') return;
+      const final = input.remote(m.e.rel);
+      const tmp = input.remote(m.tmpRel);
+      const sent = m.sent;
+      const ok = sent !== undefined && (whole || (await landedWhole(input, tmp, m.e, sent)));
+      if (!ok) {
+        await guardStep(res.problems, removeMissingOk(input, tmp));
+        res.problems.push(`${final}: not sent (${why})`);
+        return;
+      }
+      const renamed = await guardStep(res.problems, renameOrRemove(input, tmp, final));
+      if (renamed) {
+        res.filesSent++;
+        res.bytesSent += sent ?? 0;
+      }
+    }),
+  );
+  return true;
+}
+
+/** After a failed tar: whether the temporary file is all there (the type, size and mtime sent). */
+async function landedWhole(input: PushInput, tmp: string, e: Entry, size: number): Promise<boolean> {
+  try {
+    const st = await input.sftp.lstat(tmp);
+    const typeOk = e.type === 'l' ? st.isSymbolicLink() : st.isFile() && st.size === size;
+    return typeOk && st.mtime === Math.floor(e.mtime);
+  } catch (err) {
+    if (err instanceof SftpError && err.lost) throw err;
+    return false;
+  }
+}
+
+async function removeMissingOk(input: PushInput, tmp: string): Promise<void> {
+  try {
+    await input.sftp.unlink(tmp);
+  } catch (err) {
+    if (err instanceof SftpError && (err.lost || err.code !== FX.NO_SUCH_FILE)) throw err;
+  }
+}
+
+async function renameOrRemove(input: PushInput, tmp: string, final: string): Promise<void> {
+  try {
+    await input.sftp.rename(tmp, final);
+  } catch (err) {
+    if (!(err instanceof SftpError && err.lost)) await input.sftp.unlink(tmp).catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Write the archive: headers and contents gathered into writes of BATCH bytes, waiting when the channel is full. */
+async function feed(input: PushInput, members: Member[], pipe: StdinPipe, res: PushResult): Promise<void> {
+  let parts: Buffer[] = [];
+  let held = 0;
+  let written = 0;
+  const flush = async (): Promise<void> => {
+    if (held === 0) return;
+    pipe.write(parts.length === 1 ? parts[0]! : Buffer.concat(parts, held));
+    parts = [];
+    held = 0;
+    await pipe.drained?.();
+  };
+  const add = async (b: Buffer): Promise<void> => {
+    if (b.length === 0) return;
+    parts.push(b);
+    held += b.length;
+    written += b.length;
+    if (held >= BATCH) await flush();
+  };
+  for (const m of members) {
+    const e = m.e;
+    if (e.type === 'l') {
+      await add(memberHeader({ name: m.tmpRel, type: 'symlink', mode: 0o777, size: 0, mtime: e.mtime, target: e.target ?? '' }));
+      m.sent = 0;
+      continue;
+    }
+    const localPath = input.local(e.rel);
+    let data: Buffer;
+    try {
+      data = await input.cache.read(localPath, e);
+    } catch (err) {
+      res.problems.push(`${localPath}: ${describeLocalError(err)} (not sent)`);
+      m.sent = 'unread';
+      continue;
+    }
+    await add(memberHeader({ name: m.tmpRel, type: 'file', mode: e.mode, size: data.length, mtime: e.mtime }));
+    await add(data);
+    await add(contentPadding(data.length));
+    m.sent = data.length;
+    input.onBytes(data.length);
+  }
+  await add(archiveEnd(written));
+  await flush();
+  pipe.end();
+}
