@@ -103,10 +103,12 @@ export interface ProcessResult {
  * written as work arrives; `end` closes it. Writes after the process ended are dropped.
  */
 export interface StdinPipe {
-  write(data: string | Buffer): void;
+  /**
+   * `done` (where the pipe supports it) is called once `data` was taken (it may be reused) or
+   * the pipe is gone: a large stream paces itself on it.
+   */
+  write(data: string | Buffer, done?: () => void): void;
   end(): void;
-  /** Resolves once what was written has gone out (or the pipe is gone): a large stream's pace. */
-  drained?(): Promise<void>;
 }
 
 /** Both streams of one command, each capped, and the result built from them. */

@@ -135,7 +135,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       // The wrapper reads the cookie off the first line, the command gets the rest.
       stream.write(`${wrapped.cookie}\n`);
       if (opts.stdin) stream.end(opts.stdin);
-      else if (opts.onStdin) opts.onStdin({ write: (d) => void (stream.writable && stream.write(d)), end: () => stream.end(), drained: () => drained(stream) });
+      else if (opts.onStdin) opts.onStdin({ write: (d, done) => writeTo(stream, d, done), end: () => stream.end() });
       else stream.end();
     });
   });
@@ -178,16 +178,23 @@ function killRemote(client: Client, cookie: string, pid: number | undefined, sud
   });
 }
 
-/** Resolves when the channel took what was written (its window opened), or is no longer writable. */
-function drained(stream: ClientChannel): Promise<void> {
-  if (!stream.writable || !stream.writableNeedDrain) return Promise.resolve();
-  return new Promise((resolve) => {
-    const done = (): void => {
-      stream.off('drain', done);
-      stream.off('close', done);
-      resolve();
-    };
-    stream.on('drain', done);
-    stream.on('close', done);
-  });
+/** Write to the channel; `done` once ssh2 took the data (copied into packets) or the channel closed. */
+function writeTo(stream: ClientChannel, data: string | Buffer, done?: () => void): void {
+  if (!stream.writable) {
+    done?.();
+    return;
+  }
+  if (!done) {
+    stream.write(data);
+    return;
+  }
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    stream.off('close', once);
+    done();
+  };
+  stream.on('close', once);
+  stream.write(data, once);
 }

@@ -81,3 +81,36 @@ test('a host without a usable tar is told apart from a tar that failed on some f
   assert.match(tarCommand("./-x/it's"), / -C '\.\/-x\/it'\\''s'$/);
   assert.throws(() => tarCommand('-x'), /would be read as an option/);
 });
+
+test('the batch pool: the bytes come out in order and whole, buffers are reused only once taken, at most `count` in flight', async () => {
+  const { BatchPool } = await import('../../../src/transfer/push-stream.js');
+  const out: Buffer[] = [];
+  const pending: Array<() => void> = [];
+  const pipe = {
+    write: (d: string | Buffer, done?: () => void): void => {
+      out.push(Buffer.from(d as Buffer)); // a copy: the buffer is reused after `done`
+      if (done) pending.push(done);
+    },
+    end: (): void => undefined,
+  };
+  const pool = new BatchPool(pipe, 8, 2);
+  const input = Buffer.from('abcdefghijklmnopqrstuvwxyz');
+  let finished = false;
+  const run = (async () => {
+    await pool.add(input.subarray(0, 5));
+    await pool.zeros(4);
+    await pool.add(input.subarray(5));
+    await pool.flush();
+    finished = true;
+  })();
+  await new Promise((r) => setImmediate(r));
+  assert.equal(out.length, 2, 'two batches written, then it waits: both buffers are in flight');
+  assert.equal(finished, false);
+  while (pending.length > 0 || !finished) {
+    pending.shift()?.();
+    await new Promise((r) => setImmediate(r));
+  }
+  await run;
+  assert.deepEqual(Buffer.concat(out), Buffer.concat([input.subarray(0, 5), Buffer.alloc(4), input.subarray(5)]));
+  assert.equal(pool.written, input.length + 4);
+});
