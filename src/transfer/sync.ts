@@ -52,6 +52,10 @@ export async function runListing(
     command: listingScript(spec),
     signal,
     outputCapBytes: STDERR_CAP,
+    // Without checksums the listing writes all the time: when the connection dies, find dies at
+    // its next write (SIGPIPE), so no watchdog process (a shell and a sleep per host) is needed.
+    // sha256sum of a large file can run long before it writes: then the watchdog stays.
+    detach: !spec.checksum,
     onOutput: (stream, chunk) => {
       if (stream !== 'stdout') return;
       bytes += chunk.length;

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { runLwt, type LwtRun } from './helpers.js';
+import { processesMatching, runLwt, type LwtRun } from './helpers.js';
 import { describeLocal, describeRemote, lines, okOnHost, onHost } from './transfer-helpers.js';
 
 const ROOT = '/srv/lwt-host';
@@ -114,6 +114,13 @@ test('many small files go as one tar stream and arrive identical: content, mode,
     for (const h of hosts) assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/stream`)), now, `${h} round ${round}`);
     assert.equal((await onHost(fleet, hosts[3]!, `find ${ROOT}/stream -name '.lwt-tmp-*'`)).trim(), '', 'no temporary file left');
   }
+});
+
+test('put-all starts no watchdog process on the hosts: its listing (without --checksum) and its tar stream end by themselves when the connection goes', async () => {
+  const r = await lwt('put-all', ['-w', hosts.join(','), `${join(work, 'stream')}/`, `${ROOT}/stream-again`]);
+  assert.equal(r.status, 0, r.stderr);
+  // A watchdog sleeps a second between checks: one started for this run would still be here.
+  assert.deepEqual(await processesMatching(/lwt-watch/), []);
 });
 
 test('the tar stream on a host that runs out of space: every file under its final name is whole, the rest is reported, no temporary file stays', async () => {
