@@ -103,26 +103,35 @@ export async function streamFiles(input: PushInput, target: StreamTarget, items:
   }
   const whole = o.kind === 'exited' && o.code === 0;
   const why = whole ? '' : `tar on the host: ${stderr.split('\n')[0] || (o.kind === 'exited' ? `exit ${o.code}` : o.kind)}`;
-  const { sftp } = input;
+  // What tar left under temporary names: all of it when tar finished, else what the host shows whole.
+  const landed: Array<{ m: Member; sent: number }> = [];
   await Promise.all(
     members.map(async (m) => {
-      if (m.sent === 'unread') return;
-      const final = input.remote(m.e.rel);
-      const tmp = input.remote(m.tmpRel);
       const sent = m.sent;
-      const ok = sent !== undefined && (whole || (await landedWhole(input, tmp, m.e, sent)));
-      if (!ok) {
-        await guardStep(res.problems, removeMissingOk(input, tmp));
-        res.problems.push(`${final}: not sent (${why})`);
+      if (sent === 'unread') return;
+      const tmp = input.remote(m.tmpRel);
+      if (sent !== undefined && (whole || (await landedWhole(input, tmp, m.e, sent)))) {
+        landed.push({ m, sent });
         return;
       }
-      const renamed = await guardStep(res.problems, renameOrRemove(input, tmp, final));
-      if (renamed) {
-        res.filesSent++;
-        res.bytesSent += sent ?? 0;
-      }
+      await guardStep(res.problems, removeMissingOk(input, tmp));
+      res.problems.push(`${input.remote(m.e.rel)}: not sent (${why})`);
     }),
   );
+  const renamed = await input.sftp.renameAll(landed.map(({ m }) => [input.remote(m.tmpRel), input.remote(m.e.rel)] as const));
+  const failed: Promise<unknown>[] = [];
+  renamed.forEach((err, i) => {
+    const { m, sent } = landed[i]!;
+    if (err === undefined) {
+      res.filesSent++;
+      res.bytesSent += sent;
+      return;
+    }
+    if (err.lost) throw err;
+    res.problems.push(err.message);
+    failed.push(input.sftp.unlink(input.remote(m.tmpRel)).catch(() => undefined));
+  });
+  await Promise.all(failed);
   return true;
 }
 
@@ -146,14 +155,6 @@ async function removeMissingOk(input: PushInput, tmp: string): Promise<void> {
   }
 }
 
-async function renameOrRemove(input: PushInput, tmp: string, final: string): Promise<void> {
-  try {
-    await input.sftp.rename(tmp, final);
-  } catch (err) {
-    if (!(err instanceof SftpError && err.lost)) await input.sftp.unlink(tmp).catch(() => undefined);
-    throw err;
-  }
-}
 
 /**
  * Batches of the stream in a few reused buffers: a buffer goes back to the pool once ssh2 has
