@@ -228,12 +228,11 @@ async function feed(input: PushInput, members: Member[], pipe: StdinPipe, res: P
       m.sent = 0;
       continue;
     }
-    const localPath = input.local(e.rel);
     let data: Buffer;
     try {
-      data = await input.cache.read(localPath, e);
+      data = await input.cache.readEntry(e, () => input.local(e.rel));
     } catch (err) {
-      res.problems.push(`${localPath}: ${describeLocalError(err)} (not sent)`);
+      res.problems.push(`${input.local(e.rel)}: ${describeLocalError(err)} (not sent)`);
       m.sent = 'unread';
       continue;
     }
