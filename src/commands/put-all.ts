@@ -20,7 +20,7 @@ import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError } from '../transfer/sftp.js';
 import { execRemote } from '../ssh/remote-exec.js';
-import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type SyncOptions } from '../transfer/sync.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type ListingMemo, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
 import type { RunSummary } from '../runner/results.js';
 import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
@@ -46,19 +46,41 @@ export interface PutAllOptions extends Omit<TransferRunOptions, 'transfer'> {
 export async function putAll(opts: PutAllOptions): Promise<RunSummary> {
   const cache = new ContentCache();
   const hasher = new LocalHasher();
+  const memo = new PlanMemo();
   return runTransfers({
     ...opts,
-    transfer: (job) => putHost(job, opts.payloadFor(job.spec, job.label), opts, cache, hasher),
+    transfer: (job) => putHost(job, opts.payloadFor(job.spec, job.label), opts, cache, hasher, memo),
   });
+}
+
+/**
+ * Listings and plans already made in this run: hosts that answer the same listing for the same
+ * local tree get the same plan (read-only; each host copies what it changes). Not with
+ * --checksum, whose source side is hashed per host.
+ */
+export class PlanMemo {
+  readonly listings: ListingMemo = new Map();
+  private readonly plans = new WeakMap<LocalTree, Map<string, Plan>>();
+
+  plan(tree: LocalTree, key: string, make: () => Plan): Plan {
+    let byKey = this.plans.get(tree);
+    if (!byKey) this.plans.set(tree, (byKey = new Map()));
+    const hit = byKey.get(key);
+    if (hit) return hit;
+    const plan = make();
+    byKey.set(key, plan);
+    return plan;
+  }
 }
 
 /** One host's send on an open connection (put-all's, and the task scheduler's inputs). */
 export async function putHost(
-  job: Pick<HostJob, 'client' | 'signal' | 'onBytes'>,
+  job: Pick<HostJob, 'client' | 'signal' | 'onBytes'> & Partial<Pick<HostJob, 'log'>>,
   payload: Payload,
   opts: Pick<PutAllOptions, 'dest' | 'destSlash' | 'sync'>,
   cache: ContentCache,
   hasher: LocalHasher,
+  memo?: PlanMemo,
 ): Promise<TransferResult> {
   const { client, signal } = job;
   const sync = opts.sync;
@@ -80,7 +102,7 @@ export async function putHost(
   const res = newPushResult();
   const session = new TransferSession(client, signal, sync.dryRun);
   try {
-    const listed = await runListing(client, listSpec, signal, prefix);
+    const listed = await runListing(client, listSpec, signal, prefix, memo?.listings);
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
     const { listing } = listed;
     if (listing.resolved) {
@@ -104,12 +126,10 @@ export async function putHost(
     }
     const target = [...listing.entries, ...listing.specials];
     if (sync.checksum) source = await withLocalHashes(source, target, local, hasher);
-    const plan = planTransfer(source, target, listing.temps, {
-      changed: sync.changed,
-      checksum: sync.checksum,
-      delete: sync.delete,
-      excluder: sync.excluder,
-    });
+    const make = (): Plan =>
+      planTransfer(source, target, listing.temps, { changed: sync.changed, checksum: sync.checksum, delete: sync.delete, excluder: sync.excluder });
+    // A copy: what follows adjusts this host's plan.
+    const plan = { ...(memo && !sync.checksum ? memo.plan(tree, `${listSpec.kind}\0${listed.key}`, make) : make()) };
     // An existing DEST that receives a folder's contents keeps its own mode and mtime
     // (it may be / or a home folder); a DEST that lwt creates gets the source folder's.
     if (listSpec.kind === 'tree' && payload.contents && target.some((e) => e.rel === '' && e.type === 'd')) {
@@ -129,7 +149,7 @@ export async function putHost(
     }
     const sftp = await session.startSending();
     if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes }, res);
+    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes, stream: { client, signal, root, log: job.log } }, res);
     problems.push(...res.problems);
     return {
       outcome: transferOutcome(problems),

@@ -103,7 +103,11 @@ export interface ProcessResult {
  * written as work arrives; `end` closes it. Writes after the process ended are dropped.
  */
 export interface StdinPipe {
-  write(data: string | Buffer): void;
+  /**
+   * `done` (where the pipe supports it) is called once `data` was taken (it may be reused) or
+   * the pipe is gone: a large stream paces itself on it.
+   */
+  write(data: string | Buffer, done?: () => void): void;
   end(): void;
 }
 

@@ -135,7 +135,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       // The wrapper reads the cookie off the first line, the command gets the rest.
       stream.write(`${wrapped.cookie}\n`);
       if (opts.stdin) stream.end(opts.stdin);
-      else if (opts.onStdin) opts.onStdin({ write: (d) => void (stream.writable && stream.write(d)), end: () => stream.end() });
+      else if (opts.onStdin) opts.onStdin({ write: (d, done) => writeTo(stream, d, done), end: () => stream.end() });
       else stream.end();
     });
   });
@@ -176,4 +176,25 @@ function killRemote(client: Client, cookie: string, pid: number | undefined, sud
       resolve(0);
     }
   });
+}
+
+/** Write to the channel; `done` once ssh2 took the data (copied into packets) or the channel closed. */
+function writeTo(stream: ClientChannel, data: string | Buffer, done?: () => void): void {
+  if (!stream.writable) {
+    done?.();
+    return;
+  }
+  if (!done) {
+    stream.write(data);
+    return;
+  }
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    stream.off('close', once);
+    done();
+  };
+  stream.on('close', once);
+  stream.write(data, once);
 }

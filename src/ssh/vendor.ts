@@ -120,6 +120,37 @@ export function coalesceSftpPackets(sftp: SFTPWrapper, client: Client): void {
   });
 }
 
+const CORKED = Symbol('lwt.corkedChannelData');
+
+/**
+ * Cork the connection's socket from the first channel packet of an event-loop turn to the end
+ * of that turn, so that the packets of a turn leave in one writev: ssh2 writes every 32 KiB
+ * packet of a large stream to the socket by itself (also when a window adjust releases a
+ * megabyte at once). Once per connection; without the expected internals it does nothing.
+ */
+export function corkChannelData(client: Client): void {
+  type Proto = Record<string | symbol, unknown> & { channelData?: (...args: unknown[]) => unknown };
+  const c = client as unknown as { _protocol?: Proto; _sock?: { cork?: () => void; uncork?: () => void } };
+  const proto = c._protocol;
+  const sock = c._sock;
+  if (!proto || typeof proto.channelData !== 'function' || proto[CORKED] || typeof sock?.cork !== 'function' || typeof sock.uncork !== 'function') return;
+  const send = proto.channelData;
+  let corked = false;
+  const uncork = (): void => {
+    corked = false;
+    sock.uncork!();
+  };
+  proto[CORKED] = true;
+  proto.channelData = function (this: unknown, ...args: unknown[]): unknown {
+    if (!corked) {
+      corked = true;
+      sock.cork!();
+      process.nextTick(uncork);
+    }
+    return send.apply(this, args);
+  };
+}
+
 /** The SSH public blob of what an agent listed (ssh2 gives parsed keys). */
 function blobOfAgentKey(k: unknown): Buffer | undefined {
   const key = k as { getPublicSSH?: () => Buffer };

@@ -49,8 +49,15 @@ export function decodeName(b: Buffer): string {
 
 /** Whether a decoded name holds bytes that are not UTF-8 (and so needs encodeName). */
 export function hasEscapes(s: string): boolean {
-  return ESCAPE.test(s);
+  // A string without lone surrogates (native check, Node 20) holds no escape: the regular
+  // expression runs only for the rare rest. Called for every path of every host's transfer.
+  return !isWellFormed(s) && ESCAPE.test(s);
 }
+
+const isWellFormed: (s: string) => boolean =
+  typeof (String.prototype as { isWellFormed?: unknown }).isWellFormed === 'function'
+    ? (s) => (s as unknown as { isWellFormed(): boolean }).isWellFormed()
+    : () => false;
 
 /** The bytes of a decoded name. */
 export function encodeName(s: string): Buffer {

@@ -19,6 +19,7 @@ import type { Plan } from './plan.js';
 import { forEachLimit } from './semaphore.js';
 import { byDepth, guardStep } from './steps.js';
 import { FX, SftpError, type SftpSession } from './sftp.js';
+import { streamFiles, streamWorthy, type StreamTarget } from './push-stream.js';
 
 /** Files in progress at once per host. */
 const FILE_LANES = 32;
@@ -40,6 +41,8 @@ export interface PushInput {
   local: (rel: string) => string;
   cache: ContentCache;
   onBytes: (n: number) => void;
+  /** Where many small files may go as one tar stream (push-stream.ts); without it, all by SFTP. */
+  stream?: StreamTarget;
 }
 
 /**
@@ -89,6 +92,24 @@ export class ContentCache {
     }
     return p;
   }
+
+  /**
+   * A small file by its Entry: hosts of one put-all share the local tree's Entry objects, so
+   * the lookup needs neither the path joined nor a key built (50,000 per 50-host tree).
+   */
+  readEntry(e: Entry, path: () => string): Promise<Buffer> {
+    const hit = this.byEntry.get(e);
+    if (hit) return hit;
+    // Remembered here exactly when read() keeps it (within the budget).
+    const kept = e.size <= this.maxFile && this.held + e.size <= this.budget;
+    const p = this.read(path(), e);
+    if (!kept) return p;
+    this.byEntry.set(e, p);
+    p.catch(() => this.byEntry.delete(e));
+    return p;
+  }
+
+  private readonly byEntry = new WeakMap<Entry, Promise<Buffer>>();
 
   read(path: string, e: Entry): Promise<Buffer> {
     if (e.size > this.maxFile) return readFile(bytePath(path));
@@ -169,16 +190,37 @@ export async function pushPlan(input: PushInput, res: PushResult = newPushResult
     );
   }
 
-  // 4. Files and symlinks.
-  const items: Entry[] = [...plan.files, ...plan.links];
+  // 4. Files and symlinks: many small ones in one tar stream, beside it the large ones by SFTP.
+  const items: Entry[] = [];
+  for (const e of [...plan.files, ...plan.links]) {
+    if (blockedBy(e.rel, failedDirs)) res.problems.push(`${remote(e.rel)}: not sent, its folder could not be created`);
+    else items.push(e);
+  }
+  const small = items.filter((e) => e.type === 'l' || e.size <= input.cache.maxFile);
+  if (streamWorthy(input.stream, small)) {
+    const large = items.filter((e) => e.type === 'f' && e.size > input.cache.maxFile);
+    const [streamed] = await Promise.all([streamFiles(input, input.stream, small, temps, res), sendBySftp(input, large, temps, res)]);
+    if (!streamed) await sendBySftp(input, small, temps, res);
+  } else {
+    await sendBySftp(input, items, temps, res);
+  }
+
+  // 5. Same content, other mode or mtime.
+  await Promise.all(plan.fileAttrs.map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
+
+  // 6. Folders' mode and mtime, now that nothing more is written into them.
+  await Promise.all(plan.dirAttrs.filter((e) => !failedDirs.has(e.rel)).map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
+  return res;
+}
+
+/** Files and symlinks by SFTP, FILE_LANES at once, each with its requests pipelined. */
+async function sendBySftp(input: PushInput, items: readonly Entry[], temps: TempNames, res: PushResult): Promise<void> {
+  const { sftp } = input;
+  const guard = (step: Promise<unknown>): Promise<boolean> => guardStep(res.problems, step);
   const lanes = Math.max(1, Math.min(FILE_LANES, Number.isFinite(sftp.maxHandles) ? Math.floor(sftp.maxHandles / 2) : FILE_LANES));
   let lost: unknown;
   await forEachLimit(items, lanes, async (e) => {
     if (lost) return;
-    if (blockedBy(e.rel, failedDirs)) {
-      res.problems.push(`${remote(e.rel)}: not sent, its folder could not be created`);
-      return;
-    }
     try {
       const ok = await guard(e.type === 'l' ? sendLink(input, e, temps) : sendFile(input, e, temps, res));
       if (ok) res.filesSent++;
@@ -187,13 +229,6 @@ export async function pushPlan(input: PushInput, res: PushResult = newPushResult
     }
   });
   if (lost) throw lost;
-
-  // 5. Same content, other mode or mtime.
-  await Promise.all(plan.fileAttrs.map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
-
-  // 6. Folders' mode and mtime, now that nothing more is written into them.
-  await Promise.all(plan.dirAttrs.filter((e) => !failedDirs.has(e.rel)).map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
-  return res;
 }
 
 function blockedBy(rel: string, failed: ReadonlySet<string>): boolean {

@@ -75,7 +75,8 @@ export function fileLanding(spec: Extract<ListingSpec, { kind: 'file' }>, destIs
 /** The POSIX sh script that lists (and prepares) one host's side. */
 export function listingScript(spec: ListingSpec): string {
   const lines = ['s=0'];
-  const mkdirP = (dir: string): string => `mkdir -p -- ${operand(dir)} || exit 96`;
+  // Tested first with the shell's own `[`: the parent mostly exists, and mkdir is a process per host.
+  const mkdirP = (dir: string): string => `[ -d ${operand(dir)} ] || mkdir -p -- ${operand(dir)} || exit 96`;
   if (spec.kind === 'tree') {
     const r = operand(spec.root);
     const follow = spec.followAll ? '-L' : '-H';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
-import { runLwt, type LwtRun } from './helpers.js';
+import { processesMatching, runLwt, type LwtRun } from './helpers.js';
 import { describeLocal, describeRemote, lines, okOnHost, onHost } from './transfer-helpers.js';
 
 const ROOT = '/srv/lwt-host';
@@ -81,6 +81,105 @@ test('a tree arrives identical on every host: content, mode, mtime, symlinks, em
   assert.equal((await onHost(fleet, hosts[0]!, `cat ${ROOT}/t1/link-to-deep`)).trim(), 'deep');
   // No temporary file is left anywhere.
   assert.equal((await onHost(fleet, hosts[2]!, `find ${ROOT}/t1 -name '.lwt-tmp-*'`)).trim(), '');
+});
+
+/** makeTree plus enough small files (nested, modes, mtimes, a long name and a long link) for the tar stream. */
+async function makeStreamTree(dir: string): Promise<void> {
+  await makeTree(dir);
+  const long = join(dir, 'n'.repeat(90), 'o'.repeat(90));
+  await mkdir(long, { recursive: true });
+  await writeFile(join(long, 'p'.repeat(60)), 'long name\n');
+  await symlink(`../${'t'.repeat(150)}`, join(dir, 'a', 'long-link'));
+  for (let i = 0; i < 40; i++) {
+    const f = join(dir, `s${i % 4}`, `f${i}`);
+    await mkdir(join(dir, `s${i % 4}`), { recursive: true });
+    await writeFile(f, randomBytes(i * 300), { mode: i % 3 === 0 ? 0o600 : 0o644 });
+    await chmod(f, [0o600, 0o644, 0o755, 0o4750][i % 4]!);
+    await utimes(f, 1_400_000_000 + i, 1_400_000_000 + i * 1000 + 0.5);
+  }
+}
+
+test('many small files go as one tar stream and arrive identical: content, mode, mtime, symlinks, long names; sent again, they replace what is there', async () => {
+  const src = join(work, 'stream');
+  await mkdir(src);
+  await makeStreamTree(src);
+  const want = lines(await describeLocal(src));
+  for (const round of [1, 2]) {
+    if (round === 2) await writeFile(join(src, 's1', 'f1'), 'changed\n');
+    const r = await lwt('put-all', ['-vv', '-w', hosts.join(','), `${src}/`, `${ROOT}/stream`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /put-all: \d+ files to \/srv\/lwt-host\/stream in one tar stream/);
+    assert.doesNotMatch(r.stderr, /sending by SFTP/);
+    const now = round === 1 ? want : lines(await describeLocal(src));
+    for (const h of hosts) assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/stream`)), now, `${h} round ${round}`);
+    assert.equal((await onHost(fleet, hosts[3]!, `find ${ROOT}/stream -name '.lwt-tmp-*'`)).trim(), '', 'no temporary file left');
+  }
+});
+
+test('put-all starts no watchdog process on the hosts: its listing (without --checksum) and its tar stream end by themselves when the connection goes', async () => {
+  const r = await lwt('put-all', ['-w', hosts.join(','), `${join(work, 'stream')}/`, `${ROOT}/stream-again`]);
+  assert.equal(r.status, 0, r.stderr);
+  // A watchdog sleeps a second between checks: one started for this run would still be here.
+  assert.deepEqual(await processesMatching(/lwt-watch/), []);
+});
+
+test('the tar stream on a host that runs out of space: every file under its final name is whole, the rest is reported, no temporary file stays', async () => {
+  const src = join(work, 'nospace');
+  await mkdir(src);
+  const files = new Map<string, string>();
+  for (let i = 0; i < 40; i++) {
+    const data = randomBytes(60 * 1024);
+    await writeFile(join(src, `f${String(i).padStart(2, '0')}`), data);
+    files.set(`f${String(i).padStart(2, '0')}`, createHash('sha256').update(data).digest('hex'));
+  }
+  const h = hosts[2]!;
+  const pid = await fleet.listenerPid(h);
+  // A 1 MiB filesystem inside the host's own mount namespace: 2.4 MB cannot fit.
+  await onHost(fleet, h, `mkdir -p ${ROOT}/small`);
+  const { execFileSync } = await import('node:child_process');
+  execFileSync('nsenter', ['-t', String(pid), '-m', 'mount', '-t', 'tmpfs', '-o', 'size=1m', 'lwt-small', `${ROOT}/small`]);
+  try {
+    const r = await lwt('put-all', ['-vv', '-w', h, '--json', `${src}/`, `${ROOT}/small/d`]);
+    assert.match(r.stderr, /in one tar stream/);
+    assert.equal(r.status, 1, r.stdout + r.stderr);
+    const [res] = jsonLines(r).filter((l) => l.host === h);
+    assert.equal(res!.outcome.kind, 'failed');
+    // GNU tar's first complaint is a short write or the failed one after it.
+    assert.match(res!.outcome.message, /problems?, first: \/srv\/lwt-host\/small\/d\/f\d\d: not sent \(tar on the host: tar: .*(No space left on device|Wrote only \d+ of \d+ bytes)/);
+    const names = (await onHost(fleet, h, `ls -A ${ROOT}/small/d`)).split('\n').filter(Boolean);
+    assert.ok(names.length > 0 && names.length < 40, `some files fit, not all: ${names.join(' ')}`);
+    assert.equal(names.filter((n) => n.startsWith('.lwt-tmp-')).length, 0, 'no temporary file left');
+    assert.equal(res!.filesSent, names.length);
+    const sums = (await onHost(fleet, h, `cd ${ROOT}/small/d && sha256sum -- *`)).trim().split('\n');
+    for (const line of sums) {
+      const [sum, name] = line.split(/\s+\*?/) as [string, string];
+      assert.equal(sum, files.get(name), `${name} is whole`);
+    }
+  } finally {
+    execFileSync('nsenter', ['-t', String(pid), '-m', 'umount', '-l', `${ROOT}/small`]);
+  }
+});
+
+test('a host whose tar cannot run gets the files by SFTP', async () => {
+  const src = join(work, 'notar');
+  await mkdir(src);
+  for (let i = 0; i < 40; i++) await writeFile(join(src, `f${i}`), `file ${i}\n`);
+  const h = hosts[3]!;
+  const pid = await fleet.listenerPid(h);
+  const { execFileSync } = await import('node:child_process');
+  const tar = execFileSync('sh', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim();
+  const blocker = join(work, 'not-executable');
+  await writeFile(blocker, 'not a program\n', { mode: 0o644 });
+  // Over the host's tar, in its mount namespace only: "Permission denied", exit 126.
+  execFileSync('nsenter', ['-t', String(pid), '-m', 'mount', '--bind', blocker, tar]);
+  try {
+    const r = await lwt('put-all', ['-vv', '-w', h, `${src}/`, `${ROOT}/notar`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /no usable tar at \/srv\/lwt-host\/notar .*sending by SFTP/);
+    assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/notar`)), lines(await describeLocal(src)));
+  } finally {
+    execFileSync('nsenter', ['-t', String(pid), '-m', 'umount', tar]);
+  }
 });
 
 test('trailing slash as rsync: without it the folder itself lands in DEST; a file goes into a folder or takes DEST as its name', async () => {

@@ -147,3 +147,25 @@ test('with resolve the listing carries the root\'s real path and the login folde
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('an existing parent costs no mkdir process: the listing runs where mkdir is missing, and still creates a missing parent where it is there', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-list-'));
+  try {
+    const bin = join(dir, 'bin');
+    await mkdir(bin);
+    const { symlink } = await import('node:fs/promises');
+    for (const tool of ['find', 'sha256sum']) {
+      const { stdout } = await run('/bin/sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' });
+      await symlink(stdout.trim(), join(bin, tool));
+    }
+    await mkdir(join(dir, 'parent'));
+    const spec: ListingSpec = { kind: 'tree', root: join(dir, 'parent', 'root'), checksum: false, createParent: true };
+    const { stdout } = await run('/bin/sh', ['-c', listingScript(spec)], { cwd: dir, encoding: 'utf8', env: { PATH: bin } });
+    assert.equal(parseListing(stdout, () => '').kind, 'T');
+    const missing: ListingSpec = { ...spec, root: join(dir, 'new', 'deeper', 'root') };
+    await list(missing, dir);
+    assert.equal((await stat(join(dir, 'new', 'deeper'))).isDirectory(), true);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
