@@ -217,6 +217,21 @@ test('every refusal says what is wrong with which item', () => {
     ['n[1]]', "']' without '['"],
     ['n[1', "'[' without ']'"],
     ['n[[1]]', "nested '['"],
+    // Negative only when the whole item is numbers and dashes with a leading or doubled '-'.
+    ['n[-12]', "'-12': negative numbers are not allowed"],
+    ['n[1--23]', "'1--23': negative numbers are not allowed"],
+    ['n[-1-3/2]', "'-1-3/2': negative numbers are not allowed"],
+    ['n[-1-3/10]', "'-1-3/10': negative numbers are not allowed"],
+    ['n[x1--3]', "'x1--3' is not a number or a range"],
+    ['n[-3x]', "'-3x' is not a number or a range"],
+    ['n[1 2-3]', "'1 2-3' is not a number or a range"],
+    ['n[12/2]', "'12/2': a step needs a range, as in 1-9/2"],
+    ['n[3/12]', "'3/12': a step needs a range, as in 1-9/2"],
+    ['n[3/2x]', "'3/2x' is not a number or a range"],
+    // The item is named without the spaces around it.
+    ['n[ 1-9/0 ]', "'1-9/0': step must be 1 or more"],
+    // A ']' before the first '[' is stray even when a group follows.
+    ['a]b[1-2]', "']' without '['"],
   ];
   for (const [pattern, why] of refusals) assert.throws(() => expandRanges(pattern), usageError(`bad range '${pattern}': ${why}`), pattern);
 });
@@ -238,27 +253,6 @@ test('splitting a list: commas inside brackets stay, a stray ] does not go below
   assert.deepEqual(splitHostList('   '), []);
   assert.throws(() => splitHostList(','), usageError("bad host list ',': empty item before the first ','"));
   assert.throws(() => splitHostList('a'.repeat(200) + ',,b'), usageError(/^bad host list 'a{120}\.\.\.': empty item between ','s$/));
-});
-
-test('item refusals tell a negative number, a missing range and a non-number apart exactly', () => {
-  const refusals: Array<[string, string]> = [
-    // Negative only when the whole item is numbers and dashes with a leading or doubled '-'.
-    ['n[-12]', "'-12': negative numbers are not allowed"],
-    ['n[1--23]', "'1--23': negative numbers are not allowed"],
-    ['n[-1-3/2]', "'-1-3/2': negative numbers are not allowed"],
-    ['n[-1-3/10]', "'-1-3/10': negative numbers are not allowed"],
-    ['n[x1--3]', "'x1--3' is not a number or a range"],
-    ['n[-3x]', "'-3x' is not a number or a range"],
-    ['n[1 2-3]', "'1 2-3' is not a number or a range"],
-    ['n[12/2]', "'12/2': a step needs a range, as in 1-9/2"],
-    ['n[3/12]', "'3/12': a step needs a range, as in 1-9/2"],
-    ['n[3/2x]', "'3/2x' is not a number or a range"],
-    // The item is named without the spaces around it.
-    ['n[ 1-9/0 ]', "'1-9/0': step must be 1 or more"],
-    // A ']' before the first '[' is stray even when a group follows.
-    ['a]b[1-2]', "']' without '['"],
-  ];
-  for (const [pattern, why] of refusals) assert.throws(() => expandRanges(pattern), usageError(`bad range '${pattern}': ${why}`), pattern);
 });
 
 test('steps of several digits', () => {
