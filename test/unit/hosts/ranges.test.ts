@@ -260,8 +260,9 @@ test('steps of several digits', () => {
 });
 
 test('the cap counts the values written, before repeats are dropped, and the literal text does not count', () => {
-  // 1,200,000 values written, 600,000 names: refused before the values are made.
-  assert.throws(() => expandRanges('n[1-600000,1-600000]'), usageError("bad range 'n[1-600000,1-600000]': expands to more than 1000000 names"));
+  // 1,000,001 values written, 500,001 names: refused before the values are made.
+  assert.throws(() => expandRanges('n[1-500001,1-500000]'), usageError("bad range 'n[1-500001,1-500000]': expands to more than 1000000 names"));
+  assert.equal(expandRanges('n[1-500000,1-500000]').length, 500_000);
   // 250 letters × 5000 values would pass the cap if letters counted.
   const prefix = 'a'.repeat(250);
   const names = expandRanges(`${prefix}[1-5000]`);
