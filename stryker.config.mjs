@@ -12,8 +12,9 @@ export default {
   testRunner: 'tap',
   tap: {
     testFiles: ['dist/test/unit/**/*.test.js'],
-    // node 20 picks its reporter by terminal; the runner reads TAP.
-    nodeArgs: ['-r', '{{hookFile}}', '--test-reporter=tap'],
+    // node 20 picks its reporter by terminal; the runner reads TAP. mutation-cwd.cjs goes
+    // back to the first folder before the hook writes its results (see that file).
+    nodeArgs: ['-r', './scripts/mutation-cwd.cjs', '-r', '{{hookFile}}', '--test-reporter=tap'],
     forceBail: true,
   },
   buildCommand: 'npx tsc -p tsconfig.json',

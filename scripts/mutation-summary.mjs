@@ -3,11 +3,12 @@
 // reports/mutation/mutation.html).
 // Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it.
 import { readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 
-// Several reports (runs of one folder each) are read as one.
+// Several reports (runs of one folder each, oldest first) are read as one: a file's last report counts.
 const paths = process.argv.length > 2 ? process.argv.slice(2) : ['reports/mutation/mutation.json'];
-const report = { files: Object.assign({}, ...paths.map((p) => JSON.parse(readFileSync(p, 'utf8')).files)) };
+const reports = paths.map((p) => ({ path: p, files: JSON.parse(readFileSync(p, 'utf8')).files }));
+const report = { files: Object.assign({}, ...reports.map((r) => r.files)) };
 const DETECTED = new Set(['Killed', 'Timeout']);
 const UNDETECTED = new Set(['Survived', 'NoCoverage']);
 
@@ -36,7 +37,12 @@ for (const [file, { mutants }] of Object.entries(report.files).sort()) {
 }
 const pct = (t) => (t.detected + t.undetected === 0 ? 'n/a' : `${((100 * t.detected) / (t.detected + t.undetected)).toFixed(1)} %`);
 const row = (name, t) => `${pct(t).padStart(8)}  ${String(t.detected).padStart(5)} / ${String(t.detected + t.undetected).padEnd(5)} ${name}`;
-const out = ['Mutation score (killed or timed out / all but ignored), per folder then per file:', row('all', total), ''];
+// Which run each file's numbers come from (the report's name says when and at which commit).
+const runs = reports
+  .map((r) => ({ name: basename(r.path), folders: [...new Set(Object.keys(r.files).filter((f) => report.files[f] === r.files[f]).map((f) => dirname(f)))] }))
+  .filter((r) => r.folders.length > 0)
+  .map((r) => `  ${r.name}: ${r.folders.sort().join(' ')}`);
+const out = [...(runs.length > 1 ? ['Runs:', ...runs, ''] : []), 'Mutation score (killed or timed out / all but ignored), per folder then per file:', row('all', total), ''];
 for (const [name, t] of folders) out.push(row(`${name}/`, t));
 out.push('');
 for (const [name, t] of files) out.push(row(name, t));

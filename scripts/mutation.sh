@@ -9,5 +9,10 @@ cd "$(dirname "$0")/.."
 ns=""
 if unshare -pf --mount-proc true 2>/dev/null; then ns="unshare -pf --mount-proc"; fi
 LWT_MUTATION=1 $ns npx stryker run "$@"
-node scripts/mutation-summary.mjs reports/mutation/mutation.json > reports/mutation-summary.txt
+# Every run's report is kept under reports/mutation/runs/ (named by time and commit), and the
+# summary reads them all: per-folder runs add up, and for a file the newest run counts.
+mkdir -p reports/mutation/runs
+commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
+cp reports/mutation/mutation.json "reports/mutation/runs/$(date -u +%Y-%m-%dT%H%M%SZ)-$commit.json"
+node scripts/mutation-summary.mjs reports/mutation/runs/*.json > reports/mutation-summary.txt
 cat reports/mutation-summary.txt

@@ -13,7 +13,7 @@ export interface MatchSubject {
   localUser: string;
   /** ssh's second ("final") reading of the files: `canonical` and `final` match only then. */
   finalPass: boolean;
-  /** A `Match final` (not negated) was read: ssh will read the files a second time. */
+  /** A `Match final` or `Match !final` was read: ssh will read the files a second time. */
   wantFinalPass: () => void;
 }
 
@@ -35,13 +35,12 @@ export function parseMatch(args: string[]): MatchCriterion[] {
   let attributes = 0;
   const words = [...args];
   for (let i = 0; i < words.length; i++) {
+    // Replaced even when one part is left: `host=` is `host`, its argument the next word.
     const parts = splitAttribute(words[i] as string);
-    if (parts.length !== 1) {
-      words.splice(i, 1, ...parts);
-      if (parts.length === 0) {
-        i--;
-        continue;
-      }
+    words.splice(i, 1, ...parts);
+    if (parts.length === 0) {
+      i--;
+      continue;
     }
     const raw = words[i] as string;
     const negate = raw.startsWith('!');
@@ -80,7 +79,8 @@ export function evalMatch(criteria: MatchCriterion[], subject: MatchSubject): bo
         return result && !c.negate;
       case 'canonical':
       case 'final':
-        if (c.attr === 'final' && !c.negate) subject.wantFinalPass();
+        // OpenSSH 9.2 asks for the final pass on `!final` too (match_cfg_line ignores the negation there).
+        if (c.attr === 'final') subject.wantFinalPass();
         r = subject.finalPass;
         break;
       case 'exec':

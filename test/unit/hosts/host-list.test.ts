@@ -9,8 +9,10 @@ import {
   parseHostLine,
   parseHostList,
   parseHostPattern,
+  describeFsError,
   parseInlineHosts,
   readHostListFile,
+  withLocation,
 } from '../../../src/hosts/host-list.js';
 
 
@@ -133,4 +135,59 @@ test('readHostListFile reads, and names the path when it cannot', async (t) => {
   const sub = join(dir, 'sub');
   await mkdir(sub);
   await assert.rejects(readHostListFile(sub), usageError(`cannot read host list ${sub}: is a directory`));
+});
+
+test('the user of a range is checked once for all its names', () => {
+  assert.throws(() => parseHostPattern('-x@n[1-2]'), usageError("bad host '-x@n[1-2]': bad user name '-x'"));
+  assert.throws(() => parseHostPattern('a;b@n[1-2]'), usageError("bad host 'a;b@n[1-2]': bad user name 'a;b'"));
+});
+
+test('an empty host is refused with the whole entry named', () => {
+  assert.throws(() => parseHostPattern('root@'), usageError("bad host 'root@': empty host name"));
+  assert.throws(() => parseHostPattern(':22'), usageError("bad host ':22': empty host name"));
+});
+
+test('every name of a range is held to the 254-character limit, wherever the longest is', () => {
+  const prefix = 'a'.repeat(252);
+  // The message shortens the long entry; its end names the reason.
+  const tooLong = /^bad host '.*': host name longer than 254 characters$/;
+  // 253 and 254 characters: both fit.
+  assert.equal(parseHostPattern(`${prefix}[9-10]`).length, 2);
+  const longer = 'a'.repeat(253);
+  // The 255-character name is the last one, then the first one.
+  assert.throws(() => parseHostPattern(`${longer}[9-10]`), usageError(tooLong));
+  assert.throws(() => parseHostPattern(`${longer}[10,9]`), usageError(tooLong));
+});
+
+test('specs carry a user and port only when given, and names are lowercased', () => {
+  assert.deepEqual(parseHostPattern('n[1-2]'), [{ host: 'n1' }, { host: 'n2' }]);
+  assert.deepEqual(parseHostPattern('u@n[1-2]'), [{ host: 'n1', user: 'u' }, { host: 'n2', user: 'u' }]);
+  assert.deepEqual(parseHostPattern('n[1-2]:2222'), [{ host: 'n1', port: 2222 }, { host: 'n2', port: 2222 }]);
+  assert.deepEqual(parseHostPattern('WEB'), [{ host: 'web' }]);
+  assert.deepEqual(parseHostPattern('Web[1-2]'), [{ host: 'web1' }, { host: 'web2' }]);
+});
+
+test('a list of exactly 1000000 hosts is allowed; -w lists are capped too', () => {
+  assert.equal(parseHostList('a[1-500000]\nb[1-500000]\n', 'big').length, 1_000_000);
+  assert.throws(() => parseInlineHosts('a[1-600000],b[1-600000]'), usageError('-w: host list has more than 1000000 hosts'));
+});
+
+test('withLocation prefixes usage errors only; other errors pass unchanged', () => {
+  assert.throws(() => withLocation('f:3', () => parseHostLine('a b')), usageError("f:3: one host per line, found 'a b'"));
+  const bug = new TypeError('not a usage error');
+  assert.throws(() => withLocation('f:3', () => { throw bug; }), (err) => err === bug);
+  assert.equal(withLocation('f:3', () => 7), 7);
+});
+
+test('describeFsError says why a file could not be read in a few words', () => {
+  const fsError = (code: string): NodeJS.ErrnoException => Object.assign(new Error(`${code}: long text`), { code });
+  assert.equal(describeFsError(fsError('ENOENT')), 'no such file');
+  assert.equal(describeFsError(fsError('EACCES')), 'permission denied');
+  assert.equal(describeFsError(fsError('EPERM')), 'permission denied');
+  assert.equal(describeFsError(fsError('EISDIR')), 'is a directory');
+  assert.equal(describeFsError(fsError('ENOTDIR')), 'a parent is not a directory');
+  assert.equal(describeFsError(fsError('EIO')), 'EIO: long text');
+  assert.equal(describeFsError(new Error('first line\nsecond line')), 'first line');
+  assert.equal(describeFsError('plain text'), 'plain text');
+  assert.equal(describeFsError(undefined), 'undefined');
 });

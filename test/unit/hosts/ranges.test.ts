@@ -217,6 +217,21 @@ test('every refusal says what is wrong with which item', () => {
     ['n[1]]', "']' without '['"],
     ['n[1', "'[' without ']'"],
     ['n[[1]]', "nested '['"],
+    // Negative only when the whole item is numbers and dashes with a leading or doubled '-'.
+    ['n[-12]', "'-12': negative numbers are not allowed"],
+    ['n[1--23]', "'1--23': negative numbers are not allowed"],
+    ['n[-1-3/2]', "'-1-3/2': negative numbers are not allowed"],
+    ['n[-1-3/10]', "'-1-3/10': negative numbers are not allowed"],
+    ['n[x1--3]', "'x1--3' is not a number or a range"],
+    ['n[-3x]', "'-3x' is not a number or a range"],
+    ['n[1 2-3]', "'1 2-3' is not a number or a range"],
+    ['n[12/2]', "'12/2': a step needs a range, as in 1-9/2"],
+    ['n[3/12]', "'3/12': a step needs a range, as in 1-9/2"],
+    ['n[3/2x]', "'3/2x' is not a number or a range"],
+    // The item is named without the spaces around it.
+    ['n[ 1-9/0 ]', "'1-9/0': step must be 1 or more"],
+    // A ']' before the first '[' is stray even when a group follows.
+    ['a]b[1-2]', "']' without '['"],
   ];
   for (const [pattern, why] of refusals) assert.throws(() => expandRanges(pattern), usageError(`bad range '${pattern}': ${why}`), pattern);
 });
@@ -238,4 +253,29 @@ test('splitting a list: commas inside brackets stay, a stray ] does not go below
   assert.deepEqual(splitHostList('   '), []);
   assert.throws(() => splitHostList(','), usageError("bad host list ',': empty item before the first ','"));
   assert.throws(() => splitHostList('a'.repeat(200) + ',,b'), usageError(/^bad host list 'a{120}\.\.\.': empty item between ','s$/));
+});
+
+test('steps of several digits', () => {
+  assert.deepEqual(expandRanges('n[1-30/10]'), ['n1', 'n11', 'n21']);
+});
+
+test('the cap counts the values written, before repeats are dropped, and the literal text does not count', () => {
+  // 1,000,001 values written, 500,001 names: refused before the values are made.
+  assert.throws(() => expandRanges('n[1-500001,1-500000]'), usageError("bad range 'n[1-500001,1-500000]': expands to more than 1000000 names"));
+  assert.equal(expandRanges('n[1-500000,1-500000]').length, 500_000);
+  // 250 letters × 5000 values would pass the cap if letters counted.
+  const prefix = 'a'.repeat(250);
+  const names = expandRanges(`${prefix}[1-5000]`);
+  assert.equal(names.length, 5000);
+  assert.equal(names[4999], `${prefix}5000`);
+});
+
+test('digits alone between two groups can spell one name twice: kept once', () => {
+  // 1·1·11 and 11·1·1 both spell 1111.
+  assert.deepEqual(expandRanges('n[1,11]1[1,11]'), ['n111', 'n1111', 'n11111']);
+});
+
+test('a comma after an inner bracket of an unclosed outer one stays in the item', () => {
+  assert.deepEqual(splitHostList('n[[1],2'), ['n[[1],2']);
+  assert.deepEqual(splitOutsideBrackets('a[[1],2],b'), ['a[[1],2]', 'b']);
 });

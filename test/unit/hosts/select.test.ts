@@ -254,3 +254,26 @@ test('an Ansible YAML inventory with -H: groups and children', async (t) => {
   assert.deepEqual((await select({ home, hostsArg: 'hosts.yml' })).keys, ['mail.example.com', 'web1', 'web2', '10.1.1.1:2200', 'db1']);
   assert.deepEqual((await select({ home, hostsArg: 'hosts.yml', targets: ['@web'] })).keys, ['web1', 'web2', '10.1.1.1:2200']);
 });
+
+test('-x patterns naming one host with different users and ports each remove their own hosts', async (t) => {
+  const home = await makeHome(t, {});
+  const targets = ['root@web1,web1:2222,web1,admin@web1'];
+  assert.deepEqual((await select({ home, targets, exclude: ['root@web1,web1:2222'] })).keys, ['web1', 'admin@web1']);
+});
+
+test('an inventory with -w groups: only groups drop the whole inventory, and only its own groups', async (t) => {
+  const home = await makeHome(t, {
+    'a.ini': ['a0', '[web]', 'a1'].join('\n'),
+    'b.ini': ['b0', '[db]', 'b1'].join('\n'),
+    plain: 'p1\n',
+    rack: 'r1\n',
+  });
+  // A plain -w item is added to the whole inventory.
+  assert.deepEqual((await select({ home, hostsArg: 'a.ini', targets: ['x1'] })).keys, ['a0', 'a1', 'x1']);
+  // @web is a group of a.ini only: both inventories stand for their groups, not all their hosts.
+  assert.deepEqual((await select({ home, hostsArg: ['a.ini', 'b.ini'], targets: ['@web'] })).keys, ['a1']);
+  // A plain list given with -H stays whole beside an inventory's group.
+  assert.deepEqual((await select({ home, hostsArg: ['plain', 'a.ini'], targets: ['@web'] })).keys, ['p1', 'a1']);
+  // With no inventory, @NAME is a list under <home>/hosts, beside a plain -H list.
+  assert.deepEqual((await select({ home, hostsArg: 'plain', targets: ['@rack'] })).keys, ['p1', 'r1']);
+});

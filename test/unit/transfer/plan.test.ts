@@ -126,3 +126,26 @@ test('the dry-run text names every action', () => {
     'link /D/l -> t',
   ]);
 });
+
+test('the dry-run text: a deleted folder ends in /, new folders, mode fixes, a link without target, conflicts; fetch wording', () => {
+  const src = [d(''), d('newdir'), f('same', 10, 1000, { mode: 0o600 }), f('got', 3)];
+  const dst = [d(''), d('gone'), f('gone/x'), f('same', 10, 1000)];
+  const p = planTransfer(src, dst, [], { ...changed, delete: true });
+  p.links.push({ rel: 'bare', type: 'l', mode: 0o777, size: 0, mtime: 1000 });
+  p.conflicts.push('something');
+  assert.deepEqual(describePlan(p, (r) => `/D/${r}`, 'fetch'), [
+    'delete /D/gone/x',
+    'delete /D/gone/',
+    'mkdir /D/newdir/',
+    'fetch /D/got (3 bytes)',
+    'link /D/bare -> ',
+    'set mode/mtime /D/same',
+    'cannot: something',
+  ]);
+});
+
+test('conflicts name what is in the way: a symlink as the root, a folder where a symlink goes', () => {
+  assert.deepEqual(planTransfer([d(''), f('a')], [l('', 'x')], [], changed).conflicts, ['the destination is a symlink, not a folder']);
+  const p = planTransfer([d(''), l('x', 't')], [d(''), d('x')], [], changed);
+  assert.match(p.conflicts[0] ?? '', /^x: a folder is in the way of a symlink \(use --delete/);
+});

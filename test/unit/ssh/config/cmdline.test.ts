@@ -22,3 +22,15 @@ test('-O refuses, naming it, an option lwt does not apply, an unknown one, a bad
   assert.throws(() => commandLineOptions(['Port=']), usageError("-O 'Port=': missing value for Port"));
   assert.equal(commandLineOptions(['ProxyUseFdpass=no']).entries.length, 0);
 });
+
+test('-O: the source name, line numbers per option, and the refusals of empty or misplaced keywords', () => {
+  const file = commandLineOptions(['Port=1', 'User=u']);
+  assert.deepEqual([file.source, file.userConf, file.entries.map((e) => e.line)], ['command line (-O)', true, [1, 2]]);
+  assert.throws(() => commandLineOptions(['']), usageError("-O '': expected KEY=VALUE"));
+  assert.throws(() => commandLineOptions(['-o']), usageError("-O '-o': expected KEY=VALUE"));
+  assert.throws(() => commandLineOptions(['=yes']), usageError("-O '=yes': expected KEY=VALUE"));
+  assert.throws(() => commandLineOptions(['port=']), usageError("-O 'port=': missing value for Port"));
+  assert.throws(() => commandLineOptions(['LogLevel']), usageError("-O 'LogLevel': missing value for LogLevel"));
+  assert.throws(() => commandLineOptions(['host=x']), usageError("-O 'host=x': Host is not an option (put it in the config file)"));
+  assert.throws(() => commandLineOptions(['Include=x']), usageError("-O 'Include=x': Include is not an option (put it in the config file)"));
+});

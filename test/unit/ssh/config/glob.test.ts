@@ -58,3 +58,17 @@ test('magic in folder names: every folder matched, unreadable ones skipped', asy
   assert.deepEqual(await g('sub?/*.conf'), ['sub1/k.conf', 'sub2/k.conf', 'sub2/l.conf']);
   assert.deepEqual(await g('a.conf/*'), [], 'a file is no folder');
 });
+
+test('classes as fnmatch(3) reads them: a range covers what lies between its ends, ! negates, \\ escapes a ]', async () => {
+  const own = await mkdtemp(join(tmpdir(), 'lwt-glob-class-'));
+  try {
+    for (const n of ['x!', 'x1', 'x2', 'x3', 'x]', 'xa', 'x\\']) await writeFile(join(own, n), '');
+    const h = async (pattern: string): Promise<string[]> => (await globPaths(join(own, pattern))).map((p) => p.slice(own.length + 1));
+    assert.deepEqual(await h('x[1-3]'), ['x1', 'x2', 'x3']);
+    assert.deepEqual(await h('x[2-3]'), ['x2', 'x3']);
+    assert.deepEqual(await h('x[!1-2]'), ['x!', 'x3', 'x\\', 'x]', 'xa']);
+    assert.deepEqual(await h('x[\\]a]'), ['x]', 'xa']);
+  } finally {
+    await rm(own, { recursive: true, force: true });
+  }
+});

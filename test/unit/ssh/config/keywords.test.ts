@@ -73,3 +73,20 @@ test('keywords ssh reads without printing them are ignored, and ssh does accept 
   assert.deepEqual(keywordRule('CheckHostIP'), { kind: 'unknown' }, 'callers pass the keyword lowercased');
   assert.ok([...IGNORED_KEYWORDS].every((k) => k === k.toLowerCase()));
 });
+
+test('keywords ssh -G does not print unless set are ignored too, and ssh reads each of them', () => {
+  const values: Record<string, string> = {
+    ControlPath: 'none',
+    DynamicForward: '1080',
+    GSSAPIClientIdentity: 'x',
+    GSSAPIServerIdentity: 'x',
+    KbdInteractiveDevices: 'pam',
+    LocalForward: '8080 localhost:80',
+    PreferredAuthentications: 'publickey',
+    RemoteForward: '8080 localhost:80',
+  };
+  for (const [name, value] of Object.entries(values)) {
+    assert.equal(sshAccepts(name, value), true, `ssh reads ${name}`);
+    assert.deepEqual(keywordRule(name.toLowerCase()), { kind: 'ignored' }, name);
+  }
+});

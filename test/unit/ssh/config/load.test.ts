@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadSshConfig } from '../../../../src/ssh/config/load.js';
 import { parseSshConfig } from '../../../../src/ssh/config/parse.js';
@@ -110,4 +111,59 @@ test('Include: ~ is refused in the system configuration', () => {
 test('parseSshConfig alone keeps Include lines and warns', () => {
   const cfg = cfgOf('Include foo.conf\n');
   assert.match(cfg.warnings[0] ?? '', /test\.conf:1: Include is not followed/);
+});
+
+test('loadSshConfig: a config path that cannot be read is an error naming its code; a missing -F file is named exactly', async () => {
+  await withHome({}, async (home) => {
+    const folder = join(home, 'a-folder');
+    await mkdir(folder);
+    await assert.rejects(loadSshConfig(folder, { home }), usageError('cannot read ssh config file ~/a-folder: EISDIR'));
+    await mkdir(join(home, '.ssh', 'config'), { recursive: true });
+    await assert.rejects(loadSshConfig(undefined, { home, systemConfig: null }), usageError('cannot read ssh config file ~/.ssh/config: EISDIR'));
+    await assert.rejects(loadSshConfig(join(home, 'nope.conf'), { home }), usageError(`ssh config file ${join(home, 'nope.conf')} not found`));
+  });
+});
+
+test('loadSshConfig: without a path the system file is /etc/ssh/ssh_config; a missing system file is fine, and is no user file', async () => {
+  await withHome({ 'etc/sys.conf': 'Include ~/x.conf\n', 'etc/rel.conf': 'Include ssh_config\n' }, async (home) => {
+    const cfg = await loadSshConfig(undefined, { home });
+    assert.deepEqual(cfg.files.map((f) => f.source), ['/etc/ssh/ssh_config']);
+    assert.deepEqual(cfg.warnings, []);
+    const none = await loadSshConfig(undefined, { home, systemConfig: join(home, 'etc/absent.conf') });
+    assert.deepEqual([none.files.length, none.warnings], [0, []]);
+    // The system file may not use ~, and its relative Include paths are under /etc/ssh.
+    await assert.rejects(
+      loadSshConfig(undefined, { home, systemConfig: join(home, 'etc/sys.conf') }),
+      usageError("~/etc/sys.conf:1: bad Include path in a system configuration: '~/x.conf'"),
+    );
+    const rel = await loadSshConfig(undefined, { home, systemConfig: join(home, 'etc/rel.conf') });
+    const include = rel.files[0]!.entries.find((e) => e.kind === 'include');
+    assert.deepEqual(include?.kind === 'include' ? include.files?.map((f) => f.source) : undefined, ['/etc/ssh/ssh_config']);
+  });
+});
+
+test('Include: a folder, an unknown ~user and a missing plain path', async () => {
+  await withHome({ '.ssh/sub/x.conf': 'User x\n' }, async (home) => {
+    await writeFile(join(home, '.ssh', 'config'), 'Include sub\n');
+    await assert.rejects(loadSshConfig(undefined, { home, systemConfig: null }), usageError('~/.ssh/config:1: cannot read included file ~/.ssh/sub: EISDIR'));
+    await writeFile(join(home, '.ssh', 'config'), 'Include ~no-such-user-lwt/x.conf\n');
+    await assert.rejects(loadSshConfig(undefined, { home, systemConfig: null }), usageError("~/.ssh/config:1: Include: no such user for '~no-such-user-lwt'"));
+    await writeFile(join(home, '.ssh', 'config'), 'Include absent.conf\nUser u\n');
+    const cfg = await loadSshConfig(undefined, { home, systemConfig: null });
+    assert.equal(resolveHost(cfg, 'h', LOCAL).user, 'u');
+  });
+});
+
+test('Include: 16 nested levels are read, a 17th is refused, as ssh -G does', async () => {
+  const chain = (levels: number): Record<string, string> =>
+    Object.fromEntries(Array.from({ length: levels + 1 }, (_, i) => [`.ssh/c${i}.conf`, i < levels ? `Include c${i + 1}.conf\n` : 'User deep\n']));
+  for (const [levels, ok] of [[16, true], [17, false]] as const) {
+    await withHome(chain(levels), async (home) => {
+      const top = join(home, '.ssh', 'c0.conf');
+      const ssh = spawnSync('ssh', ['-G', '-F', top, 'h'], { env: { ...process.env, HOME: home }, encoding: 'utf8' });
+      assert.equal(ssh.status === 0, ok, `ssh -G with ${levels} levels: ${ssh.stderr}`);
+      if (ok) assert.equal(resolveHost(await loadSshConfig(top, { home }), 'h', LOCAL).user, 'deep');
+      else await assert.rejects(loadSshConfig(top, { home }), usageError(/too many nested Include levels \(more than 16\)$/));
+    });
+  }
 });

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
 import { LOCAL, cfgOf, usageError } from './helpers.js';
@@ -155,4 +155,48 @@ test('keywords lwt does not apply: refused with a value that asks for something,
   assert.equal(resolveHost(cfg, 'fd', LOCAL).refused, 'test.conf:4: ProxyUseFdpass yes is not supported by lwt');
   assert.match(resolveHost(cfg, 'cert', LOCAL).refused ?? '', /^test\.conf:6: CertificateFile ~\/\.ssh\/id_ed25519-cert\.pub is not supported/);
   assert.equal(resolveHost(cfg, 'other', LOCAL).refused, 'test.conf:8: ProxyUseFdpass yes is not supported by lwt');
+});
+
+test('Match localuser and user are case-sensitive, canonical applies only on a final pass (which !final asks for too), !all never applies, host= then a word: as ssh -G', { skip: !hasSsh && 'no ssh' }, () => {
+  const me = userInfo().username;
+  const common = [
+    `Match localuser ${me.toUpperCase()}x`,
+    '  Port 2201',
+    `Match localuser ${me}`,
+    '  User fromlocal',
+    'Match user Fromlocal',
+    '  Compression yes',
+    'Match canonical',
+    '  ServerAliveCountMax 7',
+    'Match !all',
+    '  HostName never',
+    'Match host= h',
+    '  IdentityFile /k-host',
+  ];
+  // [config, the values expected: port, user, compression, ServerAliveCountMax, ServerAliveInterval, HostName]
+  const cases: Array<[string, unknown[]]> = [
+    [[...common, ''].join('\n'), [undefined, 'fromlocal', undefined, undefined, undefined, 'h']],
+    [[...common, 'Match !final', '  ServerAliveInterval 9', ''].join('\n'), [undefined, 'fromlocal', undefined, 7, 9, 'h']],
+  ];
+  for (const [text, want] of cases) {
+    const g = sshG(text, 'h');
+    assert.equal(g.status, 0, g.err);
+    const r = resolveHost(cfgOf(text), 'h', { ...LOCAL, localUser: me });
+    assert.equal(String(r.port ?? 22), g.out.get('port')?.[0], 'port');
+    assert.equal(r.user, g.out.get('user')?.[0], 'user');
+    assert.equal(r.compression ? 'yes' : 'no', g.out.get('compression')?.[0], 'compression');
+    assert.equal(String(r.serverAliveCountMax ?? 3), g.out.get('serveralivecountmax')?.[0], 'serveralivecountmax');
+    assert.equal(String(r.serverAliveIntervalSec ?? 0), g.out.get('serveraliveinterval')?.[0], 'serveraliveinterval');
+    assert.equal(r.hostName, g.out.get('hostname')?.[0], 'hostname');
+    assert.deepEqual(r.identityFiles, g.out.get('identityfile'), 'identityfile');
+    assert.deepEqual(r.identityFiles, ['/k-host']);
+    // The values themselves, so that a wrong reading of ssh -G cannot pass both sides.
+    assert.deepEqual([r.port, r.user, r.compression, r.serverAliveCountMax, r.serverAliveIntervalSec, r.hostName], want);
+  }
+});
+
+test('Match with an empty quoted argument is refused, as ssh refuses it', { skip: !hasSsh && 'no ssh' }, () => {
+  const text = 'Match host ""\n  Port 2205\n';
+  assert.notEqual(sshG(text, 'h').status, 0);
+  assert.throws(() => cfgOf(text), usageError('test.conf:1: Match host: missing argument'));
 });

@@ -117,7 +117,7 @@ test('values: lwt accepts exactly what OpenSSH accepts (ssh -G as the oracle)', 
     HashKnownHosts: ['no', 'TRUE', '1'],
     Compression: ['yes', 'no', 'true', 'false'],
     StrictHostKeyChecking: ['yes', 'no', 'ask', 'accept-new', 'off', 'true', 'false', 'sometimes', 'Accept-New', 'ON'],
-    ProxyJump: ['bastion', 'u@b:2222', 'ssh://u@b:22/', 'ssh://u@b', 'SSH://b:22', '[::1]:22', '[::1]', '[::1]x', '[::1', 'u@:22', '@b', 'b:0', 'b:ssh', 'none', 'a,b', 'a,,b', 'u@v@b', 'b:65536'],
+    ProxyJump: ['bastion', 'u@b:2222', 'ssh://u@b:22/', 'ssh://u@b', 'SSH://b:22', '[::1]:22', '[::1]', '[::1]x', '[::1', 'u@:22', '@b', 'b:0', 'b:ssh', 'none', 'a,b', 'a,,b', 'u@v@b', 'b:65536', 'ssh://b:99999/', 'u@[::1]:2222', '[::1]:0', '[::1]22'],
     IdentityAgent: ['$SSH_AUTH_SOCK', '${X}', '${X', '${1X}', '~/agent', 'none', 'SSH_AUTH_SOCK', '$A$B', '/a/${X}/${Y}'],
     UserKnownHostsFile: ['none', '~/kh none', '${X}/kh', '${1X}/kh', '/a /b', '${X', 'NONE'],
     GlobalKnownHostsFile: ['none', '/a none', '/a /b'],
@@ -150,4 +150,18 @@ test('parsed values: ports by number or service, times in seconds, flags, checki
   assert.deepEqual(['1w', '1d', '1h', '1m', '1s', '1', '1W2D'].map(parseTimeSpec), [604800, 86400, 3600, 60, 1, 1, 604800 + 172800]);
   assert.equal(parseTimeSpec('2147483647'), 2147483647);
   assert.equal(parseTimeSpec('2147483648'), undefined);
+});
+
+test('messages spell each keyword lwt applies as ssh_config(5) does, whatever case it was written in', () => {
+  const spellings = ['HostName', 'User', 'Port', 'IdentityFile', 'IdentitiesOnly', 'UserKnownHostsFile', 'GlobalKnownHostsFile',
+    'StrictHostKeyChecking', 'ConnectTimeout', 'ServerAliveInterval', 'ServerAliveCountMax', 'ProxyJump', 'ProxyCommand',
+    'Compression', 'BatchMode', 'IdentityAgent', 'HashKnownHosts', 'HostKeyAlias', 'IgnoreUnknown'];
+  for (const name of spellings) {
+    assert.throws(() => cfgOf(`${name.toLowerCase()}\n`), usageError(`test.conf:1: missing value for ${name}`), name);
+  }
+});
+
+test('parseTimeSpec: a number must start the value, and every part after it', () => {
+  assert.equal(parseTimeSpec('x30'), undefined);
+  assert.equal(parseTimeSpec('30sx'), undefined);
 });

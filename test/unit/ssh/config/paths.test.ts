@@ -23,3 +23,8 @@ test('expandTilde: ~ and ~/ are the home, ~user the user\'s, others are left alo
   assert.equal(expandTilde('~root', '/home/ann'), root);
   assert.throws(() => expandTilde('~no-such-user-lwt/x', '/home/ann'), { message: "no such user for '~no-such-user-lwt'" });
 });
+
+test('expandTilde: ~ alone is the home exactly as given; below it, one slash joins', () => {
+  assert.equal(expandTilde('~', '/home/ann/'), '/home/ann/');
+  assert.equal(expandTilde('~/x', '/home/ann//'), '/home/ann/x');
+});

@@ -268,3 +268,32 @@ test('agrees with ssh -G', { skip: !hasSsh() && 'ssh is not installed' }, async 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('a resolved host carries only the settings that were given: no key is present as undefined', () => {
+  const r = resolveHost(cfgOf(''), 'h', LOCAL);
+  const absent = ['user', 'port', 'connectTimeoutSec', 'serverAliveIntervalSec', 'serverAliveCountMax', 'proxyJump', 'proxyCommand', 'compression', 'batchMode', 'identityAgent', 'hashKnownHosts', 'hostKeyAlias', 'refused'];
+  assert.deepEqual(absent.filter((k) => k in r), []);
+});
+
+test('IdentityAgent: none, SSH_AUTH_SOCK and $VAR read the environment (none when unset), ~ paths expand', () => {
+  const saved = { sock: process.env.SSH_AUTH_SOCK, agent: process.env.LWT_TEST_AGENT };
+  try {
+    process.env.SSH_AUTH_SOCK = '/run/agent.sock';
+    process.env.LWT_TEST_AGENT = '/run/other.sock';
+    const agent = (value: string): string | undefined => resolveHost(cfgOf(`IdentityAgent ${value}\n`), 'h', LOCAL).identityAgent;
+    assert.equal(agent('none'), 'none');
+    assert.equal(agent('SSH_AUTH_SOCK'), '/run/agent.sock');
+    assert.equal(agent('$SSH_AUTH_SOCK'), '/run/agent.sock');
+    assert.equal(agent('$LWT_TEST_AGENT'), '/run/other.sock');
+    assert.equal(agent('~/agent.sock'), '/home/alice/agent.sock');
+    delete process.env.SSH_AUTH_SOCK;
+    delete process.env.LWT_TEST_AGENT;
+    assert.equal(agent('SSH_AUTH_SOCK'), 'none');
+    assert.equal(agent('$LWT_TEST_AGENT'), 'none');
+  } finally {
+    for (const [k, v] of [['SSH_AUTH_SOCK', saved.sock], ['LWT_TEST_AGENT', saved.agent]] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
+});

@@ -219,3 +219,37 @@ test('unsafe host names and malformed keys are refused before anything is writte
   await appendKnownHost(file, 'ok', 22, 'ssh-rsa', k.edA.blob);
   assert.equal(await readFile(file, 'utf8'), `ok ${k.edA.type} ${k.edA.b64}\n`);
 });
+
+test("with the caller's cache: a file never loaded, a file removed since it was loaded, a blank first line", async () => {
+  const { KnownHostsFiles } = await import('../../../../src/ssh/known-hosts/cache.js');
+  // The cache has no entry for this file: the append just writes.
+  const never = join(k.dir, 'never_loaded_kh');
+  await writeFile(never, `${line('a', k.edA)}\n`);
+  const files = new KnownHostsFiles();
+  await appendKnownHost(never, 'b', 22, k.edB.type, k.edB.blob, { files });
+  assert.equal(await readFile(never, 'utf8'), `${line('a', k.edA)}\n${line('b', k.edB)}\n`);
+  assert.equal(files.entries.has(never), false);
+
+  // Loaded, then removed: the append makes a new file and the old parse is dropped.
+  const gone = join(k.dir, 'removed_kh');
+  await writeFile(gone, `${line('a', k.edA)}\n`);
+  await KnownHosts.load([gone], files);
+  await rm(gone);
+  await appendKnownHost(gone, 'b', 22, k.edB.type, k.edB.blob, { files });
+  assert.equal(await readFile(gone, 'utf8'), `${line('b', k.edB)}\n`);
+  assert.equal(files.entries.has(gone), false);
+  const reloaded = await KnownHosts.load([gone], files);
+  assert.deepEqual(reloaded.verify('b', 22, k.edB.type, k.edB.blob), { status: 'match', file: gone, line: 1 });
+  assert.equal(reloaded.verify('a', 22, k.edA.type, k.edA.blob).status, 'unknown');
+
+  // A file that starts with an empty line: the new key is on line 3, in the patched parse too.
+  const blank = join(k.dir, 'blank_first_kh');
+  await writeFile(blank, `\n${line('a', k.edA)}\n`);
+  await KnownHosts.load([blank], files);
+  const parsed = files.entries.get(blank)!.parsed;
+  await appendKnownHost(blank, 'b', 22, k.edB.type, k.edB.blob, { files });
+  assert.equal(files.entries.get(blank)!.parsed, parsed, 'patched, not read again');
+  const patched = await KnownHosts.load([blank], files);
+  assert.deepEqual(patched.verify('b', 22, k.edB.type, k.edB.blob), { status: 'match', file: blank, line: 3 });
+  assert.deepEqual(patched.verify('a', 22, k.edA.type, k.edA.blob), { status: 'match', file: blank, line: 2 });
+});

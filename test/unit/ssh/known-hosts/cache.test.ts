@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KnownHostsFiles, signature, statOrUndefined } from '../../../../src/ssh/known-hosts/cache.js';
@@ -44,5 +44,20 @@ test('missing files are no warning and leave no entry; unreadable ones warn with
   assert.equal(await files.get(folder, warnings), undefined);
   assert.deepEqual(warnings, [`${folder}: cannot read: EISDIR`]);
   assert.equal(files.entries.has(folder), false);
+  await rm(dir, { recursive: true });
+});
+
+test('a path below a file is missing; a symlink loop is a warning naming its error', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-khc-'));
+  const file = join(dir, 'known_hosts');
+  await writeFile(file, `${line('a', k.edA)}\n`);
+  assert.equal(await statOrUndefined(join(file, 'below')), undefined);
+  const loop = join(dir, 'loop');
+  await symlink(loop, loop);
+  await assert.rejects(statOrUndefined(loop), { code: 'ELOOP' });
+  const files = new KnownHostsFiles();
+  const warnings: string[] = [];
+  assert.equal(await files.get(loop, warnings), undefined);
+  assert.deepEqual(warnings, [`${loop}: cannot read: ELOOP`]);
   await rm(dir, { recursive: true });
 });

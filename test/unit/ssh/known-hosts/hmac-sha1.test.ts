@@ -49,3 +49,15 @@ test('matchingHmacs: names of every length around the SHA-1 block boundaries', (
 test('matchingHmacs: no entries, no matches', () => {
   assert.deepEqual(matchingHmacs(new Int32Array(0), new Int32Array(0), 0, 'host'), []);
 });
+
+test('matchingHmacs: a hash differing in any one of its five words is no match', () => {
+  const salt = randomBytes(20);
+  const pads = saltPads([salt]);
+  const right = expectedWords([salt], ['host']);
+  assert.deepEqual(matchingHmacs(pads, right, 1, 'host'), [0]);
+  for (let word = 0; word < 5; word++) {
+    const wrong = Int32Array.from(right);
+    wrong[word] = wrong[word]! ^ 1;
+    assert.deepEqual(matchingHmacs(pads, wrong, 1, 'host'), [], `word ${word}`);
+  }
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { withFileLock } from '../../../../src/ssh/known-hosts/lock.js';
@@ -83,5 +83,49 @@ test('a lock held by a live process is waited for', async () => {
     await waiting;
     assert.equal(entered, true);
   }
+  await rm(dir, { recursive: true });
+});
+
+/** Give the lock file a modification time in the future: only its pid can make it stale. */
+async function fresh(path: string): Promise<void> {
+  const later = new Date(Date.now() + 3_600_000);
+  await utimes(path, later, later);
+}
+
+test('a dead holder is found by its pid alone, whatever the age rule says', async () => {
+  const dir = await scratch();
+  const target = join(dir, 'known_hosts');
+  // Blanks around the pid are how it is written (and how an editor may leave it).
+  await writeFile(`${target}.lock`, ` ${deadPid()} \n`);
+  await fresh(`${target}.lock`);
+  assert.equal(await withFileLock(target, async () => 'got it'), 'got it');
+  await rm(dir, { recursive: true });
+});
+
+test('a lock whose text is not a positive pid is waited for, not judged by it', async () => {
+  const dir = await scratch();
+  const target = join(dir, 'known_hosts');
+  // No process group -999999 exists: read as a pid, it would look dead.
+  await writeFile(`${target}.lock`, '-999999\n');
+  await fresh(`${target}.lock`);
+  let entered = false;
+  const waiting = withFileLock(target, async () => {
+    entered = true;
+  });
+  await new Promise((r) => setTimeout(r, 150));
+  assert.equal(entered, false);
+  await rm(`${target}.lock`);
+  await waiting;
+  assert.equal(entered, true);
+  await rm(dir, { recursive: true });
+});
+
+test('an error other than "exists" is thrown at once, and no file handle is left open', async () => {
+  const dir = await scratch();
+  await assert.rejects(withFileLock(join(dir, 'no-such-folder', 'known_hosts'), async () => 'never'), { code: 'ENOENT' });
+  const fds = async (): Promise<number> => (await readdir('/proc/self/fd')).length;
+  const before = await fds();
+  for (let i = 0; i < 5; i++) await withFileLock(join(dir, 'known_hosts'), async () => undefined);
+  assert.equal(await fds(), before);
   await rm(dir, { recursive: true });
 });

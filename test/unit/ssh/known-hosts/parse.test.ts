@@ -118,3 +118,42 @@ test('key types of every length are checked against the key data', () => {
   assert.deepEqual(parseText(`h ssh-ed25519 ${head.toString('base64')}`, 'kh').warnings, []);
   assert.match(parseText(`h ssh-ed25519 ${head.subarray(0, 14).toString('base64')}`, 'kh').warnings[0] ?? '', /bad key data|does not match/);
 });
+
+test('key data: base64 from end to end, checked against the whole type name', () => {
+  const warningsOf = (text: string): string[] => parseText(text, 'kh').warnings;
+  assert.deepEqual(warningsOf(`h ${k.edA.type} !${k.edA.b64}`), ['kh:1: bad base64 key data; line ignored']);
+  assert.deepEqual(warningsOf(`h ${k.edA.type} ${k.edA.b64}!`), ['kh:1: bad base64 key data; line ignored']);
+  // ecdsa-sha2-nistp256's header is 23 bytes: the last 2 lie past the whole base64 groups.
+  assert.deepEqual(warningsOf(`h ecdsa-sha2-nistp299 ${k.ecC.b64}`), [
+    'kh:1: key type ecdsa-sha2-nistp299 does not match the key data (ecdsa-sha2-nistp256); line ignored',
+  ]);
+  const head = Buffer.alloc(4 + 19);
+  head.writeUInt32BE(19, 0);
+  head.write('ecdsa-sha2-nistp256', 4, 'latin1');
+  assert.deepEqual(warningsOf(`h ecdsa-sha2-nistp256 ${head.toString('base64')}`), []);
+  assert.deepEqual(warningsOf(`h ecdsa-sha2-nistp256 ${head.subarray(0, 21).toString('base64')}`), ['kh:1: bad key data; line ignored']);
+});
+
+test('a line ending in CR, or CR LF, or blanks after the key is read whole', () => {
+  const p = parseText(`a ${k.edA.type} ${k.edA.b64}\r\nb ${k.edB.type} ${k.edB.b64}\t \r\nc ${k.ecC.type} ${k.ecC.b64}\r`, 'kh');
+  assert.deepEqual(p.warnings, []);
+  assert.deepEqual([...p.plain.keys()], ['a', 'b', 'c']);
+  assert.deepEqual([...p.plain.values()].map((keys) => keys.map((key) => key.b64)), [[k.edA.b64], [k.edB.b64], [k.ecC.b64]]);
+});
+
+test('a hashed name must be the canonical base64 of its SHA-1, as ssh compares text', () => {
+  const hashed = hashName('h', Buffer.alloc(20, 7));
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  // 20 bytes are 27 base64 digits and '=': the last digit's 2 low bits are padding, zero when canonical.
+  const last = hashed.length - 2;
+  const variant = hashed.slice(0, last) + alphabet[alphabet.indexOf(hashed[last]!) | 1] + hashed.slice(last + 1);
+  assert.notEqual(variant, hashed);
+  assert.deepEqual(Buffer.from(variant.split('|')[3]!, 'base64'), Buffer.from(hashed.split('|')[3]!, 'base64'));
+  assert.deepEqual(parseText(`${variant} ${k.edA.type} ${k.edA.b64}`, 'kh').warnings, ['kh:1: bad hashed host name; line ignored']);
+});
+
+test('a host list with any pattern in it is matched as a pattern list, names and all', () => {
+  const p = parseText(`Web1,*.zone ${k.edA.type} ${k.edA.b64}`, 'kh');
+  assert.deepEqual([...p.plain.keys()], []);
+  assert.deepEqual(p.patterned.map((e) => e.patterns), [['Web1', '*.zone']]);
+});

@@ -5,6 +5,7 @@ import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { KnownHosts } from '../../../../src/ssh/known-hosts/verify.js';
 import { KnownHostsFiles } from '../../../../src/ssh/known-hosts/cache.js';
+import { hashName } from '../../../../src/ssh/known-hosts/hashed.js';
 import { scratchKeys, line } from './helpers.js';
 
 const k = scratchKeys();
@@ -150,4 +151,17 @@ test('@revoked under the bare name does not refuse a key held under [host]:port 
   // Revoked under [host]:port itself: refused.
   const kh2 = KnownHosts.fromText([line('[web]:2222', k.edA), line('@revoked [web]:2222', k.edA)].join('\n'), 'kh2');
   assert.equal(kh2.verify('web', 2222, k.edA.type, k.edA.blob).status, 'revoked');
+});
+
+test('the first line in the file decides, whether plain, hashed or a pattern', () => {
+  const kh = KnownHosts.fromText(
+    [line('*.example', k.edA), line(hashName('h.example', Buffer.alloc(20, 5)), k.edA), line('h.example', k.edA)].join('\n'),
+    'kh',
+  );
+  assert.deepEqual(kh.verify('h.example', 22, k.edA.type, k.edA.blob), { status: 'match', file: 'kh', line: 1 });
+});
+
+test("a changed key points at the known key of the presented blob's type, whatever type the caller named", () => {
+  const kh = KnownHosts.fromText([line('h', k.ecC), line('h', k.edA)].join('\n'), 'kh');
+  assert.deepEqual(kh.verify('h', 22, 'ssh-rsa', k.edB.blob), { status: 'changed', file: 'kh', line: 2 });
 });
