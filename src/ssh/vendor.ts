@@ -5,7 +5,8 @@
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
 import { ssh2 } from '../packages.js';
-import type { Client as Ssh2Client, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
+import { patchCurve25519Via, patchHostKeyVerify } from './kex-patch.js';
+import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
 export type {
   AnyAuthMethod,
@@ -19,9 +20,26 @@ export type {
 
 export type Client = Ssh2Client;
 
+let hostKeyPatchTried = false;
+
 /** A new ssh2 client (ssh2 loaded now if it was not yet). */
 export function newClient(): Client {
+  if (!hostKeyPatchTried) {
+    hostKeyPatchTried = true;
+    // Any parsed public key shows ssh2 the prototype all its parsed keys share.
+    const sample = parseKey('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEVjomvRvwQCsSfo1En0d+4uyfDSy9jVInbleekjL6fR');
+    if (!(sample instanceof Error)) patchHostKeyVerify(sample);
+  }
   return new (ssh2().Client)();
+}
+
+/**
+ * Start the handshake over `options.sock`, with ssh2's x25519 exchange through cheaper key
+ * import and export (kex-patch.ts): the client's first key exchange object shows its class.
+ */
+export function connectClient(client: Client, options: ConnectConfig): void {
+  client.connect(options);
+  patchCurve25519Via(client);
 }
 
 /** ssh2's key parser, first key only: a file holding several keys gives its first. */
