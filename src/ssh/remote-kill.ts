@@ -20,9 +20,9 @@ const D = '$';
  *   is taken only when it is such a child, else the only such child is, else none (prints
  *   `pid-refused PID`).
  * - `watch` / `watch-sudo`: the job's own watchdog, started in the background by the wrapper
- *   (remote-command.ts) with the cookie in its environment. Every second it checks that PID,
- *   the job's session leader, is still the child of PARENT, its sshd session; when the
- *   leader is gone the job ended and it exits; when the leader was reparented the session is
+ *   (remote-command.ts) with the cookie in its environment. At once, then every second, it
+ *   checks that PID, the job's session leader, is still the child of PARENT, its sshd session;
+ *   when the leader is gone the job ended and it exits; when the leader was reparented the session is
  *   gone (lwt died, the network broke) and it kills the job by the rules above. It lives in
  *   the job's session, so it skips the group signals and spares itself and its children.
  *
@@ -40,11 +40,14 @@ m=$1; r=$(( $2 + 0 )); pp=$(( $3 + 0 )); me=$$
 case $m in
   watch*)
     c=${D}{${JOB_COOKIE_VAR}-}; unset ${JOB_COOKIE_VAR}
-    while sleep 1; do
+    # Look first, then sleep: most jobs have ended by the time this shell has started, and a
+    # sleep(1) process per job was half of the watchdog's cost to the host.
+    while :; do
       read -r s 2>/dev/null < "/proc/$r/stat" || exit 0
       s=${D}{s##*) }; set -- $s
       [ "$1" = Z ] && exit 0
       [ "$2" = "$pp" ] || break
+      sleep 1 || break
     done ;;
   *) c=; read -r c || true ;;
 esac
