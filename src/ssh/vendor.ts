@@ -5,6 +5,7 @@
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
 import { ssh2 } from '../packages.js';
+import { signPublicKeyFirst } from './auth-patch.js';
 import { patchCurve25519Via, patchHostKeyVerify } from './kex-patch.js';
 import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
@@ -35,11 +36,13 @@ export function newClient(): Client {
 
 /**
  * Start the handshake over `options.sock`, with ssh2's x25519 exchange through cheaper key
- * import and export (kex-patch.ts): the client's first key exchange object shows its class.
+ * import and export (kex-patch.ts: the client's first key exchange object shows its class)
+ * and public-key login without the query round trip (auth-patch.ts).
  */
 export function connectClient(client: Client, options: ConnectConfig): void {
   client.connect(options);
   patchCurve25519Via(client);
+  signPublicKeyFirst(client);
 }
 
 /** ssh2's key parser, first key only: a file holding several keys gives its first. */
