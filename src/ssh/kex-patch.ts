@@ -8,10 +8,10 @@
  * JWK ~8 µs; DER export ~60 µs, JWK ~1 µs; an ed25519 verify with PEM ~167 µs, with a
  * KeyObject ~93 µs).
  *
- * - Host keys: the verify of ssh2's parsed keys checks the signature with a KeyObject made
- *   from the key's SSH blob through JWK (ed25519, ECDSA, RSA), kept per distinct blob (hosts
- *   cloned from one image share theirs). Other key types keep ssh2's verify. The verdict is
- *   still crypto.verify's over the same data and hash.
+ * - Host keys: the server's key is no longer turned into PEM; its signature is checked with a
+ *   KeyObject made from the key's SSH blob through JWK (ed25519, ECDSA, RSA), kept per
+ *   distinct blob (hosts cloned from one image share theirs). Other key types (DSA) keep
+ *   ssh2's way. The verdict is still crypto.verify's over the same data and hash.
  * - x25519: ssh2's Curve25519Exchange exports its public key and imports the server's
  *   through JWK. ssh2 does not export that class; it is patched through the first key
  *   exchange a client starts. A fresh key pair per connection, as before.
@@ -23,10 +23,14 @@
 import { createPublicKey, diffieHellman, verify as cryptoVerify, type JsonWebKey, type KeyObject } from 'node:crypto';
 
 const PATCHED = Symbol('lwt kex patch');
-const applied = { hostKeyVerify: false, curve25519: false };
+const applied = { hostKeyVerify: false, curve25519: false, hostKeysVerified: 0 };
 
-/** Which of the patches are in effect (x25519: once a client has started a key exchange). */
-export function kexPatches(): { hostKeyVerify: boolean; curve25519: boolean } {
+/**
+ * Which of the patches are in place (x25519: once a client has started a key exchange), and
+ * how many host key signatures went through the patch: it is only in effect when ssh2's
+ * key exchange code was loaded after it, which this count proves.
+ */
+export function kexPatches(): { hostKeyVerify: boolean; curve25519: boolean; hostKeysVerified: number } {
   return { ...applied };
 }
 
@@ -89,36 +93,51 @@ function keyObjectOf(blob: Buffer): KeyObject | undefined {
   return k ?? undefined;
 }
 
-type Verify = (this: ParsedLike, data: Buffer, signature: Buffer, algo?: string) => boolean | Error;
-interface ParsedLike {
-  getPublicSSH?: () => Buffer | null;
-  verify: Verify;
-}
+/** ssh2's default hash per host key type (its parseDER's `algo`); RSA's is overridden for rsa-sha2-*. */
+const DEFAULT_HASH: Record<string, string | null> = {
+  'ssh-ed25519': null,
+  'ecdsa-sha2-nistp256': 'sha256',
+  'ecdsa-sha2-nistp384': 'sha384',
+  'ecdsa-sha2-nistp521': 'sha512',
+  'ssh-rsa': 'sha1',
+};
+
+type ParseDERKey = ((data: Buffer, type: string) => unknown) & { [PATCHED]?: true };
 
 /**
- * Patch the verify of ssh2's parsed keys, given one of them (all share one prototype). The
- * default hash is ssh2's own, read from the key (its `Hash Algorithm` symbol), so that the
- * choice of hash stays ssh2's.
+ * Replace `parseDERKey` of ssh2's keyParser module, which ssh2's key exchange calls for the
+ * server's host key and then only asks to `verify`: it built PEM text (through an ASN.1
+ * writer) for OpenSSL to parse again at the verify. The replacement verifies with a KeyObject
+ * made from the key's blob through JWK. It must run before ssh2's kex.js is loaded: kex.js
+ * keeps its own reference to the function (vendor.ts loads this module first).
  */
-export function patchHostKeyVerify(sample: object): void {
-  const proto = Object.getPrototypeOf(sample) as (ParsedLike & { [PATCHED]?: true }) | null;
-  if (!proto || typeof proto.verify !== 'function' || typeof proto.getPublicSSH !== 'function') return;
-  const hashSym = Object.getOwnPropertySymbols(sample).find((s) => s.description === 'Hash Algorithm');
-  if (hashSym === undefined) return;
-  if (proto[PATCHED]) return void (applied.hostKeyVerify = true);
-  const original = proto.verify;
-  proto.verify = function verify(this: ParsedLike, data: Buffer, signature: Buffer, algo?: string): boolean | Error {
-    const blob = this.getPublicSSH?.();
-    const key = Buffer.isBuffer(blob) ? keyObjectOf(blob) : undefined;
-    if (!key) return original.call(this, data, signature, algo);
-    const hash = algo && typeof algo === 'string' ? algo : ((this as unknown as Record<symbol, string | null>)[hashSym] ?? null);
-    try {
-      return cryptoVerify(hash, data, key, signature);
-    } catch (err) {
-      return err as Error;
-    }
+export function patchHostKeyParser(keyParser: unknown): void {
+  const m = keyParser as { parseDERKey?: ParseDERKey } | null;
+  if (typeof m?.parseDERKey !== 'function') return;
+  if (m.parseDERKey[PATCHED]) return void (applied.hostKeyVerify = true);
+  const original = m.parseDERKey;
+  const parseDERKey: ParseDERKey = (data: Buffer, type: string): unknown => {
+    const hash = typeof type === 'string' ? DEFAULT_HASH[type] : undefined;
+    if (hash === undefined || !Buffer.isBuffer(data)) return original(data, type);
+    const name = Buffer.from(type, 'latin1');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(name.length);
+    const key = keyObjectOf(Buffer.concat([len, name, data]));
+    if (!key) return original(data, type);
+    return {
+      type,
+      verify(signed: Buffer, signature: Buffer, algo?: string): boolean | Error {
+        applied.hostKeysVerified++;
+        try {
+          return cryptoVerify(algo && typeof algo === 'string' ? algo : hash, signed, key, signature);
+        } catch (err) {
+          return err as Error;
+        }
+      },
+    };
   };
-  proto[PATCHED] = true;
+  parseDERKey[PATCHED] = true;
+  m.parseDERKey = parseDERKey;
   applied.hostKeyVerify = true;
 }
 

@@ -4,9 +4,9 @@
  * too; each does nothing when the internals are not as expected. ssh2 itself is loaded at
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
-import { ssh2 } from '../packages.js';
+import { ssh2 as loadSsh2, ssh2KeyParser } from '../packages.js';
 import { signPublicKeyFirst } from './auth-patch.js';
-import { patchCurve25519Via, patchHostKeyVerify } from './kex-patch.js';
+import { patchCurve25519Via, patchHostKeyParser } from './kex-patch.js';
 import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
 export type {
@@ -21,16 +21,19 @@ export type {
 
 export type Client = Ssh2Client;
 
-let hostKeyPatchTried = false;
+let loaded = false;
+
+/** ssh2, loaded at the first call: its key parser first, patched before the key exchange takes from it. */
+function ssh2(): ReturnType<typeof loadSsh2> {
+  if (!loaded) {
+    loaded = true;
+    patchHostKeyParser(ssh2KeyParser());
+  }
+  return loadSsh2();
+}
 
 /** A new ssh2 client (ssh2 loaded now if it was not yet). */
 export function newClient(): Client {
-  if (!hostKeyPatchTried) {
-    hostKeyPatchTried = true;
-    // Any parsed public key shows ssh2 the prototype all its parsed keys share.
-    const sample = parseKey('ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEVjomvRvwQCsSfo1En0d+4uyfDSy9jVInbleekjL6fR');
-    if (!(sample instanceof Error)) patchHostKeyVerify(sample);
-  }
   return new (ssh2().Client)();
 }
 
