@@ -152,12 +152,20 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
 }
 
 /**
- * The watchdog, as shell words for the wrapper: `/bin/sh -c SCRIPT lwt-watch watch LEADER
- * SSHD`, in the background with its own stdio on /dev/null (a watchdog holding the job's
- * pipes would keep the channel open after the command ended).
+ * The watchdog, as shell words for the wrapper: a subshell of the shell that starts it, in the
+ * background with its own stdio on /dev/null (a watchdog holding the job's pipes would keep the
+ * channel open after the command ended). It runs the script's watch loop itself and starts
+ * the script (`/bin/sh -c SCRIPT lwt-watch watch LEADER SSHD`, which looks again and kills)
+ * only when the leader was reparented: a job pays a fork, not a fork and an exec of /bin/sh,
+ * about half of the watchdog's cost to the host. A shell that does not split `$s` (zsh) hands
+ * over to the script at once, which then watches as it always did.
  */
 export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
-  return `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'} ${leader} ${parent} </dev/null >/dev/null 2>&1 &`;
+  const script = `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
+  const loop =
+    `while read -r s 2>/dev/null < "/proc/$r/stat"; do s=\${s##*) }; set -- $s; ` +
+    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && sleep 1 && continue; exec ${script} "$r" "$pp"; done`;
+  return `( r=${leader} pp=${parent}; ${loop} ) </dev/null >/dev/null 2>&1 &`;
 }
 
 /** What the kill script printed: how many processes died, and a pid hint it refused. */

@@ -1,9 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
 import { REMOTE_KILL_SCRIPT } from '../../../src/ssh/remote-kill.js';
 
 // The watchdog run here, on this machine, as the wrapper starts it on a host, with a `sleep`
@@ -58,4 +59,57 @@ test('watchdog: while the job runs under its parent it sleeps and looks again; i
   // Loose: it looks once a second; this only rules out "never".
   assert.equal(await exited(w, 10_000), 0);
   assert.equal(job.signalCode, 'SIGKILL', 'killed by the test, not by the watchdog');
+});
+
+/**
+ * The wrapper as sshd runs it, under a parent of its own (sshd's place): `sh -c 'printf
+ * COOKIE | bash -c "$W"'`, so that the login shell's parent is not this test.
+ */
+function wrapped(command: string): { parent: ReturnType<typeof spawn>; line: string } {
+  const { line } = wrapRemoteCommand({ command });
+  const parent = spawn('/bin/sh', ['-c', 'printf "0123abcd\\n" | bash -c "$W"; :'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, W: line, PATH: `${dir}:${process.env.PATH ?? ''}` },
+  });
+  return { parent, line };
+}
+
+/** Children of `pid`, from /proc (the first task's children list). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.split(' ').filter(Boolean).map(Number);
+}
+
+async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    const v = await what();
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, and ends with it', async (t) => {
+  await rm(sleeps, { force: true });
+  const { parent } = wrapped('/bin/sleep 3'); // by path: the `sleep` on PATH counts the watchdog's
+  t.after(() => {
+    try {
+      process.kill(-parent.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  // The login shell runs the job as its last command (bash execs it): the leader; the watchdog is its child.
+  const leader = await until(async () => {
+    for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x003\x00') return c;
+    return undefined;
+  }, 10_000);
+  assert.ok(leader, 'the job runs');
+  const watchdog = await until(async () => (await childrenOf(leader))[0], 10_000);
+  assert.ok(watchdog, 'a watchdog beside the job');
+  const exe = await readlink(`/proc/${watchdog}/exe`).catch(() => '');
+  assert.match(exe, /\/bash$/, `the watchdog runs ${exe}, not a fork of the login shell`);
+  assert.ok((await until(async () => ((await sleepCalls()) >= 1 ? true : undefined), 10_000)) === true, 'it sleeps between looks');
+  assert.equal(await exited(parent, 15_000), 0, 'the job ran to its end: nothing killed it');
+  assert.equal(await until(async () => ((await readFile(`/proc/${watchdog}/stat`, 'utf8').catch(() => '')) === '' ? true : undefined), 5000), true, 'the watchdog ended with the job');
 });
