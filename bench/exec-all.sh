@@ -65,6 +65,9 @@
 # descendant it waited for (ssh children, sub-parallels); divided by hosts. The sshd side
 # and the remote commands are not included (they are children of the fleet's sshd) but
 # run on the same CPUs, so with few cores wall time tracks total CPU.
+# Server CPU ms/conn: the fleet's sshd listeners run in a cpuacct cgroup of their own
+# (bench/lib.sh), read before and after each run (after the sessions have closed: at most
+# 10 s of waiting), / hosts: sshd, login shells, remote commands and anything they left.
 #
 # Stops its fleet at the end and on error or Ctrl-C; each tool run is started under
 # timeout(1) in its own process group and killed with it.
@@ -181,7 +184,7 @@ WORK=$(mktemp -d "$FLEET_DIR.work.XXXXXX") || die "mktemp failed"
 LWT_HOME_DIR=$WORK/lwt-home
 mkdir -p "$LWT_HOME_DIR"
 cd "$WORK" || die "cannot cd to $WORK"   # nothing below writes into the repo by accident
-printf 'section\thosts\tfanout\ttool\trun\tkind\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\tok_hosts\texpected_ok\tpeak_conns\n' >"$RAW"
+printf 'section\thosts\tfanout\ttool\trun\tkind\twall_s\tuser_s\tsys_s\tmaxrss_kb\trc\tok_hosts\texpected_ok\tpeak_conns\tserver_ms\n' >"$RAW"
 : >"$REPORT"
 
 
@@ -197,6 +200,7 @@ fleet_up() { # fleet_up GOOD [REFUSED BLACKHOLE]
   note "$(echo "$out" | head -n 1)"
   [ -s "$CFG" ] || die "fleet wrote no $CFG"
   grep -q 'KexAlgorithms curve25519-sha256' "$CFG" || die "$CFG does not pin KexAlgorithms curve25519-sha256"
+  server_cpu_attach "$FLEET_DIR"
 }
 
 # ---------------------------------------------------------------- one tool run
@@ -259,7 +263,7 @@ count_ok() {
 # Appends one row to $RAW; sets R_WALL R_OK R_RC.
 run_tool() {
   local section=$1 tool=$2 hf=$3 f=$4 ct=$5 kind=$6 rcmd=$7 run=$8 expected=$9 sample=${10:-0}
-  local hosts out err jl tf s e rc wall usr sys rss ok peak=-
+  local hosts out err jl tf s e rc wall usr sys rss ok peak=- srv0 srv
   hosts=$(grep -c . "$hf")
   out=$WORK/out err=$WORK/err jl=$WORK/joblog tf=$WORK/time
   rm -f "$out" "$err" "$jl" "$tf"
@@ -274,6 +278,7 @@ run_tool() {
     SAMPLER=$!
     echo 0 >"$WORK/peak"
   fi
+  srv0=$(server_cpu_ms "$FLEET_DIR")
   s=$(date +%s%N)
   # cwd = the temp home, so no .lwtrc / package.json of the repo is picked up by lwt.
   ( cd "$LWT_HOME_DIR" && exec timeout -k 10 "$RUN_TIMEOUT" /usr/bin/time -o "$tf" -f '%e %U %S %M' "${CMD[@]}" ) \
@@ -283,14 +288,16 @@ run_tool() {
   rc=$?
   CHILD=
   e=$(date +%s%N)
+  srv=$(server_cpu_ms "$FLEET_DIR")
+  srv=$(awk -v a="$srv0" -v b="$srv" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else printf "%.1f", b - a }')
   if [ "$sample" = 1 ]; then kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; SAMPLER=; peak=$(cat "$WORK/peak"); fi
   wall=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
   # time(1) prints "Command exited with non-zero status N" first when rc != 0: take the last line.
   read -r _ usr sys rss < <(tail -n 1 "$tf" 2>/dev/null) || true
   [[ ${usr:-} =~ ^[0-9.]+$ ]] || { usr=NA; sys=NA; rss=NA; }
   ok=$(count_ok "$tool" "$kind" "$hf" "$out" "$err" "$jl" "$rc")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-    "$section" "$hosts" "$f" "$tool" "$run" "$kind" "$wall" "$usr" "$sys" "$rss" "$rc" "$ok" "$expected" "$peak" >>"$RAW"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+    "$section" "$hosts" "$f" "$tool" "$run" "$kind" "$wall" "$usr" "$sys" "$rss" "$rc" "$ok" "$expected" "$peak" "$srv" >>"$RAW"
   if [ "$ok" != "$expected" ] || { [ "$rc" -ne 0 ] && [ "$expected" = "$hosts" ]; } || [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
     {
       echo "=== $section hosts=$hosts fanout=$f tool=$tool run=$run kind=$kind rc=$rc ok=$ok expected=$expected"
@@ -299,15 +306,15 @@ run_tool() {
       echo "--- stdout (last 5 lines)"; tail -n 5 "$out"
     } >>"$ERRLOG"
   fi
-  note "$(printf '%-7s H=%-5s F=%-5s %-15s %-7s rc=%-3s ok=%s/%s wall=%ss cpu=%s+%ss rss=%sKB%s' \
-    "$section" "$hosts" "$f" "$tool" "$kind${run:+#$run}" "$rc" "$ok" "$expected" "$wall" "$usr" "$sys" "$rss" \
+  note "$(printf '%-7s H=%-5s F=%-5s %-15s %-7s rc=%-3s ok=%s/%s wall=%ss cpu=%s+%ss server=%sms rss=%sKB%s' \
+    "$section" "$hosts" "$f" "$tool" "$kind${run:+#$run}" "$rc" "$ok" "$expected" "$wall" "$usr" "$sys" "$srv" "$rss" \
     "$([ "$peak" != - ] && echo " peak_conns=$peak")")"
   R_WALL=$wall R_OK=$ok R_RC=$rc
 }
 
 # ---------------------------------------------------------------- summarising
 
-# summarize SECTION HOSTS FANOUT TOOL -> "median_wall median_cpu_ms_per_host worst_failed status_word max_rss_kb median_peak"
+# summarize SECTION HOSTS FANOUT TOOL -> "median_wall median_cpu_ms_per_host worst_failed status_word max_rss_kb median_peak median_server_ms_per_host"
 # status_word: ok | FAILED k/H | TIMEOUT
 summarize() {
   awk -F'\t' -v sec="$1" -v h="$2" -v f="$3" -v tool="$4" '
@@ -324,11 +331,12 @@ summarize() {
       n++; w[n] = $7
       if ($8 != "NA") { c++; cpu[c] = ($8 + $9) * 1000 / $2; if ($10 > rss) rss = $10 }
       if ($14 != "-") { p++; pk[p] = $14 }
+      if ($15 != "NA" && $15 != "") { v++; srv[v] = $15 / $2 }
     }
     END {
-      if (n == 0) { print "NA NA 0 none 0 -"; exit }
+      if (n == 0) { print "NA NA 0 none 0 - NA"; exit }
       st = timedout ? "TIMEOUT" : (worst > 0 ? "FAILED" : (rcbad ? "FAILED-rc" : "ok"))
-      printf "%.3f %s %d %s %d %s\n", median(w, n), c ? sprintf("%.1f", median(cpu, c)) : "NA", worst, st, rss, p ? median(pk, p) : "-"
+      printf "%.3f %s %d %s %d %s %s\n", median(w, n), c ? sprintf("%.1f", median(cpu, c)) : "NA", worst, st, rss, p ? median(pk, p) : "-", v ? sprintf("%.1f", median(srv, v)) : "NA"
     }' "$RAW"
 }
 
@@ -346,7 +354,9 @@ say "         client side (OpenSSH 9.2's default post-quantum kex would add tens
 say "         lwt reads the same file and its ssh2 client uses curve25519-sha256 as well."
 say "fleet:   real sshd listeners on 127.0.x.y port $PORT, folder $FLEET_DIR"
 say "CPU:     client CPU ms/host = user+sys of the tool and all descendants it waited for (/usr/bin/time %U+%S), / hosts;"
-say "         sshd and remote commands are not counted but share the same CPUs."
+say "         sshd and remote commands are not counted in it but share the same CPUs."
+say "server:  server ms/conn = CPU of everything the fleet's sshd listeners started during the run (per-connection"
+say "         sshd, login shells, remote commands, leftovers), from a cpuacct cgroup holding the fleet, / hosts."
 say "status:  ok = every host succeeded in every run (warm-up echo ok + timed runs); FAILED k/H = k of H hosts failed"
 say "         in the worst run (no time shown); TIMEOUT = a run hit timeout $RUN_TIMEOUT s."
 say "raw:     $RAW (per run); output of failing runs, if any, in $ERRLOG"
@@ -359,7 +369,7 @@ if has_section table && [ -n "$HOSTS_LIST" ] && [ -n "$FANOUT_LIST" ]; then
   for n in $HOSTS_LIST; do [ "$n" -gt "$max" ] && max=$n; done
   fleet_up "$max"
   say "## 1. \`true\` on every host, median of $RUNS run(s) (connect timeout $TABLE_CT s for every tool)"
-  say "$(printf '%6s %7s  %-15s %14s %9s %14s  %s' hosts fanout tool 'median wall s' 'ratio/lwt' 'CPU ms/host' status)"
+  say "$(printf '%6s %7s  %-15s %14s %9s %14s %16s  %s' hosts fanout tool 'median wall s' 'ratio/lwt' 'CPU ms/host' 'server ms/conn' status)"
   for h in $HOSTS_LIST; do
     hf=$WORK/hosts-$h
     head -n "$h" "$FLEET_DIR/hosts" >"$hf"
@@ -374,7 +384,7 @@ if has_section table && [ -n "$HOSTS_LIST" ] && [ -n "$FANOUT_LIST" ]; then
         [ "$st" = ok ] && lwt_wall=$w ;;
       esac
       for t in $TOOLS; do
-        read -r w cpu worst st _ _ < <(summarize table "$h" "$f" "$t")
+        read -r w cpu worst st _ _ srv < <(summarize table "$h" "$f" "$t")
         case $st in
           ok) shown=$w
               ratio=-; [ -n "$lwt_wall" ] && ratio=$(awk -v a="$w" -v b="$lwt_wall" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }') ;;
@@ -382,7 +392,7 @@ if has_section table && [ -n "$HOSTS_LIST" ] && [ -n "$FANOUT_LIST" ]; then
           FAILED-rc) shown="FAILED rc!=0" ratio=- ;;
           *) shown=$st ratio=- ;;
         esac
-        say "$(printf '%6s %7s  %-15s %14s %9s %14s  %s' "$h" "$f" "$t" "$shown" "$ratio" "$cpu" "$st")"
+        say "$(printf '%6s %7s  %-15s %14s %9s %14s %16s  %s' "$h" "$f" "$t" "$shown" "$ratio" "$cpu" "$srv" "$st")"
       done
     done
   done
@@ -396,7 +406,7 @@ if has_section mem && [ "$MEM_HOSTS" -gt 0 ]; then
   hf=$FLEET_DIR/hosts
   say "## 2. lwt peak memory, all connections open at once: \`$MEM_CMD\` at -p $MEM_HOSTS, $RUNS run(s) (connect timeout $MEM_CT s)"
   for r in $(seq "$RUNS"); do run_tool mem lwt "$hf" "$MEM_HOSTS" "$MEM_CT" time "$MEM_CMD" "$r" "$MEM_HOSTS" 1; done
-  read -r w _ worst st rss peak < <(summarize mem "$MEM_HOSTS" "$MEM_HOSTS" lwt)
+  read -r w _ worst st rss peak _ < <(summarize mem "$MEM_HOSTS" "$MEM_HOSTS" lwt)
   say "$(printf '%6s %7s  %14s %12s %18s  %s' hosts fanout 'median wall s' 'max RSS MB' 'peak open conns' status)"
   case $st in FAILED) st="FAILED $worst/$MEM_HOSTS" ;; esac
   [ "$peak" != - ] && [ "${peak%.*}" -lt "$MEM_HOSTS" ] && st="$st (only $peak of $MEM_HOSTS open at once: try a longer --mem-cmd)"
@@ -439,6 +449,7 @@ fi
 
 node "$FLEET_CLI" down --dir "$FLEET_DIR" >/dev/null 2>&1 && FLEET_UP=0
 sleep 0.5
+server_cpu_detach
 left=$(ps -eo pid=,args= | grep -F -e "$FLEET_DIR" | grep -v -e grep -e exec-all.sh)
 if [ -z "$left" ]; then
   say "cleanup: fleet stopped, no process mentions $FLEET_DIR"

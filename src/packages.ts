@@ -25,6 +25,8 @@ function once<T>(load: () => unknown): () => T {
 }
 
 export const ssh2 = once<typeof Ssh2>(() => (esm ? nodeRequire('ssh2') : require('ssh2')));
+/** ssh2's key parser, loaded before ssh2 itself: ssh/kex-patch.ts replaces a function ssh2's key exchange takes from it. */
+export const ssh2KeyParser = once<unknown>(() => (esm ? nodeRequire('ssh2/lib/protocol/keyParser.js') : require('ssh2/lib/protocol/keyParser.js')));
 export const cosmiconfig = once<typeof Cosmiconfig>(() => nodeRequire('cosmiconfig'));
 export const log4js = once<typeof Log4js>(() => (esm ? nodeRequire('log4js') : require('log4js')));
 export const yaml = once<typeof Yaml>(() => (esm ? nodeRequire('js-yaml') : require('js-yaml')));

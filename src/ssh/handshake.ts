@@ -12,7 +12,7 @@ import { ConnectClock } from './connect-clock.js';
 import type { ResolvedHostConfig } from './config/types.js';
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import type { HostKeyPolicy } from './host-key-policy.js';
-import { batchSocketWrites, newClient, type AnyAuthMethod, type ConnectConfig } from './vendor.js';
+import { batchSocketWrites, connectClient, newClient, type AnyAuthMethod, type ConnectConfig } from './vendor.js';
 
 /** ssh2's keepalive is off by default; a dead host mid-command must not hang us for hours. */
 const DEFAULT_KEEPALIVE_MS = 15_000;
@@ -111,7 +111,7 @@ export function handshake(req: HandshakeRequest): Promise<ConnectResult> {
       sock,
     };
     try {
-      client.connect(options);
+      connectClient(client, options);
       // ssh2 has paused the stream and reads it once its crypto is ready: this listener
       // neither starts the flow nor misses the first byte.
       if (clock.phase === 'banner') {

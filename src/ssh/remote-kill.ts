@@ -20,9 +20,9 @@ const D = '$';
  *   is taken only when it is such a child, else the only such child is, else none (prints
  *   `pid-refused PID`).
  * - `watch` / `watch-sudo`: the job's own watchdog, started in the background by the wrapper
- *   (remote-command.ts) with the cookie in its environment. Every second it checks that PID,
- *   the job's session leader, is still the child of PARENT, its sshd session; when the
- *   leader is gone the job ended and it exits; when the leader was reparented the session is
+ *   (remote-command.ts) with the cookie in its environment. At once, then every second, it
+ *   checks that PID, the job's session leader, is still the child of PARENT, its sshd session;
+ *   when the leader is gone the job ended and it exits; when the leader was reparented the session is
  *   gone (lwt died, the network broke) and it kills the job by the rules above. It lives in
  *   the job's session, so it skips the group signals and spares itself and its children.
  *
@@ -44,11 +44,14 @@ m=$1; r=$(( $2 + 0 )); pp=$(( $3 + 0 )); me=$$
 case $m in
   watch*)
     c=${D}{${JOB_COOKIE_VAR}-}; unset ${JOB_COOKIE_VAR}
-    while sleep 1; do
+    # Look first, then sleep: most jobs have ended by the time this shell has started, and a
+    # sleep(1) process per job was half of the watchdog's cost to the host.
+    while :; do
       read -r s 2>/dev/null < "/proc/$r/stat" || exit 0
       s=${D}{s##*) }; set -- $s
       [ "$1" = Z ] && exit 0
       [ "$2" = "$pp" ] || break
+      sleep 1 || break
     done ;;
   *) c=; read -r c || true ;;
 esac
@@ -153,12 +156,20 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
 }
 
 /**
- * The watchdog, as shell words for the wrapper: `/bin/sh -c SCRIPT lwt-watch watch LEADER
- * SSHD`, in the background with its own stdio on /dev/null (a watchdog holding the job's
- * pipes would keep the channel open after the command ended).
+ * The watchdog, as shell words for the wrapper: a subshell of the shell that starts it, in the
+ * background with its own stdio on /dev/null (a watchdog holding the job's pipes would keep the
+ * channel open after the command ended). It runs the script's watch loop itself and starts
+ * the script (`/bin/sh -c SCRIPT lwt-watch watch LEADER SSHD`, which looks again and kills)
+ * only when the leader was reparented: a job pays a fork, not a fork and an exec of /bin/sh,
+ * about half of the watchdog's cost to the host. A shell that does not split `$s` (zsh) hands
+ * over to the script at once, which then watches as it always did.
  */
 export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
-  return `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'} ${leader} ${parent} </dev/null >/dev/null 2>&1 &`;
+  const script = `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
+  const loop =
+    `while read -r s 2>/dev/null < "/proc/$r/stat"; do s=\${s##*) }; set -- $s; ` +
+    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && sleep 1 && continue; exec ${script} "$r" "$pp"; done`;
+  return `( r=${leader} pp=${parent}; ${loop} ) </dev/null >/dev/null 2>&1 &`;
 }
 
 /** What the kill script printed: how many processes died, and a pid hint it refused. */

@@ -4,8 +4,10 @@
  * too; each does nothing when the internals are not as expected. ssh2 itself is loaded at
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
-import { ssh2 } from '../packages.js';
-import type { Client as Ssh2Client, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
+import { ssh2 as loadSsh2, ssh2KeyParser } from '../packages.js';
+import { signPublicKeyFirst } from './auth-patch.js';
+import { patchCurve25519Via, patchHostKeyParser } from './kex-patch.js';
+import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
 export type {
   AnyAuthMethod,
@@ -19,9 +21,31 @@ export type {
 
 export type Client = Ssh2Client;
 
+let loaded = false;
+
+/** ssh2, loaded at the first call: its key parser first, patched before the key exchange takes from it. */
+function ssh2(): ReturnType<typeof loadSsh2> {
+  if (!loaded) {
+    loaded = true;
+    patchHostKeyParser(ssh2KeyParser());
+  }
+  return loadSsh2();
+}
+
 /** A new ssh2 client (ssh2 loaded now if it was not yet). */
 export function newClient(): Client {
   return new (ssh2().Client)();
+}
+
+/**
+ * Start the handshake over `options.sock`, with ssh2's x25519 exchange through cheaper key
+ * import and export (kex-patch.ts: the client's first key exchange object shows its class)
+ * and public-key login without the query round trip (auth-patch.ts).
+ */
+export function connectClient(client: Client, options: ConnectConfig): void {
+  client.connect(options);
+  patchCurve25519Via(client);
+  signPublicKeyFirst(client);
 }
 
 /** ssh2's key parser, first key only: a file holding several keys gives its first. */

@@ -15,8 +15,8 @@ test('the job cookie is in no command line: it goes on stdin', () => {
 });
 
 test('a watchdog is started unless the command is detached', () => {
-  assert.match(wrapRemoteCommand({ command: 'x' }).line, /lwt-watch watch \$\$ \$PPID/);
-  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt-watch watch-sudo "\$1" "\$2"/);
+  assert.match(wrapRemoteCommand({ command: 'x' }).line, /\( r=\$\$ pp=\$PPID; [^]*lwt-watch watch "\$r" "\$pp"; done \) <\/dev\/null >\/dev\/null 2>&1 &\nx$/);
+  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /\( r="\$1" pp="\$2"; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done \)/);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', detach: true }).line, /lwt-watch/);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', sudo: true, detach: true }).line, /lwt-watch/);
 });

@@ -1,0 +1,115 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmod, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
+import { REMOTE_KILL_SCRIPT } from '../../../src/ssh/remote-kill.js';
+
+// The watchdog run here, on this machine, as the wrapper starts it on a host, with a `sleep`
+// first on PATH that notes each call: what it costs a host is mostly the processes it starts.
+let dir = '';
+let sleeps = '';
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'lwt-watch-'));
+  sleeps = join(dir, 'sleeps');
+  await writeFile(join(dir, 'sleep'), `#!/bin/sh\necho "$*" >> '${sleeps}'\nexec /bin/sleep "$@"\n`);
+  await chmod(join(dir, 'sleep'), 0o755);
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+function watchdog(leader: number, parent: number): ReturnType<typeof spawn> {
+  return spawn('/bin/sh', ['-c', REMOTE_KILL_SCRIPT, 'lwt-watch', 'watch', String(leader), String(parent)], {
+    stdio: 'ignore',
+    env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, LWT_JOB: 'abc123' },
+  });
+}
+
+const exited = (p: ReturnType<typeof spawn>, ms: number): Promise<number | null | 'running'> =>
+  new Promise((resolve) => {
+    const t = setTimeout(() => resolve('running'), ms);
+    p.once('exit', (code) => (clearTimeout(t), resolve(code)));
+  });
+
+const sleepCalls = async (): Promise<number> => (await readFile(sleeps, 'utf8').catch(() => '')).split('\n').filter(Boolean).length;
+
+test('watchdog: a job that has already ended costs no sleep process; the watchdog exits at once', async () => {
+  await rm(sleeps, { force: true });
+  const done = spawnSync('true');
+  const gone = done.pid!;
+  const w = watchdog(gone, process.pid);
+  assert.equal(await exited(w, 10_000), 0);
+  assert.equal(await sleepCalls(), 0, 'the watchdog slept before looking');
+});
+
+test('watchdog: while the job runs under its parent it sleeps and looks again; it exits once the job ends', async (t) => {
+  await rm(sleeps, { force: true });
+  const job = spawn('/bin/sleep', ['60'], { stdio: 'ignore' });
+  t.after(() => job.kill('SIGKILL'));
+  const w = watchdog(job.pid!, process.pid);
+  t.after(() => w.kill('SIGKILL'));
+  assert.equal(await exited(w, 1500), 'running', 'the job is alive: the watchdog stays');
+  assert.ok((await sleepCalls()) >= 1);
+  job.kill('SIGKILL');
+  // Loose: it looks once a second; this only rules out "never".
+  assert.equal(await exited(w, 10_000), 0);
+  assert.equal(job.signalCode, 'SIGKILL', 'killed by the test, not by the watchdog');
+});
+
+/**
+ * The wrapper as sshd runs it, under a parent of its own (sshd's place): `sh -c 'printf
+ * COOKIE | bash -c "$W"'`, so that the login shell's parent is not this test.
+ */
+function wrapped(command: string): { parent: ReturnType<typeof spawn>; line: string } {
+  const { line } = wrapRemoteCommand({ command });
+  const parent = spawn('/bin/sh', ['-c', 'printf "0123abcd\\n" | bash -c "$W"; :'], {
+    detached: true,
+    stdio: 'ignore',
+    env: { ...process.env, W: line, PATH: `${dir}:${process.env.PATH ?? ''}` },
+  });
+  return { parent, line };
+}
+
+/** Children of `pid`, from /proc (the first task's children list). */
+async function childrenOf(pid: number): Promise<number[]> {
+  const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
+  return text.split(' ').filter(Boolean).map(Number);
+}
+
+async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
+  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
+    const v = await what();
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, and ends with it', async (t) => {
+  await rm(sleeps, { force: true });
+  const { parent } = wrapped('/bin/sleep 3'); // by path: the `sleep` on PATH counts the watchdog's
+  t.after(() => {
+    try {
+      process.kill(-parent.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  // The login shell runs the job as its last command (bash execs it): the leader; the watchdog is its child.
+  const leader = await until(async () => {
+    for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x003\x00') return c;
+    return undefined;
+  }, 10_000);
+  assert.ok(leader, 'the job runs');
+  const watchdog = await until(async () => (await childrenOf(leader))[0], 10_000);
+  assert.ok(watchdog, 'a watchdog beside the job');
+  const exe = await readlink(`/proc/${watchdog}/exe`).catch(() => '');
+  assert.match(exe, /\/bash$/, `the watchdog runs ${exe}, not a fork of the login shell`);
+  assert.ok((await until(async () => ((await sleepCalls()) >= 1 ? true : undefined), 10_000)) === true, 'it sleeps between looks');
+  assert.equal(await exited(parent, 15_000), 0, 'the job ran to its end: nothing killed it');
+  assert.equal(await until(async () => ((await readFile(`/proc/${watchdog}/stat`, 'utf8').catch(() => '')) === '' ? true : undefined), 5000), true, 'the watchdog ended with the job');
+});
