@@ -8,12 +8,12 @@
  * `run` answers `undefined` when the host cannot run the runner (no perl): the caller then
  * runs commands there one channel each.
  */
-import { CapturedOutput, type ProcessResult, type StdinPipe } from '../core/capped-output.js';
+import { CapturedOutput, type ProcessResult } from '../core/capped-output.js';
 import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import { describeOutcome, fromWaitStatus, type Outcome } from '../core/outcome.js';
-import type { StartWorker } from './line-worker.js';
 import { encodeRequest, RunnerFrames } from './runner-frames.js';
 import { NO_RUNNER_EXIT } from './runner-script.js';
+import { SlotProcess, type StartWorker } from './slot-process.js';
 
 interface Job {
   out: CapturedOutput;
@@ -21,11 +21,8 @@ interface Job {
 }
 
 interface Proc {
-  ctl: AbortController;
+  process: SlotProcess;
   frames: RunnerFrames;
-  stdin?: StdinPipe;
-  early: Buffer[];
-  ended: Promise<ProcessResult>;
   /** Set when its stdout stopped being frames: where. */
   garbage?: string;
 }
@@ -49,7 +46,7 @@ export class CommandRunner {
     if (signal.aborted) return Promise.resolve(out.result(killedOutcome(reasonOf(signal), 0, false)));
     const proc = this.proc ?? this.spawn();
     return new Promise<ProcessResult | undefined>((resolve) => {
-      const onAbort = (): void => proc.ctl.abort(signal.reason);
+      const onAbort = (): void => proc.process.kill(signal.reason);
       signal.addEventListener('abort', onAbort, { once: true });
       this.job = {
         out,
@@ -59,37 +56,25 @@ export class CommandRunner {
           resolve(r);
         },
       };
-      const request = encodeRequest(command);
-      if (proc.stdin) proc.stdin.write(request);
-      else proc.early.push(request);
+      proc.process.write(encodeRequest(command));
     });
   }
 
   /** EOF to the runner (it leaves after its job), and its tree killed if it has not gone after `graceMs`. */
   async stop(graceMs = 2000): Promise<void> {
-    const proc = this.proc;
-    if (!proc) return;
-    proc.stdin?.end();
-    const timer = setTimeout(() => proc.ctl.abort({ kind: 'cancelled' }), graceMs);
-    await proc.ended;
-    clearTimeout(timer);
+    await this.proc?.process.stop(graceMs);
   }
 
   private spawn(): Proc {
     this.started++;
-    const proc: Proc = { ctl: new AbortController(), frames: new RunnerFrames(), early: [], ended: undefined as unknown as Promise<ProcessResult> };
-    proc.ended = this.start({
-      signal: proc.ctl.signal,
-      onStdin: (pipe) => {
-        proc.stdin = pipe;
-        for (const b of proc.early.splice(0)) pipe.write(b);
-      },
-      onOutput: (stream, chunk) => {
-        if (stream === 'stdout' && this.proc === proc) this.onFrames(proc, chunk);
-      },
-    });
+    const proc: Proc = {
+      frames: new RunnerFrames(),
+      process: new SlotProcess(this.start, (chunk) => {
+        if (this.proc === proc) this.onFrames(proc, chunk);
+      }),
+    };
     this.proc = proc;
-    void proc.ended.then((r) => {
+    void proc.process.ended.then((r) => {
       if (this.proc === proc) this.proc = undefined;
       const job = this.job;
       if (!job) return;
@@ -104,7 +89,8 @@ export class CommandRunner {
     const o = r.outcome;
     if (proc.garbage !== undefined) return { kind: 'failed', message: `the slot's command runner wrote something that is not its protocol, near ${proc.garbage}` };
     // Killed for the job (deadline, cancel), or the connection went away: that is the job's outcome.
-    if (proc.ctl.signal.aborted) return o.kind === 'timeout' || o.kind === 'cancelled' ? o : killedOutcome(reasonOf(proc.ctl.signal), 0);
+    const killed = proc.process.signal;
+    if (killed.aborted) return o.kind === 'timeout' || o.kind === 'cancelled' ? o : killedOutcome(reasonOf(killed), 0);
     if (o.kind === 'lost' || o.kind === 'unreachable' || o.kind === 'local-error') return o;
     const said = r.stderr.trim().split('\n').pop();
     return { kind: 'failed', message: `the slot's command runner ended while the job ran (${describeOutcome(o)}${said ? `: ${said}` : ''})` };
@@ -120,7 +106,7 @@ export class CommandRunner {
       } else if (f.type === 'garbage') {
         // Not our protocol any more: kill it; the job fails with where it broke.
         proc.garbage = f.near;
-        proc.ctl.abort({ kind: 'cancelled' });
+        proc.process.kill({ kind: 'cancelled' });
       }
     }
   }

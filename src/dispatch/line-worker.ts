@@ -8,17 +8,9 @@
  * The process itself (local, or a channel on the host's connection) comes from `start`, so
  * the same protocol runs on both; killing it kills its tree (local-process / remote-exec).
  */
-import type { ProcessResult, StdinPipe, StreamName } from '../core/capped-output.js';
-import { killedOutcome, reasonOf, type KillReason } from '../core/kill-reason.js';
+import { killedOutcome, reasonOf } from '../core/kill-reason.js';
 import type { Outcome } from '../core/outcome.js';
-
-export interface WorkerIo {
-  signal: AbortSignal;
-  onStdin: (pipe: StdinPipe) => void;
-  onOutput: (stream: StreamName, chunk: Buffer) => void;
-}
-
-export type StartWorker = (io: WorkerIo) => Promise<ProcessResult>;
+import { SlotProcess, type StartWorker } from './slot-process.js';
 
 export type LineResult =
   | { kind: 'done'; output: Buffer }
@@ -28,16 +20,8 @@ export type LineResult =
 /** Output kept per line beyond the protocol's echo. */
 const OUTPUT_CAP = 64 * 1024;
 
-interface Running {
-  stdin?: StdinPipe;
-  /** What was written before the process's stdin was open (a remote channel opens later). */
-  early?: Buffer;
-  ended: Promise<ProcessResult>;
-  ctl: AbortController;
-}
-
 export class LineWorker {
-  private proc: Running | undefined;
+  private proc: SlotProcess | undefined;
   private buf: Buffer = Buffer.alloc(0);
   private pending: { line: Buffer; output: Buffer[]; size: number; resolve: (r: LineResult) => void } | undefined;
   /** Crashes of this slot since its last finished line: the restart backoff grows with them. */
@@ -62,14 +46,12 @@ export class LineWorker {
       this.spawn();
     }
     const proc = this.proc!;
-    const onAbort = (): void => proc.ctl.abort(signal.reason);
+    const onAbort = (): void => proc.kill(signal.reason);
     signal.addEventListener('abort', onAbort, { once: true });
     try {
       return await new Promise<LineResult>((resolve) => {
         this.pending = { line, output: [], size: 0, resolve };
-        const data = Buffer.concat([line, Buffer.from('\n')]);
-        if (proc.stdin) proc.stdin.write(data);
-        else proc.early = data;
+        proc.write(Buffer.concat([line, Buffer.from('\n')]));
       });
     } finally {
       signal.removeEventListener('abort', onAbort);
@@ -78,29 +60,14 @@ export class LineWorker {
 
   /** End the worker: EOF on its stdin, then its tree killed if it has not left after `graceMs`. */
   async stop(graceMs = 2000): Promise<void> {
-    const proc = this.proc;
-    if (!proc) return;
-    proc.stdin?.end();
-    const timer = setTimeout(() => proc.ctl.abort({ kind: 'cancelled' } satisfies KillReason), graceMs);
-    await proc.ended;
-    clearTimeout(timer);
+    await this.proc?.stop(graceMs);
   }
 
   private spawn(): void {
     this.started++;
-    const ctl = new AbortController();
-    const proc: Running = { ctl, ended: undefined as unknown as Promise<ProcessResult> };
     this.buf = Buffer.alloc(0);
-    proc.ended = this.start({
-      signal: ctl.signal,
-      onStdin: (pipe) => {
-        proc.stdin = pipe;
-        if (proc.early) pipe.write(proc.early);
-        proc.early = undefined;
-      },
-      onOutput: (stream, chunk) => {
-        if (stream === 'stdout' && this.proc === proc) this.onStdout(chunk);
-      },
+    const proc: SlotProcess = new SlotProcess(this.start, (chunk) => {
+      if (this.proc === proc) this.onStdout(chunk);
     });
     this.proc = proc;
     void proc.ended.then((r) => {
@@ -108,7 +75,7 @@ export class LineWorker {
       const p = this.pending;
       this.pending = undefined;
       // A worker that ends on its own (with or without a line) crashed; one we stopped did not.
-      if (!ctl.signal.aborted || p) this.crashesInRow++;
+      if (!proc.signal.aborted || p) this.crashesInRow++;
       p?.resolve({ kind: 'ended', outcome: r.outcome, output: Buffer.concat(p.output) });
     });
   }

@@ -13,7 +13,8 @@ import type { HostSpec } from '../hosts/host-spec.js';
 import type { Connections } from '../runner/connections.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { CommandRunner } from './command-runner.js';
-import { LineWorker, type StartWorker, type WorkerIo } from './line-worker.js';
+import { LineWorker } from './line-worker.js';
+import type { StartWorker, WorkerIo } from './slot-process.js';
 import { RUNNER_COMMAND } from './runner-script.js';
 import { LOCAL, type Slot } from './slots.js';
 

@@ -9,6 +9,7 @@
  * A template without any replacement string gets the line appended as its last argument,
  * as GNU parallel does (`lwt dispatch gzip` gzips each named file).
  */
+import { isUtf8 } from 'node:buffer';
 import { shellQuote, shellQuoteBytes } from '../core/shell-quote.js';
 import { UsageError } from '../errors.js';
 
@@ -32,7 +33,7 @@ export function checkTemplate(template: string): void {
  */
 export function fillTemplate(template: string, line: string | Buffer, seq: number): string {
   const text = typeof line === 'string' ? line : line.toString('utf8');
-  const exact = typeof line === 'string' || Buffer.from(text, 'utf8').equals(line);
+  const exact = typeof line === 'string' || isUtf8(line);
   const quote = (value: string | Buffer): string => (typeof value === 'string' ? shellQuote(value) : shellQuoteBytes(value));
   const whole: string | Buffer = exact ? text : (line as Buffer);
   if (!hasReplacement(template)) return `${template} ${quote(whole)}`;

@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLocalProcess } from '../../../src/core/local-process.js';
 import { CommandRunner } from '../../../src/dispatch/command-runner.js';
-import type { StartWorker } from '../../../src/dispatch/line-worker.js';
+import type { StartWorker } from '../../../src/dispatch/slot-process.js';
 import { READY_LINE } from '../../../src/dispatch/runner-frames.js';
 import { RUNNER_COMMAND } from '../../../src/dispatch/runner-script.js';
 
@@ -64,7 +64,7 @@ test('without perl the runner is unavailable (undefined), not a failed job', asy
 });
 
 test('a runner that dies under a job fails the job, naming it; one that writes no frames is garbage', async () => {
-  const died = new CommandRunner(start(`${RUNNER_COMMAND}`));
+  const died = new CommandRunner(start(RUNNER_COMMAND));
   const res = await died.run('kill -9 $PPID; sleep 1', never, 1 << 20);
   assert.equal(res?.outcome.kind, 'failed');
   assert.match(res?.outcome.kind === 'failed' ? res.outcome.message : '', /command runner ended while the job ran \(killed by SIGKILL/);

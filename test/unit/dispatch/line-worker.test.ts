@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLocalProcess } from '../../../src/core/local-process.js';
-import { LineWorker, defaultRestartBackoffMs, type StartWorker } from '../../../src/dispatch/line-worker.js';
+import { LineWorker, defaultRestartBackoffMs } from '../../../src/dispatch/line-worker.js';
+import type { StartWorker } from '../../../src/dispatch/slot-process.js';
 
 const local = (command: string): StartWorker => (io) => runLocalProcess({ command, signal: io.signal, outputCapBytes: 4096, onOutput: io.onOutput, onStdin: io.onStdin });
 const line = (s: string): Buffer => Buffer.from(s);
