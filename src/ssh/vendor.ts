@@ -55,14 +55,20 @@ export function parseKey(data: Buffer | string): ParsedKey | Error {
   return r;
 }
 
+const BATCHED = Symbol('lwt.batchedWrites');
+
 /**
  * Cork the client's socket at its first write of an event-loop turn and uncork it once the
- * turn is over (setImmediate): the packets written in between leave in one writev. Through
- * ssh2's internal `_sock`; does nothing when it is not a socket that can cork.
+ * turn is over (setImmediate): the packets written in between leave in one writev (ssh2
+ * writes every packet by itself, every 32 KiB of a large stream too). Once per connection,
+ * however often asked; through ssh2's internal `_sock`; does nothing when it is not a socket
+ * that can cork.
  */
 export function batchSocketWrites(client: Client): void {
-  const sock = (client as unknown as { _sock?: { write: (...args: unknown[]) => boolean; cork?: () => void; uncork?: () => void } })._sock;
-  if (!sock || typeof sock.cork !== 'function' || typeof sock.uncork !== 'function') return;
+  type Sock = { write: (...args: unknown[]) => boolean; cork?: () => void; uncork?: () => void } & Record<symbol, unknown>;
+  const sock = (client as unknown as { _sock?: Sock })._sock;
+  if (!sock || typeof sock.cork !== 'function' || typeof sock.uncork !== 'function' || sock[BATCHED]) return;
+  sock[BATCHED] = true;
   const write = sock.write;
   let corked = false;
   sock.write = function (this: unknown, ...args: unknown[]): boolean {
@@ -142,37 +148,6 @@ export function coalesceSftpPackets(sftp: SFTPWrapper, client: Client): void {
       };
     },
   });
-}
-
-const CORKED = Symbol('lwt.corkedChannelData');
-
-/**
- * Cork the connection's socket from the first channel packet of an event-loop turn to the end
- * of that turn, so that the packets of a turn leave in one writev: ssh2 writes every 32 KiB
- * packet of a large stream to the socket by itself (also when a window adjust releases a
- * megabyte at once). Once per connection; without the expected internals it does nothing.
- */
-export function corkChannelData(client: Client): void {
-  type Proto = Record<string | symbol, unknown> & { channelData?: (...args: unknown[]) => unknown };
-  const c = client as unknown as { _protocol?: Proto; _sock?: { cork?: () => void; uncork?: () => void } };
-  const proto = c._protocol;
-  const sock = c._sock;
-  if (!proto || typeof proto.channelData !== 'function' || proto[CORKED] || typeof sock?.cork !== 'function' || typeof sock.uncork !== 'function') return;
-  const send = proto.channelData;
-  let corked = false;
-  const uncork = (): void => {
-    corked = false;
-    sock.uncork!();
-  };
-  proto[CORKED] = true;
-  proto.channelData = function (this: unknown, ...args: unknown[]): unknown {
-    if (!corked) {
-      corked = true;
-      sock.cork!();
-      process.nextTick(uncork);
-    }
-    return send.apply(this, args);
-  };
 }
 
 /** The SSH public blob of what an agent listed (ssh2 gives parsed keys). */

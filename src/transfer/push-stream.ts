@@ -11,7 +11,7 @@
  * only if the host shows it whole (its size and mtime as sent); the others are removed and
  * reported. A host without a usable tar gets the SFTP path (push.ts) for these files.
  */
-import { corkChannelData, type Client } from '../ssh/vendor.js';
+import { batchSocketWrites, type Client } from '../ssh/vendor.js';
 import type { StdinPipe } from '../core/capped-output.js';
 import type { LogSink } from '../core/log-sink.js';
 import { execRemote } from '../ssh/remote-exec.js';
@@ -30,7 +30,7 @@ import type { PushInput, PushResult } from './push.js';
 export const STREAM_MIN_FILES = 32;
 /**
  * Bytes gathered before a write: ssh2 makes a packet of every write (cut at 32 KiB), so small
- * pieces are joined; the packets of a turn leave in one writev (corkChannelData). BATCHES of
+ * pieces are joined; the packets of a turn leave in one writev (batchSocketWrites). BATCHES of
  * them in flight per host (the server's channel window is 2 MiB).
  */
 const BATCH = 256 * 1024;
@@ -75,7 +75,7 @@ interface Member {
 export async function streamFiles(input: PushInput, target: StreamTarget, items: readonly Entry[], temps: TempNames, res: PushResult): Promise<boolean> {
   const members: Member[] = items.map((e) => ({ e, tmpRel: temps.next(e.rel) }));
   target.log?.debug(`put-all: ${members.length} files to ${target.root} in one tar stream`);
-  corkChannelData(target.client);
+  batchSocketWrites(target.client);
   let fed: Promise<void> = Promise.resolve();
   const r = await execRemote(target.client, {
     command: tarCommand(target.root),

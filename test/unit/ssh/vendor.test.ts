@@ -24,6 +24,16 @@ test('batchSocketWrites: the writes of one turn go between one cork and one unco
   assert.deepEqual(log, ['cork', 'write a', 'write b', 'uncork', 'cork', 'write c', 'uncork']);
 });
 
+test('batchSocketWrites: asked again for the same connection (a transfer on a batched one), it wraps once', async () => {
+  const log: string[] = [];
+  const client = { _sock: fakeSocket(log) } as unknown as Client;
+  batchSocketWrites(client);
+  batchSocketWrites(client);
+  (client as unknown as { _sock: { write: (d: string) => boolean } })._sock.write('a');
+  await nextTurn();
+  assert.deepEqual(log, ['cork', 'write a', 'uncork']);
+});
+
 test('batchSocketWrites: a client without a corkable socket is left alone', () => {
   const client = { _sock: { write: () => true } } as unknown as Client;
   const before = (client as unknown as { _sock: { write: unknown } })._sock.write;
