@@ -163,13 +163,30 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
  * only when the leader was reparented: a job pays a fork, not a fork and an exec of /bin/sh,
  * about half of the watchdog's cost to the host. A shell that does not split `$s` (zsh) hands
  * over to the script at once, which then watches as it always did.
+ *
+ * It must not be a job of the shell that runs the command: a bare `wait` there (`a & b &
+ * wait`) waits for every job, and the watchdog waits for the command, so neither would end.
+ * Shells that have `disown` (bash, zsh, ksh) drop it from their jobs and keep one fork; the
+ * others start it from a subshell that exits at once. The loop is a function, so that its
+ * text is written once; it is unset before the command runs.
  */
 export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
   const script = `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
+  // bash waits its second with `read -t 1` on a pipe it holds both ends of (opened read-write,
+  // it never reports end of file; the `:` that made it exits at once), so that a job that is
+  // still running costs one short fork instead of a `sleep` process per second; other shells
+  // (and a bash without `{n}<>`) run `sleep 1`.
+  const nap =
+    `{ [ -n "\${BASH_VERSION-}" ] && { [ -n "\${n-}" ] || eval 'exec {n}<> <(:)'; } && read -t 1 -u "$n" s; ` +
+    `[ $? -gt 128 ] || sleep 1; }`;
   const loop =
     `while read -r s 2>/dev/null < "/proc/$r/stat"; do s=\${s##*) }; set -- $s; ` +
-    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && sleep 1 && continue; exec ${script} "$r" "$pp"; done`;
-  return `( r=${leader} pp=${parent}; ${loop} ) </dev/null >/dev/null 2>&1 &`;
+    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && ${nap} && continue; exec ${script} "$r" "$pp"; done`;
+  const start = `lwt_watch ${leader} ${parent} </dev/null >/dev/null 2>&1`;
+  return (
+    `lwt_watch() { r=$1 pp=$2; ${loop}; }\n` +
+    `if command -v disown >/dev/null 2>&1; then ${start} & disown; else (${start} &); fi; unset -f lwt_watch`
+  );
 }
 
 /** What the kill script printed: how many processes died, and a pid hint it refused. */

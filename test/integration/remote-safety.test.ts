@@ -307,3 +307,12 @@ test('a PATH without sleep (--env) does not turn the watchdog on its own job', a
     await rm(bin, { recursive: true, force: true });
   }
 });
+
+test('a bare `wait` in the command returns: the watchdog is not one of its jobs', async () => {
+  // `wait` waits for every job of the shell; a watchdog among them waits for the command: the
+  // run would only end at the deadline (before the fix: `timeout`).
+  const r = await lwt(['-w', fleet.addresses('good')[0]!, '-t', '20', 'sleep 0.2 & wait; echo done']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /done/);
+  assert.deepEqual(await waitGone(/lwt-watch/, 5000), []);
+});

@@ -15,8 +15,8 @@ test('the job cookie is in no command line: it goes on stdin', () => {
 });
 
 test('a watchdog is started unless the command is detached', () => {
-  assert.match(wrapRemoteCommand({ command: 'x' }).line, /\( r=\$\$ pp=\$PPID; [^]*lwt-watch watch "\$r" "\$pp"; done \) <\/dev\/null >\/dev\/null 2>&1 &\nx$/);
-  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /\( r="\$1" pp="\$2"; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done \)/);
+  assert.match(wrapRemoteCommand({ command: 'x' }).line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch \$\$ \$PPID <\/dev\/null >\/dev\/null 2>&1 & disown;[^\n]*; unset -f lwt_watch\nx$/);
+  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch "\$1" "\$2" /);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', detach: true }).line, /lwt-watch/);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', sudo: true, detach: true }).line, /lwt-watch/);
 });

@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmod, mkdtemp, readFile, readlink, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
@@ -65,9 +65,9 @@ test('watchdog: while the job runs under its parent it sleeps and looks again; i
  * The wrapper as sshd runs it, under a parent of its own (sshd's place): `sh -c 'printf
  * COOKIE | bash -c "$W"'`, so that the login shell's parent is not this test.
  */
-function wrapped(command: string): { parent: ReturnType<typeof spawn>; line: string } {
+function wrapped(command: string, shell = 'bash'): { parent: ReturnType<typeof spawn>; line: string } {
   const { line } = wrapRemoteCommand({ command });
-  const parent = spawn('/bin/sh', ['-c', 'printf "0123abcd\\n" | bash -c "$W"; :'], {
+  const parent = spawn('/bin/sh', ['-c', `printf "0123abcd\\n" | ${shell} -c "$W"; :`], {
     detached: true,
     stdio: 'ignore',
     env: { ...process.env, W: line, PATH: `${dir}:${process.env.PATH ?? ''}` },
@@ -81,6 +81,18 @@ async function childrenOf(pid: number): Promise<number[]> {
   return text.split(' ').filter(Boolean).map(Number);
 }
 
+/** How many live processes are in session `sid` (the watchdog stays in the job's session wherever it was reparented). */
+async function processesOf(sid: number): Promise<number> {
+  let n = 0;
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (f[0] !== 'Z' && Number(f[4]) === sid) n++;
+  }
+  return n;
+}
+
 async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
   for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) {
     const v = await what();
@@ -89,7 +101,7 @@ async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise
   return undefined;
 }
 
-test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, and ends with it', async (t) => {
+test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, starting no process to wait (bash), and ends with it', async (t) => {
   await rm(sleeps, { force: true });
   const { parent } = wrapped('/bin/sleep 3'); // by path: the `sleep` on PATH counts the watchdog's
   t.after(() => {
@@ -109,7 +121,41 @@ test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started
   assert.ok(watchdog, 'a watchdog beside the job');
   const exe = await readlink(`/proc/${watchdog}/exe`).catch(() => '');
   assert.match(exe, /\/bash$/, `the watchdog runs ${exe}, not a fork of the login shell`);
-  assert.ok((await until(async () => ((await sleepCalls()) >= 1 ? true : undefined), 10_000)) === true, 'it sleeps between looks');
   assert.equal(await exited(parent, 15_000), 0, 'the job ran to its end: nothing killed it');
+  assert.equal(await sleepCalls(), 0, 'bash waits between looks with read -t, not a sleep process');
   assert.equal(await until(async () => ((await readFile(`/proc/${watchdog}/stat`, 'utf8').catch(() => '')) === '' ? true : undefined), 5000), true, 'the watchdog ended with the job');
 });
+
+test('watchdog of the wrapper under a shell without read -t (dash): it sleeps between looks and ends with the job', async (t) => {
+  await rm(sleeps, { force: true });
+  const { parent } = wrapped('/bin/sleep 2.5', '/bin/sh');
+  t.after(() => {
+    try {
+      process.kill(-parent.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  assert.equal(await exited(parent, 15_000), 0, 'the job ran to its end: nothing killed it');
+  assert.ok((await sleepCalls()) >= 1, 'it slept between looks');
+  assert.deepEqual(await until(async () => ((await processesOf(parent.pid!)) === 0 ? [] : undefined), 5000), [], 'the watchdog ended with the job');
+});
+
+// `a & b & wait` is how a script waits for its own background jobs; a bare `wait` waits for
+// every child of the shell, so a watchdog that is one (it waits for the job to end) would make
+// the job wait forever. bash drops it from its jobs (disown), other shells start it from a
+// subshell that exits at once.
+for (const shell of ['bash', '/bin/sh']) {
+  test(`watchdog of the wrapper (${shell}): a bare \`wait\` in the command does not wait for it`, async (t) => {
+    const { parent } = wrapped('sleep 0.2 & wait; exit 7', shell);
+    t.after(() => {
+      try {
+        process.kill(-parent.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    // Loose: the job takes 0.2 s; waiting for the watchdog, it would never end.
+    assert.equal(await exited(parent, 15_000), 0, 'the job ended');
+  });
+}
