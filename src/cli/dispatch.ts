@@ -1,6 +1,6 @@
-import { setFlagsFromString } from 'node:v8';
 import { Command, Option } from 'commander';
 import { dispatch } from '../commands/dispatch.js';
+import { keepHeapSmall } from './heap.js';
 import { DEFAULTS, formatBytes } from '../defaults.js';
 import { readJoblog, resumeSkip, JoblogWriter } from '../dispatch/joblog.js';
 import { readLines } from '../dispatch/line-source.js';
@@ -172,19 +172,4 @@ Examples:
       interrupt.dispose();
     }
   });
-}
-
-/**
- * A stream of jobs makes garbage at a steady rate, and V8 answers by growing the young
- * generation to 2 × 16 MB and letting the old one reach up to 4 × what survived: on 200,000
- * lines through `--worker cat` at 4 slots RSS peaked at 178–181 MB. Growth factor 1 keeps the
- * young generation at its starting size (147–150 MB), and old-space growth of 2 × the live
- * size instead of up to 4 × brings the peak to 110 MB, for 15–20 % more of lwt's own CPU per
- * line (NOTES, third session). Both flags are read when V8 next sizes a space, so they take
- * effect when set here, after start-up; --max-semi-space-size would not, and as a command-line
- * flag it would make V8 refuse the bundle's code cache.
- */
-function keepHeapSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
-  setFlagsFromString('--heap-growing-percent=100');
 }

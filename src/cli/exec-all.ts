@@ -11,6 +11,7 @@ import { Reporter } from '../output/reporter.js';
 import { exactBytesFiles } from '../output/json-line.js';
 import { Connections } from '../runner/connections.js';
 import { runVerb } from './run-verb.js';
+import { keepYoungGenerationSmall } from './heap.js';
 import { terminalScreen } from '../output/screen.js';
 import { readRun } from '../runs/journal.js';
 import type { StrictHostKeyChecking } from '../ssh/config/types.js';
@@ -86,6 +87,7 @@ Examples:
   lwt exec-all --rerun-failed last`,
     )
     .action(async (words: string[], flags: ExecFlags, command: Command) => {
+      keepYoungGenerationSmall();
       const ctx = await prepare('exec-all', globalsOf(command));
       let commandText = words.join(' ').trim();
       let selection: HostSelection;
