@@ -168,24 +168,30 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
  * wait`) waits for every job, and the watchdog waits for the command, so neither would end.
  * Shells that have `disown` (bash, zsh, ksh) drop it from their jobs and keep one fork; the
  * others start it from a subshell that exits at once. The loop is a function, so that its
- * text is written once; it is unset before the command runs.
+ * text is written once; it is unset before the command runs. Under --sudo LEADER and SSHD are
+ * `"$1"` `"$2"`, which the eval expands as the call would.
  */
 export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
   const script = `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
-  // bash waits its second with `read -t 1` on a pipe it holds both ends of (opened read-write,
-  // it never reports end of file; the `:` that made it exits at once), so that a job that is
-  // still running costs one short fork instead of a `sleep` process per second; other shells
-  // (and a bash without `{n}<>`) run `sleep 1`.
+  // bash waits its second with `read -t 1` on a pipe: its stdin, an empty here-string (a pipe
+  // since bash 5.1), opened again read-write, so that it never reports end of file. A job still
+  // running at the first look then costs the host no process at all, where `sleep 1` is a fork
+  // and an exec every second. Other shells, and a bash whose here-string is a file (read -t
+  // sees end of file at once), run `sleep 1`.
   const nap =
-    `{ [ -n "\${BASH_VERSION-}" ] && { [ -n "\${n-}" ] || eval 'exec {n}<> <(:)'; } && read -t 1 -u "$n" s; ` +
+    `{ [ -n "\${BASH_VERSION-}" ] && { [ -n "\${n-}" ] || eval 'exec {n}<>/dev/stdin && read -r -u "$n" s'; } && read -t 1 -u "$n" s; ` +
     `[ $? -gt 128 ] || sleep 1; }`;
   const loop =
     `while read -r s 2>/dev/null < "/proc/$r/stat"; do s=\${s##*) }; set -- $s; ` +
     `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && ${nap} && continue; exec ${script} "$r" "$pp"; done`;
-  const start = `lwt_watch ${leader} ${parent} </dev/null >/dev/null 2>&1`;
+  const call = `lwt_watch ${leader} ${parent}`;
+  const quiet = '>/dev/null 2>&1';
   return (
     `lwt_watch() { r=$1 pp=$2; ${loop}; }\n` +
-    `if command -v disown >/dev/null 2>&1; then ${start} & disown; else (${start} &); fi; unset -f lwt_watch`
+    // eval: only bash parses `<<<`.
+    `if [ -n "\${BASH_VERSION-}" ]; then eval '${call} <<<"" ${quiet} &'; disown; ` +
+    `elif command -v disown >/dev/null 2>&1; then ${call} </dev/null ${quiet} & disown; ` +
+    `else (${call} </dev/null ${quiet} &); fi; unset -f lwt_watch`
   );
 }
 
