@@ -13,14 +13,11 @@
  * cannot be made) answers `undefined`: the caller runs the command, which handles it as
  * before (bytes for names, find's warnings, its exit status).
  */
-import pLimit from 'p-limit';
 import { joinRemote } from './paths.js';
 import { FX, SftpError, type DirEntry, type SftpSession } from './sftp.js';
 
 /** READDIRs sent at once per folder: OpenSSH answers up to 100 entries each, then end-of-folder. */
 const READ_AHEAD = 3;
-/** Folders open at once: each holds a handle on the host until read (OpenSSH's are bounded by its open files). */
-const FOLDERS_AT_ONCE = 16;
 
 const TYPE_OF: Record<number, string> = {
   0o100000: 'f',
@@ -93,8 +90,7 @@ async function walk(sftp: SftpSession, root: string, out: string[]): Promise<voi
   while (level.length > 0) {
     const next: string[] = [];
     const links: Array<{ at: number; rel: string }> = [];
-    const limit = pLimit(Math.max(1, Math.min(FOLDERS_AT_ONCE, Math.floor(sftp.maxHandles / 2))));
-    const read = await Promise.all(level.map((rel) => limit(() => readFolder(sftp, joinRemote(root, rel)))));
+    const read = await Promise.all(level.map((rel) => readFolder(sftp, joinRemote(root, rel))));
     read.forEach((entries, i) => {
       const dir = level[i]!;
       for (const e of entries) {
