@@ -1,9 +1,9 @@
 /**
  * `lwt put-all` and `lwt put-all-diff`: a local tree (the same for every host, or each host's
- * own LOCAL/<host>/) to DEST on every host, over SFTP. Per host: list DEST's side (through the
- * SFTP session, or in one command where that cannot do, see transfer/sftp-list.ts) and create
- * missing parent folders, plan against the local tree (everything, or with --changed only what
- * differs), then push the plan with pipelined SFTP (see transfer/push.ts).
+ * own LOCAL/<host>/) to DEST on every host, over SFTP on the same ssh2 connection as the one
+ * listing command. Per host: list DEST's side in one command (and create missing parent
+ * folders), plan against the local tree (everything, or with --changed only what differs),
+ * then push the plan with pipelined SFTP (see transfer/push.ts).
  */
 import { join } from 'node:path';
 import type { Client } from '../ssh/vendor.js';
@@ -20,8 +20,7 @@ import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError } from '../transfer/sftp.js';
 import { execRemote } from '../ssh/remote-exec.js';
-import { listTreeBySftp } from '../transfer/sftp-list.js';
-import { lostOutcome, parsedListing, runListing, transferOutcome, withLocalHashes, TransferSession, type ListingMemo, type SyncOptions } from '../transfer/sync.js';
+import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type ListingMemo, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
 import type { RunSummary } from '../runner/results.js';
 import { emptyTransfer, runTransfers, type TransferResult, type TransferRunOptions } from './transfer-run.js';
@@ -103,7 +102,7 @@ export async function putHost(
   const res = newPushResult();
   const session = new TransferSession(client, signal, sync.dryRun);
   try {
-    const listed = (await sftpListing(session, listSpec, sync, prefix, memo?.listings)) ?? (await runListing(client, listSpec, signal, prefix, memo?.listings));
+    const listed = await runListing(client, listSpec, signal, prefix, memo?.listings);
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
     const { listing } = listed;
     if (listing.resolved) {
@@ -167,27 +166,6 @@ export async function putHost(
   } finally {
     session.close();
   }
-}
-
-/**
- * The tree's listing through the transfer's SFTP session, where it needs nothing the listing
- * command adds (checksums, --delete's real path, -L) and the session is opened anyway (not a
- * dry run); undefined: ask the command (also when the host's tree is unusual, see sftp-list.ts).
- * From here on an abort closes the connection: nothing runs on the host to be killed.
- */
-async function sftpListing(
-  session: TransferSession,
-  spec: ListingSpec,
-  sync: SyncOptions,
-  prefix: (kind: Listing['kind']) => string,
-  memo: ListingMemo | undefined,
-): Promise<{ listing: Listing; warnings: string[]; key: string } | undefined> {
-  if (spec.kind !== 'tree' || spec.checksum || spec.resolve || spec.followAll || sync.delete || sync.dryRun) return undefined;
-  const sftp = await session.startSending();
-  if (!sftp) return undefined;
-  const out = await listTreeBySftp(sftp, spec.root, spec.createParent);
-  if (!out) return undefined;
-  return { ...parsedListing(out, `sftp\0${spec.root}`, prefix, memo), warnings: [] };
 }
 
 export type { Plan };

@@ -17,12 +17,6 @@ const wire = (path: string): string => bytePath(path) as string;
 /** SSH_FX status codes that matter to us (RFC draft-ietf-secsh-filexfer-02). */
 export const FX = { EOF: 1, NO_SUCH_FILE: 2, PERMISSION_DENIED: 3, FAILURE: 4, OP_UNSUPPORTED: 8 } as const;
 
-/** An entry of a READDIR answer (ssh2 decodes the name as UTF-8). */
-export interface DirEntry {
-  filename: string;
-  attrs: { mode: number; size: number; mtime: number };
-}
-
 export class SftpError extends Error {
   constructor(
     readonly op: string,
@@ -262,29 +256,6 @@ export class SftpSession {
     if (!this.hasLsetstat) return false;
     await this.call('lsetstat', shownAs, (cb) => this.raw.ext_openssh_lsetstat(wire(path), attrs, cb));
     return true;
-  }
-
-  /** stat: symlinks followed. */
-  stat(path: string): Promise<Stats> {
-    return this.call('stat', path, (cb) => this.raw.stat(wire(path), cb));
-  }
-
-  opendir(path: string): Promise<Buffer> {
-    return this.call('opendir', path, (cb) => this.raw.opendir(wire(path), cb));
-  }
-
-  /** One READDIR on an open folder: the next entries ('.' and '..' left out), undefined at its end. */
-  readdir(handle: Buffer, path: string): Promise<DirEntry[] | undefined> {
-    return this.call<DirEntry[] | undefined>('readdir', path, (cb) =>
-      this.raw.readdir(handle, (err, list) => {
-        if (err && (err as Error & { code?: number }).code === FX.EOF) return cb(undefined, undefined);
-        cb(err, list);
-      }),
-    );
-  }
-
-  readlink(path: string): Promise<string> {
-    return this.call('readlink', path, (cb) => this.raw.readlink(wire(path), cb));
   }
 
   lstat(path: string): Promise<Stats> {

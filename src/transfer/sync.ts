@@ -74,24 +74,17 @@ export async function runListing(
     return { outcome: { kind: 'failed', message: 'the host has no GNU find (find -printf is needed for the listing)' }, stderr };
   }
   try {
-    const { listing, key } = parsedListing(Buffer.concat(chunks, bytes), listingScript(spec), sumsPrefix, memo);
+    const out = Buffer.concat(chunks, bytes);
+    const script = listingScript(spec);
+    const key = createHash('sha256').update(script).update('\0').update(out).digest('base64');
+    const listing = memo?.get(key) ?? parseListing(out, sumsPrefix);
+    memo?.set(key, listing);
     // find's own complaints (unreadable folders) are problems of this host's transfer.
     const warnings = o.code === 0 ? [] : stderr.split('\n').filter(Boolean);
     return { listing, warnings, key };
   } catch (err) {
     return { outcome: { kind: 'failed', message: `${(err as Error).message}${stderr ? `: ${firstLine(stderr)}` : ''}` }, stderr };
   }
-}
-
-/**
- * A listing's bytes parsed, or the parse of a host that answered the same to the same request
- * (`asked`: the command, or how else it was read). The key lets callers share what they derive.
- */
-export function parsedListing(out: Buffer, asked: string, sumsPrefix: (kind: Listing['kind']) => string, memo?: ListingMemo): { listing: Listing; key: string } {
-  const key = createHash('sha256').update(asked).update('\0').update(out).digest('base64');
-  const listing = memo?.get(key) ?? parseListing(out, sumsPrefix);
-  memo?.set(key, listing);
-  return { listing, key };
 }
 
 function firstLine(text: string): string {
