@@ -39,6 +39,7 @@
 # mount namespace): the file names and sizes, and after the warm-up run (not timed) the content
 # of every file. A tool with a host missing anything is shown FAILED k/H instead of a time.
 # Update runs also check the mtimes (whole seconds). CPU: user+sys of the tool and its children.
+# Server CPU: the fleet's, from a cgroup holding every sshd (bench/lib.sh), what the run cost it.
 set -u
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -103,7 +104,7 @@ RAW=$RESULTS/put-all-$STAMP.tsv REPORT=$RESULTS/put-all-$STAMP.txt ERRLOG=$RESUL
 WORK=$(mktemp -d /tmp/lwt-putbench-work.XXXXXX) || die "mktemp failed"
 LWT_HOME_DIR=$WORK/home
 mkdir -p "$LWT_HOME_DIR"
-printf 'section\ttool\trun\tkind\twall_s\tuser_s\tsys_s\trc\tok_hosts\thosts\n' >"$RAW"
+printf 'section\ttool\trun\tkind\twall_s\tuser_s\tsys_s\trc\tok_hosts\thosts\tserver_ms\n' >"$RAW"
 : >"$REPORT"
 
 # ---------------------------------------------------------------- payload
@@ -134,6 +135,7 @@ note "starting $HOSTS hosts with private filesystems at $PRIVATE"
 FLEET_UP=1
 out=$(node "$FLEET_CLI" up "$HOSTS" --dir "$FLEET_DIR" --port "$PORT" --private-root "$PRIVATE" 2>&1) || { echo "$out" >&2; die "fleet up failed"; }
 note "$(echo "$out" | head -n 1)"
+server_cpu_attach "$FLEET_DIR"
 grep -q 'KexAlgorithms curve25519-sha256' "$CFG" || die "$CFG does not pin curve25519"
 HF=$FLEET_DIR/hosts
 # address -> the host's root as this machine sees it (through its sshd's mount namespace)
@@ -183,24 +185,27 @@ build_cmd() { # TOOL SRCPATH MODE(copy|update)
 
 # run_tool SECTION TOOL RUN KIND(verify|time) SRCPATH NAME MODE CHECK -> row in RAW
 run_tool() {
-  local section=$1 tool=$2 run=$3 kind=$4 src=$5 name=$6 mode=$7 check=$8 s e rc wall usr sys ok
+  local section=$1 tool=$2 run=$3 kind=$4 src=$5 name=$6 mode=$7 check=$8 s e rc wall usr sys ok srv0 srv
   build_cmd "$tool" "$src" "$mode"
+  srv0=$(server_cpu_ms "$FLEET_DIR")
   s=$(date +%s%N)
   ( cd "$LWT_HOME_DIR" && exec timeout -k 10 "$RUN_TIMEOUT" /usr/bin/time -o "$WORK/time" -f '%e %U %S' "${CMD[@]}" ) \
     </dev/null >"$WORK/out" 2>"$WORK/err" &
   CHILD=$!
   wait "$CHILD"; rc=$?; CHILD=
   e=$(date +%s%N)
+  srv=$(server_cpu_ms "$FLEET_DIR")
+  srv=$(awk -v a="$srv0" -v b="$srv" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else printf "%.0f", b - a }')
   wall=$(awk -v s="$s" -v e="$e" 'BEGIN { printf "%.3f", (e - s) / 1e9 }')
   read -r _ usr sys < <(tail -n 1 "$WORK/time" 2>/dev/null) || true
   [[ ${usr:-} =~ ^[0-9.]+$ ]] || { usr=NA; sys=NA; }
   ok=$(verify "$check" "$name")
-  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$tool" "$run" "$kind" "$wall" "$usr" "$sys" "$rc" "$ok" "$HOSTS" >>"$RAW"
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$section" "$tool" "$run" "$kind" "$wall" "$usr" "$sys" "$rc" "$ok" "$HOSTS" "$srv" >>"$RAW"
   if [ "$ok" != "$HOSTS" ] || [ "$rc" -ne 0 ]; then
     { echo "=== $section $tool run=$run kind=$kind rc=$rc ok=$ok/$HOSTS"; printf '%q ' "${CMD[@]}"; echo
       echo "--- stderr (last 15 lines)"; tail -n 15 "$WORK/err"; echo "--- stdout (last 5 lines)"; tail -n 5 "$WORK/out"; } >>"$ERRLOG"
   fi
-  note "$(printf '%-7s %-15s %-7s rc=%-3s ok=%s/%s wall=%ss cpu=%s+%ss' "$section" "$tool" "$kind${run:+#$run}" "$rc" "$ok" "$HOSTS" "$wall" "$usr" "$sys")"
+  note "$(printf '%-7s %-15s %-7s rc=%-3s ok=%s/%s wall=%ss cpu=%s+%ss server=%sms' "$section" "$tool" "$kind${run:+#$run}" "$rc" "$ok" "$HOSTS" "$wall" "$usr" "$sys" "$srv")"
 }
 
 # ---------------------------------------------------------------- update helpers
@@ -226,7 +231,7 @@ prepare_update() {
 
 # ---------------------------------------------------------------- summary
 
-# summarize SECTION TOOL -> "median_wall median_cpu_s status"
+# summarize SECTION TOOL -> "median_wall median_cpu_s status median_server_s"
 summarize() {
   awk -F'\t' -v sec="$1" -v tool="$2" -v hosts="$HOSTS" '
     function median(a, n,   i, j, t) {
@@ -239,28 +244,29 @@ summarize() {
       if ($4 != "time") next
       n++; w[n] = $5
       if ($6 != "NA") { c++; cpu[c] = $6 + $7 }
+      if ($11 != "NA" && $11 != "") { v++; srv[v] = $11 / 1000 }
     }
     END {
-      if (n == 0) { print "NA NA none"; exit }
+      if (n == 0) { print "NA NA none NA"; exit }
       st = timedout ? "TIMEOUT" : (failed ? "FAILED_" bad : "ok")
-      printf "%.3f %s %s\n", median(w, n), c ? sprintf("%.2f", median(cpu, c)) : "NA", st
+      printf "%.3f %s %s %s\n", median(w, n), c ? sprintf("%.2f", median(cpu, c)) : "NA", st, v ? sprintf("%.2f", median(srv, v)) : "NA"
     }' "$RAW"
 }
 
 table() { # SECTION TOOLS...
-  local section=$1 lwt_wall= w cpu st shown ratio t
+  local section=$1 lwt_wall= w cpu st srv shown ratio t
   shift
-  read -r w _ st < <(summarize "$section" lwt)
+  read -r w _ st _ < <(summarize "$section" lwt)
   [ "$st" = ok ] && lwt_wall=$w
-  say "$(printf '  %-15s %14s %8s %12s  %s' tool 'median wall s' 'x lwt' 'CPU s' status)"
+  say "$(printf '  %-15s %14s %8s %12s %12s  %s' tool 'median wall s' 'x lwt' 'CPU s' 'server CPU s' status)"
   for t in "$@"; do
-    read -r w cpu st < <(summarize "$section" "$t")
+    read -r w cpu st srv < <(summarize "$section" "$t")
     case $st in
       ok) shown=$w; ratio=-; [ -n "$lwt_wall" ] && ratio=$(awk -v a="$w" -v b="$lwt_wall" 'BEGIN { printf "%.2f", a / b }') ;;
       FAILED_*) shown="FAILED ${st#FAILED_}/$HOSTS"; ratio=- ;;
       *) shown=$st; ratio=- ;;
     esac
-    say "$(printf '  %-15s %14s %8s %12s  %s' "$t" "$shown" "$ratio" "$cpu" "${st%%_*}")"
+    say "$(printf '  %-15s %14s %8s %12s %12s  %s' "$t" "$shown" "$ratio" "$cpu" "$srv" "${st%%_*}")"
   done
 }
 
@@ -274,7 +280,7 @@ say "node:    $(node --version); lwt $("$LWT" --version 2>/dev/null) (commit $(g
 say "peers:   parallel-scp/rsync $(parallel-ssh --version 2>&1), $(clush --version 2>&1), $(parallel --version 2>/dev/null | head -n 1)"
 say "fleet:   $HOSTS hosts on 127.0.x.y port $PORT, one sshd each, each with its own tmpfs at $PRIVATE; fanout $FANOUT for every tool"
 say "payload: tree = 1000 files / 20 MB in 10 folders; big = one 50 MB file (random bytes: incompressible, pscp's forced -C only costs CPU)"
-say "checks:  names and sizes on every host after every run, file contents after the warm-up; CPU = user+sys of the tool and its children"
+say "checks:  names and sizes on every host after every run, file contents after the warm-up; CPU = user+sys of the tool and its children; server CPU = the fleet's (a cgroup holding every sshd)"
 say "raw:     $RAW; failing runs in $ERRLOG"
 say ""
 

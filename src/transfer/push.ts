@@ -196,25 +196,40 @@ export async function pushPlan(input: PushInput, res: PushResult = newPushResult
     if (blockedBy(e.rel, failedDirs)) res.problems.push(`${remote(e.rel)}: not sent, its folder could not be created`);
     else items.push(e);
   }
+  // Final renames sent by SFTP and not yet answered.
+  const landing: Promise<void>[] = [];
   const small = items.filter((e) => e.type === 'l' || e.size <= input.cache.maxFile);
   if (streamWorthy(input.stream, small)) {
     const large = items.filter((e) => e.type === 'f' && e.size > input.cache.maxFile);
-    const [streamed] = await Promise.all([streamFiles(input, input.stream, small, temps, res), sendBySftp(input, large, temps, res)]);
-    if (!streamed) await sendBySftp(input, small, temps, res);
+    const [streamed] = await Promise.all([streamFiles(input, input.stream, small, temps, res), sendBySftp(input, large, temps, res, landing)]);
+    if (!streamed) await sendBySftp(input, small, temps, res, landing);
   } else {
-    await sendBySftp(input, items, temps, res);
+    await sendBySftp(input, items, temps, res, landing);
   }
 
-  // 5. Same content, other mode or mtime.
-  await Promise.all(plan.fileAttrs.map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
-
-  // 6. Folders' mode and mtime, now that nothing more is written into them.
-  await Promise.all(plan.dirAttrs.filter((e) => !failedDirs.has(e.rel)).map((e) => guard(sftp.setstat(remote(e.rel), attrsOf(e)))));
+  // 5. Same content, other mode or mtime; 6. folders' mode and mtime, now that nothing more is
+  // written into them. Sent right behind the renames, not after their answers (a round trip
+  // per host): the server handles requests one at a time in the order sent (OpenSSH's does),
+  // so a folder's mtime is set after the renames into it changed it. A folder that is to lose
+  // its owner's write permission waits for the answers all the same: on a server that reorders,
+  // the renames into it would otherwise fail.
+  const dirs = plan.dirAttrs.filter((e) => !failedDirs.has(e.rel));
+  const setAttrs = (e: Entry): Promise<boolean> => guard(sftp.setstat(remote(e.rel), attrsOf(e)));
+  await Promise.all([...landing, ...plan.fileAttrs.map(setAttrs), ...dirs.filter(ownerWritable).map(setAttrs)]);
+  await Promise.all(dirs.filter((e) => !ownerWritable(e)).map(setAttrs));
   return res;
 }
 
-/** Files and symlinks by SFTP, FILE_LANES at once, each with its requests pipelined. */
-async function sendBySftp(input: PushInput, items: readonly Entry[], temps: TempNames, res: PushResult): Promise<void> {
+function ownerWritable(e: Entry): boolean {
+  return (e.mode & 0o200) !== 0;
+}
+
+/**
+ * Files and symlinks by SFTP, FILE_LANES at once, each with its requests pipelined. Resolves
+ * once every final rename is sent; `landing` gets one promise per rename, settled with its
+ * answer (counted as sent, or a problem; a lost session rejects).
+ */
+async function sendBySftp(input: PushInput, items: readonly Entry[], temps: TempNames, res: PushResult, landing: Promise<void>[]): Promise<void> {
   const { sftp } = input;
   const guard = (step: Promise<unknown>): Promise<boolean> => guardStep(res.problems, step);
   const lanes = Math.max(1, Math.min(FILE_LANES, Number.isFinite(sftp.maxHandles) ? Math.floor(sftp.maxHandles / 2) : FILE_LANES));
@@ -222,13 +237,40 @@ async function sendBySftp(input: PushInput, items: readonly Entry[], temps: Temp
   await forEachLimit(items, lanes, async (e) => {
     if (lost) return;
     try {
-      const ok = await guard(e.type === 'l' ? sendLink(input, e, temps) : sendFile(input, e, temps, res));
-      if (ok) res.filesSent++;
+      let sent: Renaming | undefined;
+      const ok = await guard((e.type === 'l' ? sendLink(input, e, temps) : sendFile(input, e, temps)).then((r) => (sent = r)));
+      if (!ok || !sent) return;
+      const { renamed, bytes } = sent;
+      const landed = guard(renamed).then((done) => {
+        if (!done) return;
+        res.filesSent++;
+        res.bytesSent += bytes;
+      });
+      // Awaited by the caller, maybe after another step failed: never an unhandled rejection.
+      landed.catch(() => undefined);
+      landing.push(landed);
     } catch (err) {
       lost ??= err;
     }
   });
   if (lost) throw lost;
+}
+
+/** A file or symlink complete under its temporary name, its rename over the final name sent. */
+interface Renaming {
+  /** Settles with the rename's answer; on failure the temporary name is already removed. */
+  renamed: Promise<void>;
+  /** Content bytes written. */
+  bytes: number;
+}
+
+/** Send the rename of `tmp` over `final`; a refused rename removes `tmp` (a lost session cannot). */
+function renameOver(sftp: SftpSession, tmp: string, final: string, bytes: number): Renaming {
+  const renamed = sftp.rename(tmp, final).catch(async (err: unknown) => {
+    if (!(err instanceof SftpError && err.lost)) await sftp.unlink(tmp).catch(() => undefined);
+    throw err;
+  });
+  return { renamed, bytes };
 }
 
 function blockedBy(rel: string, failed: ReadonlySet<string>): boolean {
@@ -259,7 +301,7 @@ async function mkdirOrExisting(sftp: SftpSession, path: string): Promise<void> {
   }
 }
 
-async function sendLink(input: PushInput, e: Entry, temps: TempNames): Promise<void> {
+async function sendLink(input: PushInput, e: Entry, temps: TempNames): Promise<Renaming> {
   const { sftp } = input;
   const final = input.remote(e.rel);
   const tmp = temps.next(final);
@@ -268,14 +310,14 @@ async function sendLink(input: PushInput, e: Entry, temps: TempNames): Promise<v
     await sftp.lsetstat(tmp, { atime: seconds(e.atime ?? e.mtime), mtime: seconds(e.mtime) }, final).catch((err: unknown) => {
       if (err instanceof SftpError && err.lost) throw err;
     });
-    await sftp.rename(tmp, final);
   } catch (err) {
     await sftp.unlink(tmp).catch(() => undefined);
     throw err;
   }
+  return renameOver(sftp, tmp, final, 0);
 }
 
-async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushResult): Promise<void> {
+async function sendFile(input: PushInput, e: Entry, temps: TempNames): Promise<Renaming> {
   const { sftp } = input;
   const final = input.remote(e.rel);
   const tmp = temps.next(final);
@@ -340,8 +382,6 @@ async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushR
     const results = await Promise.allSettled([...writes, setstat, close]);
     const firstError = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (firstError) throw firstError.reason;
-    await sftp.rename(tmp, final);
-    res.bytesSent += sent;
   } catch (err) {
     if (!(err instanceof SftpError && err.lost)) {
       if (!closed) await sftp.closeHandle(handle, final).catch(() => undefined);
@@ -349,4 +389,5 @@ async function sendFile(input: PushInput, e: Entry, temps: TempNames, res: PushR
     }
     throw err;
   }
+  return renameOver(sftp, tmp, final, sent);
 }
