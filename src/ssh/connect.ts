@@ -97,6 +97,7 @@ export class SshContext {
     // the first host of a run waits for ssh2 and its key files to load (~15 ms of CPU), and
     // the host's sshd starts its session (a new process) meanwhile instead of after.
     let early = cfg.proxyJump || cfg.proxyCommand ? undefined : reachSshd(label, cfg.hostName, cfg.port ?? 22, timeoutMs, signal);
+    this.hostKeys.prefetch(cfg);
     const drop = (): void => void early?.then((r) => r.ok && r.sock.destroy());
     let auth: AnyAuthMethod[] | string;
     try {

@@ -158,3 +158,30 @@ test('the TCP connection goes out while the identities still load; a key that ca
   assert.equal(!r.ok && r.outcome.reason, 'auth', JSON.stringify(r));
   await closedP; // the early connection is not left open
 });
+
+test('the known_hosts files are read while connecting, before the server sends its host key', async () => {
+  // known_hosts is a FIFO: it has a reader only once lwt opened it; this server never gets to
+  // the key exchange, so a read started by the host key's arrival would never come.
+  const fifo = join(dir, 'known-hosts-fifo');
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const cfg = join(dir, 'ssh_config_known_fifo');
+  writeFileSync(cfg, `Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${fifo}\n  GlobalKnownHostsFile /dev/null\n`);
+  const srv = await stub((s) => s.write(BANNER));
+  const ssh = new SshContext(await loadSshConfig(cfg, { home: dir, systemConfig: null }), { connectTimeoutMs: 1000, handshakes: 4 });
+  const pending = ssh.connect({ host: '127.0.0.1', port: srv.port });
+  let opened = false;
+  for (let i = 0; i < 100 && !opened; i++) {
+    try {
+      const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(fd, '# nothing known\n');
+      closeSync(fd);
+      opened = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+  assert.equal(opened, true, 'known_hosts was not opened while the connection was under way');
+  const r = await pending;
+  assert.equal(!r.ok && r.outcome.reason, 'handshake-timeout', JSON.stringify(r));
+});
