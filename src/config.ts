@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { stripVTControlCharacters } from 'node:util';
 import { UsageError, errorMessage } from './errors.js';
 import { cosmiconfig } from './packages.js';
+import { noConfigToFind } from './config-absent.js';
 
 /**
  * Settings an operator may keep in a config file instead of typing flags. Precedence:
@@ -104,6 +105,9 @@ function validateSettings(
   return out as Settings;
 }
 
+/** Where a config is looked for, in each folder from the start upwards. */
+export const SEARCH_PLACES = ['package.json', '.lwtrc', '.lwtrc.json', '.lwtrc.yaml', '.lwtrc.yml', 'lwt.config.js', 'lwt.config.mjs', 'lwt.config.cjs'] as const;
+
 function fastJson(file: string, content: string): unknown {
   try {
     return JSON.parse(content);
@@ -117,17 +121,10 @@ function fastJson(file: string, content: string): unknown {
  * or the `lwt` key of package.json, searched from `from` upwards. An explicit file must exist.
  */
 export async function loadConfig(opts: { from?: string; file?: string } = {}): Promise<LoadedConfig> {
+  const from = opts.from ?? process.cwd();
+  if (!opts.file && noConfigToFind(from, SEARCH_PLACES)) return { settings: {}, commands: {} };
   const explorer = cosmiconfig().cosmiconfig('lwt', {
-    searchPlaces: [
-      'package.json',
-      '.lwtrc',
-      '.lwtrc.json',
-      '.lwtrc.yaml',
-      '.lwtrc.yml',
-      'lwt.config.js',
-      'lwt.config.mjs',
-      'lwt.config.cjs',
-    ],
+    searchPlaces: [...SEARCH_PLACES],
     searchStrategy: 'global',
     cache: false,
     // JSON.parse first: cosmiconfig's own JSON loader loads parse-json and its code-frame
@@ -137,7 +134,7 @@ export async function loadConfig(opts: { from?: string; file?: string } = {}): P
   });
   let found;
   try {
-    found = opts.file ? await explorer.load(opts.file) : await explorer.search(opts.from ?? process.cwd());
+    found = opts.file ? await explorer.load(opts.file) : await explorer.search(from);
   } catch (err) {
     const message = describeLoadError(errorMessage(err), opts.file ?? 'config');
     throw new UsageError(await withJsonPosition(message));

@@ -8,6 +8,8 @@ import { prepare, globalsOf, outputStyles } from './context.js';
 import { DEFAULTS, formatBytes } from '../defaults.js';
 import { bytes, positiveInt, seconds } from './parse.js';
 import { EXIT_STATUS_HELP } from './exit-status.js';
+import { SPAWNER_KINDS, spawnerKinds } from '../core/spawner.js';
+import { UsageError } from '../errors.js';
 
 interface RunFlags {
   parallel?: number;
@@ -39,6 +41,10 @@ Output:
   Live lines are prefixed with the job number: "3: text" (stdout), "3:err: text" (stderr).
   A summary follows on stderr: counts per outcome and each failed job with its command.
 
+Environment:
+  LWT_SPAWNER  helpers that start the jobs, tried in order: python3,perl (default); none: lwt
+               forks each job itself
+
 ${EXIT_STATUS_HELP}
 
 Examples:
@@ -47,6 +53,8 @@ Examples:
     )
     .action(async (file: string | undefined, flags: RunFlags, cmd: Command) => {
       const ctx = await prepare('run', globalsOf(cmd));
+      const spawners = spawnerKinds(process.env.LWT_SPAWNER);
+      if (!spawners) throw new UsageError(`LWT_SPAWNER: ${process.env.LWT_SPAWNER}: not a list of ${SPAWNER_KINDS.map((k) => k.name).join(', ')} or none`);
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const json = flags.json === true;
@@ -62,6 +70,7 @@ Examples:
             outputCapBytes: flags.outputCap ?? ctx.settings.outputCap ?? DEFAULTS.outputCap,
             signal,
             events,
+            spawners,
           }),
       });
       process.exitCode = status;

@@ -1,5 +1,5 @@
 import { runLocalProcess } from '../core/local-process.js';
-import { Spawner } from '../core/spawner.js';
+import { Spawner, type SpawnerKind } from '../core/spawner.js';
 import type { RunEvents } from '../runner/events.js';
 import { runJobs } from '../runner/job-runner.js';
 import type { RunSummary } from '../runner/results.js';
@@ -13,17 +13,17 @@ export interface RunLocalOptions {
   outputCapBytes: number;
   signal?: AbortSignal;
   events?: RunEvents;
-  /** Fork every job from lwt's own process instead of through the spawner (spawner.ts). */
-  noSpawner?: boolean;
+  /** Spawners to try, in order (spawner.ts; default all); none: lwt forks every job itself. */
+  spawners?: readonly SpawnerKind[];
 }
 
 /**
  * `lwt run`: local shell commands through the same runner as the host verbs. The jobs are
- * forked by one small spawner process when perl is there (one fork of lwt's large process
- * per job cost more than the job itself for short ones), else by lwt itself.
+ * started by one small spawner process when python3 or perl is there (one fork of lwt's large
+ * process per job cost more than the job itself for short ones), else by lwt itself.
  */
 export async function runLocal(opts: RunLocalOptions): Promise<RunSummary> {
-  const spawner = opts.noSpawner || opts.jobs.length === 0 ? undefined : await Spawner.start();
+  const spawner = opts.jobs.length === 0 ? undefined : await Spawner.start(process.env, opts.spawners);
   try {
     return await runJobs({
       items: opts.jobs,

@@ -20,58 +20,68 @@
  */
 export const SPAWNER_SCRIPT = String.raw`
 use strict; use warnings; use POSIX ();
-$SIG{INT} = $SIG{TERM} = $SIG{HUP} = $SIG{QUIT} = 'IGNORE'; $SIG{PIPE} = 'IGNORE';
+# Handlers, not IGNORE: exec resets handlers to the default, so a job starts with default signals
+# without resetting them between fork and exec (every write there copies a page of this process).
+$SIG{INT} = $SIG{TERM} = $SIG{HUP} = $SIG{QUIT} = $SIG{PIPE} = sub {};
 binmode STDIN; binmode STDOUT;
-pipe(my $wake_r, my $wake_w) or die "pipe: $!";
+binmode($_, ":pop") for \*STDIN, \*STDOUT;
+open(my $null, '<:unix', '/dev/null') or die "/dev/null: $!"; my $nullfd = fileno $null;
+pipe(my $wake_r, my $wake_w) or die "pipe: $!"; binmode($_, ":pop") for $wake_r, $wake_w;
 for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()) }
 $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
-my ($inbuf, $rin, $eof, %jobs, %bypid, %fds) = ('', '', 0);
+my $WNOHANG = POSIX::WNOHANG();
+my ($inbuf, $outbuf, $rin, $eof, %jobs, %bypid, @fds) = ('', '', '', 0);
 vec($rin, 0, 1) = 1; vec($rin, fileno $wake_r, 1) = 1;
-sub out { my $s = join('', @_); my $off = 0;
-  while ($off < length $s) { my $n = syswrite(STDOUT, $s, length($s) - $off, $off);
-    if (!defined $n) { next if $!{EINTR}; POSIX::_exit(0) } $off += $n } }
+sub flush { my $off = 0;
+  while ($off < length $outbuf) { my $n = syswrite(STDOUT, $outbuf, length($outbuf) - $off, $off);
+    if (!defined $n) { next if $!{EINTR}; POSIX::_exit(0) } $off += $n }
+  $outbuf = '' }
 sub finish { my ($id) = @_; my $j = $jobs{$id};
-  return if $j->{open} || !defined $j->{status}; out("E $id $j->{status}\n"); delete $jobs{$id} }
+  return if $j->{open} || !defined $j->{status}; $outbuf .= "E $id $j->{status}\n"; delete $jobs{$id} }
 sub start { my ($id, $cookie, $cmd) = @_;
   my ($or, $ow, $er, $ew);
-  unless (pipe($or, $ow) && pipe($er, $ew)) { out("F $id pipe: $!\n"); return }
+  unless (pipe($or, $ow) && pipe($er, $ew)) { $outbuf .= "F $id pipe: $!\n"; return }
+  $ENV{LWT_JOB} = $cookie;
   my $pid = fork;
-  unless (defined $pid) { out("F $id fork: $!\n"); return }
+  unless (defined $pid) { $outbuf .= "F $id fork: $!\n"; return }
   if ($pid == 0) {
-    POSIX::setsid(); $SIG{$_} = 'DEFAULT' for qw(INT TERM HUP QUIT PIPE CHLD);
-    open(STDIN, '<', '/dev/null'); open(STDOUT, '>&', $ow); open(STDERR, '>&', $ew);
-    $ENV{LWT_JOB} = $cookie;
+    POSIX::setsid(); POSIX::dup2($nullfd, 0); POSIX::dup2(fileno $ow, 1); POSIX::dup2(fileno $ew, 2);
     { exec('/bin/sh', '-c', $cmd) }
     print STDERR "cannot run /bin/sh: $!\n"; POSIX::_exit(127);
   }
-  close $ow; close $ew;
+  close $ow; close $ew; binmode($_, ":pop") for $or, $er;
   $jobs{$id} = { open => 2 }; $bypid{$pid} = $id;
-  for ([$or, 1], [$er, 2]) { $fds{fileno $_->[0]} = [$id, $_->[1], $_->[0]]; vec($rin, fileno $_->[0], 1) = 1 }
-  out("P $id $pid\n") }
-sub reap { while ((my $pid = waitpid(-1, POSIX::WNOHANG())) > 0) {
+  for ([$or, 1], [$er, 2]) { $fds[fileno $_->[0]] = [$id, $_->[1], $_->[0]]; vec($rin, fileno $_->[0], 1) = 1 }
+  $outbuf .= "P $id $pid\n" }
+sub reap { while ((my $pid = waitpid(-1, $WNOHANG)) > 0) {
   my $id = delete $bypid{$pid}; next unless defined $id; $jobs{$id}{status} = $?; finish($id) } }
-out("R\n");
+$outbuf = "R\n"; flush();
+my $wakefd = fileno $wake_r;
 while (1) {
   reap();
+  flush() if length $outbuf;
   last if $eof && !%jobs;
   my $r = $rin; my $n = select($r, undef, undef, undef);
   if ($n < 0) { next if $!{EINTR}; die "select: $!" }
-  sysread($wake_r, my $drain, 512) if vec($r, fileno $wake_r, 1);
-  if (!$eof && vec($r, 0, 1)) {
-    my $got = sysread(STDIN, $inbuf, 65536, length $inbuf);
-    if (!defined $got) { next if $!{EINTR}; $got = 0 }
-    if (!$got) { $eof = 1; vec($rin, 0, 1) = 0 }
-    while ($inbuf =~ /\AS (\d+) (\S+) (\d+)\n/) {
-      my ($id, $cookie, $len, $head) = ($1, $2, $3, length $&);
-      last if length($inbuf) < $head + $len;
-      my $cmd = substr($inbuf, $head, $len); substr($inbuf, 0, $head + $len) = '';
-      start($id, $cookie, $cmd) } }
-  for my $fd (keys %fds) {
-    next unless vec($r, $fd, 1);
-    my ($id, $stream, $fh) = @{$fds{$fd}};
+  my $bits = unpack('b*', $r);
+  while ($bits =~ /1/g) {
+    my $fd = pos($bits) - 1;
+    if ($fd == $wakefd) { sysread($wake_r, my $drain, 512); next }
+    if ($fd == 0) {
+      my $got = sysread(STDIN, $inbuf, 65536, length $inbuf);
+      if (!defined $got) { next if $!{EINTR}; $got = 0 }
+      if (!$got) { $eof = 1; vec($rin, 0, 1) = 0 }
+      while ($inbuf =~ /\AS (\d+) (\S+) (\d+)\n/) {
+        my ($id, $cookie, $len, $head) = ($1, $2, $3, length $&);
+        last if length($inbuf) < $head + $len;
+        my $cmd = substr($inbuf, $head, $len); substr($inbuf, 0, $head + $len) = '';
+        start($id, $cookie, $cmd) }
+      next }
+    my $f = $fds[$fd] or next;
+    my ($id, $stream, $fh) = @$f;
     my $got = sysread($fh, my $buf, 65536);
     next if !defined $got && $!{EINTR};
-    if ($got) { out("O $id $stream ", length($buf), "\n", $buf) }
-    else { close $fh; vec($rin, $fd, 1) = 0; delete $fds{$fd}; $jobs{$id}{open}--; finish($id) } }
+    if ($got) { $outbuf .= "O $id $stream " . length($buf) . "\n" . $buf; flush() if length $outbuf > 65536 }
+    else { close $fh; vec($rin, $fd, 1) = 0; $fds[$fd] = undef; $jobs{$id}{open}--; finish($id) } }
 }
 `;

@@ -1,10 +1,12 @@
 /**
- * One long-lived small process that forks the local jobs of a run (spawner-script.ts says why
+ * One long-lived small process that starts the local jobs of a run (spawner-script.ts says why
  * and how), so that lwt's node process does not fork once per job. Output and ends come back
  * framed on one pipe; killing stays lwt's (kill-tree.ts, by the pid each start reports).
+ * Python's posix_spawn first (spawner-python.ts: no fork at all), else Perl's fork.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { SPAWNER_PYTHON } from './spawner-python.js';
 import { SPAWNER_SCRIPT } from './spawner-script.js';
 import type { StreamName } from './capped-output.js';
 
@@ -20,6 +22,34 @@ export interface SpawnedJob {
 
 const START_TIMEOUT_MS = 5000;
 
+export interface SpawnerKind {
+  /** Named in messages: "the job spawner (perl) ended". */
+  name: string;
+  command: string;
+  args: readonly string[];
+}
+
+/**
+ * In the order tried. The system's Python by its path: a python3 found first on PATH may be a
+ * version manager's shell shim that costs more to start (60 ms here) than the spawner saves
+ * on a short run. -I -S: no PYTHON* variables, no user or site packages.
+ */
+export const SPAWNER_KINDS: readonly SpawnerKind[] = [
+  { name: 'python3', command: '/usr/bin/python3', args: ['-I', '-S', '-c', SPAWNER_PYTHON] },
+  { name: 'perl', command: 'perl', args: ['-e', SPAWNER_SCRIPT] },
+];
+
+/**
+ * The kinds to try, from a comma-separated list of names (`LWT_SPAWNER`): unset or empty for
+ * all in their order, `none` for lwt to fork every job itself. Undefined for a name not known.
+ */
+export function spawnerKinds(setting: string | undefined): SpawnerKind[] | undefined {
+  if (!setting?.trim()) return [...SPAWNER_KINDS];
+  const names = setting.split(',').map((n) => n.trim()).filter((n) => n && n !== 'none');
+  const kinds = names.map((n) => SPAWNER_KINDS.find((k) => k.name === n));
+  return kinds.every((k) => k !== undefined) ? (kinds as SpawnerKind[]) : undefined;
+}
+
 export class Spawner {
   private readonly jobs = new Map<number, SpawnedJob>();
   private nextId = 1;
@@ -27,23 +57,35 @@ export class Spawner {
   private lost: string | undefined;
   private readonly exited: Promise<void>;
 
-  private constructor(private readonly child: ChildProcessByStdio<Writable, Readable, null>) {
+  private constructor(
+    private readonly child: ChildProcessByStdio<Writable, Readable, null>,
+    /** Which kind runs (SpawnerKind.name). */
+    readonly name: string,
+  ) {
     child.stdin.on('error', () => undefined); // EPIPE when it died: reported through 'close'
     this.exited = new Promise((resolve) => child.once('close', () => resolve()));
   }
 
   /**
-   * The spawner, once it said it is ready; undefined where it cannot run (no perl): the caller
-   * then starts jobs itself. `env` is every job's environment (each also gets its cookie).
+   * The first spawner of `kinds` that said it is ready; undefined where none can run: the
+   * caller then starts jobs itself. `env` is every job's environment (each also gets its cookie).
    */
-  static async start(env: NodeJS.ProcessEnv = process.env): Promise<Spawner | undefined> {
+  static async start(env: NodeJS.ProcessEnv = process.env, kinds: readonly SpawnerKind[] = SPAWNER_KINDS): Promise<Spawner | undefined> {
+    for (const kind of kinds) {
+      const s = await Spawner.startOne(kind, env);
+      if (s) return s;
+    }
+    return undefined;
+  }
+
+  private static async startOne(kind: SpawnerKind, env: NodeJS.ProcessEnv): Promise<Spawner | undefined> {
     let child: ChildProcessByStdio<Writable, Readable, null>;
     try {
-      child = spawn('perl', ['-e', SPAWNER_SCRIPT], { stdio: ['pipe', 'pipe', 'inherit'], env });
+      child = spawn(kind.command, kind.args, { stdio: ['pipe', 'pipe', 'inherit'], env });
     } catch {
       return undefined;
     }
-    const s = new Spawner(child);
+    const s = new Spawner(child, kind.name);
     const ready = await new Promise<boolean>((resolve) => {
       // It answers at once; one that does not is not waited for (lwt starts the jobs itself).
       setTimeout(() => resolve(false), START_TIMEOUT_MS).unref();
@@ -60,7 +102,7 @@ export class Spawner {
       return undefined;
     }
     child.stdout.on('data', (c: Buffer) => s.read(c));
-    child.once('close', (code, sig) => s.lose(`the job spawner (perl) ended: ${sig ?? `status ${code}`}`));
+    child.once('close', (code, sig) => s.lose(`the job spawner (${kind.name}) ended: ${sig ?? `status ${code}`}`));
     return s;
   }
 

@@ -9,7 +9,7 @@ import type { ResolvedHostConfig, SshConfig, StrictHostKeyChecking } from './con
 import { fail, type ConnectResult, type SshOverrides } from './connect-result.js';
 import { handshake } from './handshake.js';
 import { HandshakeGate } from './handshake-gate.js';
-import { reachSshd } from './reach.js';
+import { reachSshd, type Reached } from './reach.js';
 import { retryThrottled, throttledBudgetMs } from './throttle.js';
 import { HostKeyPolicy } from './host-key-policy.js';
 import { JumpHosts } from './proxy-jump.js';
@@ -93,9 +93,28 @@ export class SshContext {
   ): Promise<ConnectResult> {
     // Never another way than the config says: a keyword lwt does not apply refuses the host.
     if (cfg.refused !== undefined) return fail('config', `${label}: ${cfg.refused}`);
-    const auth = await this.auth.for(cfg);
-    if (typeof auth === 'string') return fail('auth', `${label}: ${auth}`);
-    return retryThrottled(() => this.openOnce(label, originalHost, cfg, auth, timeoutMs, signal), {
+    // The first attempt's TCP connection and banner go out before the identities are ready:
+    // the first host of a run waits for ssh2 and its key files to load (~15 ms of CPU), and
+    // the host's sshd starts its session (a new process) meanwhile instead of after.
+    let early = cfg.proxyJump || cfg.proxyCommand ? undefined : reachSshd(label, cfg.hostName, cfg.port ?? 22, timeoutMs, signal);
+    this.hostKeys.prefetch(cfg);
+    const drop = (): void => void early?.then((r) => r.ok && r.sock.destroy());
+    let auth: AnyAuthMethod[] | string;
+    try {
+      auth = await this.auth.for(cfg);
+    } catch (err) {
+      drop();
+      throw err;
+    }
+    if (typeof auth === 'string') {
+      drop();
+      return fail('auth', `${label}: ${auth}`);
+    }
+    return retryThrottled(() => {
+      const reached = early;
+      early = undefined;
+      return this.openOnce(label, originalHost, cfg, auth, timeoutMs, signal, reached);
+    }, {
       budgetMs: throttledBudgetMs(timeoutMs),
       signal,
       onRetry: (tries, delayMs, last) => this.log.debug(`${last.outcome.message}; try ${tries + 1} in ${delayMs} ms`),
@@ -113,6 +132,8 @@ export class SshContext {
     auth: AnyAuthMethod[],
     timeoutMs: number,
     signal: AbortSignal | undefined,
+    /** The TCP and banner part, when it was started already (open). */
+    reaching?: Promise<Reached>,
   ): Promise<ConnectResult> {
     let sock: Readable;
     let proxy: ProxyProcess | undefined;
@@ -127,7 +148,7 @@ export class SshContext {
       proxy = spawnProxyCommand(built.line, cfg.proxyCommand, label, this.log);
       sock = proxy.sock;
     } else {
-      const reached = await reachSshd(label, cfg.hostName, cfg.port ?? 22, timeoutMs, signal);
+      const reached = await (reaching ?? reachSshd(label, cfg.hostName, cfg.port ?? 22, timeoutMs, signal));
       if (!reached.ok) return reached;
       sock = reached.sock;
       bannerSeen = true;

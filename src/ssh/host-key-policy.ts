@@ -18,6 +18,8 @@ export interface HostKeyCheck {
 
 export type HostKeyDecision = { ok: true } | { ok: false; message: string };
 
+const knownHostsFiles = (cfg: ResolvedHostConfig): string[] => [...cfg.userKnownHostsFiles, ...cfg.globalKnownHostsFiles];
+
 /**
  * StrictHostKeyChecking as OpenSSH applies it, minus every prompt:
  *   yes / ask  unknown and changed keys are refused (ask never prompts here)
@@ -31,8 +33,17 @@ export class HostKeyPolicy {
   constructor(private readonly log: LogSink) {}
 
 
+  /**
+   * Start reading the host's known_hosts files, so that they are parsed when its key arrives
+   * (at connect; check() waits for the same read): read then, each file's stat, open and read
+   * went one after the other through the thread pool in the middle of the key exchange.
+   */
+  prefetch(cfg: ResolvedHostConfig): void {
+    this.knownHosts(knownHostsFiles(cfg)).catch(() => undefined); // check() sees any failure
+  }
+
   async check(c: HostKeyCheck): Promise<HostKeyDecision> {
-    const files = [...c.cfg.userKnownHostsFiles, ...c.cfg.globalKnownHostsFiles];
+    const files = knownHostsFiles(c.cfg);
     const known = await this.knownHosts(files);
     let keyType: string;
     try {

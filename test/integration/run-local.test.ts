@@ -136,49 +136,53 @@ async function jobShells(n: number, count: number): Promise<number[]> {
   return found.map((f) => Number(f.split(':')[0]));
 }
 
-test('jobs are forked by one small spawner process, not by lwt; it is gone after the run', async () => {
-  const n = uniqueSeconds();
-  let lwtPid = 0;
-  const parents = new Set<number>();
-  const r = await runLwt(['run', '-p', '3', '-t', '2', '-'], {
-    input: `sleep ${n}\nsleep ${n}\nsleep ${n}\n`,
-    timeoutMs: 30_000,
-    onSpawn: (pid) => {
-      lwtPid = pid;
-      void (async () => {
-        for (const shell of await jobShells(n, 3)) parents.add(await parentOf(shell).catch(() => 0));
-      })();
-    },
+for (const spawner of ['python3', 'perl']) {
+  test(`jobs are started by one small spawner process (${spawner}), not by lwt; it is gone after the run`, async () => {
+    const n = uniqueSeconds();
+    let lwtPid = 0;
+    const parents = new Set<number>();
+    const r = await runLwt(['run', '-p', '3', '-t', '2', '-'], {
+      input: `sleep ${n}\nsleep ${n}\nsleep ${n}\n`,
+      env: { LWT_SPAWNER: spawner },
+      timeoutMs: 30_000,
+      onSpawn: (pid) => {
+        lwtPid = pid;
+        void (async () => {
+          for (const shell of await jobShells(n, 3)) parents.add(await parentOf(shell).catch(() => 0));
+        })();
+      },
+    });
+    assert.equal(r.status, 3, r.stderr);
+    assert.match(r.stderr, /3 jobs in .*: 0 ok, 3 timeout/);
+    assert.equal(parents.size, 1, `job shells' parents: ${[...parents].join(', ')}`);
+    const [parent] = [...parents];
+    assert.notEqual(parent, lwtPid, 'the jobs were forked by lwt itself');
+    assert.equal(await readFile(`/proc/${parent}/stat`, 'latin1').then(() => 'alive', () => 'gone'), 'gone');
+    assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
   });
-  assert.equal(r.status, 3, r.stderr);
-  assert.match(r.stderr, /3 jobs in .*: 0 ok, 3 timeout/);
-  assert.equal(parents.size, 1, `job shells' parents: ${[...parents].join(', ')}`);
-  const [spawner] = [...parents];
-  assert.notEqual(spawner, lwtPid, 'the jobs were forked by lwt itself');
-  assert.equal(await readFile(`/proc/${spawner}/stat`, 'latin1').then(() => 'alive', () => 'gone'), 'gone');
-  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
-});
 
-test('a spawner killed mid-run: its jobs are killed and reported as local-error, nothing hangs', async () => {
-  const n = uniqueSeconds();
-  const r = await runLwt(['run', '-p', '2', '-'], {
-    input: `sleep ${n}\nsleep ${n}\n`,
-    timeoutMs: 30_000,
-    onSpawn: () => {
-      void (async () => {
-        const [shell] = await jobShells(n, 2);
-        if (shell !== undefined) process.kill(await parentOf(shell), 'SIGKILL');
-      })();
-    },
+  test(`a spawner (${spawner}) killed mid-run: its jobs are killed and reported as local-error, nothing hangs`, async () => {
+    const n = uniqueSeconds();
+    const r = await runLwt(['run', '-p', '2', '-'], {
+      input: `sleep ${n}\nsleep ${n}\n`,
+      env: { LWT_SPAWNER: spawner },
+      timeoutMs: 30_000,
+      onSpawn: () => {
+        void (async () => {
+          const [shell] = await jobShells(n, 2);
+          if (shell !== undefined) process.kill(await parentOf(shell), 'SIGKILL');
+        })();
+      },
+    });
+    assert.equal(r.status, 4, r.stderr); // local-error: lwt could not run the job
+    assert.match(r.stderr, /2 jobs in .*: 0 ok, 2 local error/);
+    assert.match(r.stderr, new RegExp(`job spawner \\(${spawner}\\) ended: SIGKILL`));
+    assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
   });
-  assert.equal(r.status, 4, r.stderr); // local-error: lwt could not run the job
-  assert.match(r.stderr, /2 jobs in .*: 0 ok, 2 local error/);
-  assert.match(r.stderr, /job spawner \(perl\) ended: SIGKILL/);
-  assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
-});
+}
 
-test('without perl, lwt forks the jobs itself with the same outcomes', async () => {
-  const r = await runLwt(['run', '--json', '-'], { input: 'echo out\nexit 3\nkill -TERM $$\n', env: { PATH: '/nonexistent' } });
+test('without a spawner (no perl on PATH, python3 not asked for), lwt forks the jobs itself with the same outcomes', async () => {
+  const r = await runLwt(['run', '--json', '-'], { input: 'echo out\nexit 3\nkill -TERM $$\n', env: { PATH: '/nonexistent', LWT_SPAWNER: 'perl' } });
   const byJob = new Map(r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'job' in l).map((l) => [l.job, l]));
   assert.equal(byJob.get(1).stdout, 'out\n');
   assert.deepEqual(byJob.get(2).outcome, { kind: 'exited', code: 3 });

@@ -65,11 +65,20 @@ test('--version and --help load none of ssh2, log4js, cosmiconfig, js-yaml, ps-t
   }
 });
 
-test('run loads its config reader and nothing of SSH, YAML or logging when nothing is logged', async () => {
+test('run loads nothing of SSH, YAML or logging when nothing is logged, and its config reader only for a config', async () => {
   const { run, heavy } = await loaded(['run', '-'], 'echo one\ntrue\n');
   assert.equal(run.status, 0, run.stderr);
   assert.match(run.stdout, /1: one/);
-  assert.deepEqual(heavy, ['cosmiconfig']);
+  // No config file on the way up: a few stat calls tell (config-absent.ts), cosmiconfig stays unloaded.
+  assert.deepEqual(heavy, []);
+  writeFileSync(join(dir, '.lwtrc.json'), '{"parallel": 2}');
+  try {
+    const withConfig = await loaded(['run', '-'], 'echo two\n');
+    assert.equal(withConfig.run.status, 0, withConfig.run.stderr);
+    assert.deepEqual(withConfig.heavy, ['cosmiconfig']);
+  } finally {
+    rmSync(join(dir, '.lwtrc.json'));
+  }
 });
 
 test('exec-all loads ssh2 when it reads a key and connects (the probe sees what a verb loads)', async () => {

@@ -7,7 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -120,4 +120,68 @@ test('a refused port is refused, not throttled, and not retried', async () => {
   const ssh = await context({ timeoutMs: 1000, handshakes: 4 });
   const r = await ssh.connect({ host: '127.0.0.1', port });
   assert.equal(!r.ok && r.outcome.reason, 'refused', JSON.stringify(r));
+});
+
+test('the TCP connection goes out while the identities still load; a key that cannot be used then closes it', async () => {
+  // The identity file is a FIFO: loading it waits until this test writes to it.
+  const fifo = join(dir, 'id-fifo');
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const cfg = join(dir, 'ssh_config_fifo');
+  writeFileSync(cfg, `Host *\n  IdentityFile ${fifo}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${join(dir, 'known_hosts')}\n`);
+  let closed!: () => void;
+  const closedP = new Promise<void>((r) => (closed = r));
+  const srv = await stub((s) => {
+    s.write(BANNER);
+    s.once('close', () => closed());
+  });
+  const connected = new Promise<boolean>((resolve) => {
+    srv.server.once('connection', () => resolve(true));
+    setTimeout(() => resolve(false), 5000).unref();
+  });
+  const ssh = new SshContext(await loadSshConfig(cfg, { home: dir, systemConfig: null }), { connectTimeoutMs: 5000, handshakes: 4 });
+  const pending = ssh.connect({ host: '127.0.0.1', port: srv.port });
+  const early = await connected;
+  // Unblock the load either way, once lwt opened the FIFO to read it (bounded: never a hang).
+  for (let i = 0; ; i++) {
+    try {
+      const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(fd, 'not a key\n');
+      closeSync(fd);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO' || i >= 100) throw err;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+  assert.equal(early, true, 'no connection before the identity file was read');
+  const r = await pending;
+  assert.equal(!r.ok && r.outcome.reason, 'auth', JSON.stringify(r));
+  await closedP; // the early connection is not left open
+});
+
+test('the known_hosts files are read while connecting, before the server sends its host key', async () => {
+  // known_hosts is a FIFO: it has a reader only once lwt opened it; this server never gets to
+  // the key exchange, so a read started by the host key's arrival would never come.
+  const fifo = join(dir, 'known-hosts-fifo');
+  execFileSync('mkfifo', ['-m', '600', fifo]);
+  const cfg = join(dir, 'ssh_config_known_fifo');
+  writeFileSync(cfg, `Host *\n  IdentityFile ${key}\n  IdentitiesOnly yes\n  IdentityAgent none\n  UserKnownHostsFile ${fifo}\n  GlobalKnownHostsFile /dev/null\n`);
+  const srv = await stub((s) => s.write(BANNER));
+  const ssh = new SshContext(await loadSshConfig(cfg, { home: dir, systemConfig: null }), { connectTimeoutMs: 1000, handshakes: 4 });
+  const pending = ssh.connect({ host: '127.0.0.1', port: srv.port });
+  let opened = false;
+  for (let i = 0; i < 100 && !opened; i++) {
+    try {
+      const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      writeSync(fd, '# nothing known\n');
+      closeSync(fd);
+      opened = true;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENXIO') throw err;
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  }
+  assert.equal(opened, true, 'known_hosts was not opened while the connection was under way');
+  const r = await pending;
+  assert.equal(!r.ok && r.outcome.reason, 'handshake-timeout', JSON.stringify(r));
 });
