@@ -1,5 +1,6 @@
 /**
- * Run get-all's file stream (fetch-script.ts) on a host and write what it carries: each file
+ * Run get-all's file stream on a host (fetch-program.ts; fetch-script.ts where the host has no
+ * perl) and write what it carries: each file
  * into a private temporary file in its local folder (0600), then its mode and mtime, then
  * renamed over the final name. Local writes are synchronous, straight from the stream's
  * data callback: the stream has no back-pressure through execRemote, and this keeps memory
@@ -16,6 +17,7 @@ import type { Outcome } from '../core/outcome.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { bytePath, encodeName } from './byte-names.js';
 import type { Entry } from './entry.js';
+import { FETCH_PROGRAM_COMMAND, fetchProgram } from './fetch-program.js';
 import { fetchScript, FetchReader, type FetchEvent } from './fetch-script.js';
 import { describeLocalError } from './local-tree.js';
 import type { TempNames } from './temp-names.js';
@@ -52,7 +54,7 @@ export interface FetchFilesResult {
 export async function fetchFiles(input: FetchFilesInput): Promise<FetchFilesResult> {
   const res: FetchFilesResult = { received: 0, bytes: 0, problems: [], notes: [], stderr: '' };
   if (input.files.length === 0) return res;
-  const { order, script } = fetchScript(input.realRoot, input.files, input.followLinks);
+  const { order, input: program } = fetchProgram(input.realRoot, input.files, input.followLinks);
 
   let current: { entry: Entry; fd: number; tmp: string; got: number } | undefined;
   const drop = (): void => {
@@ -140,31 +142,42 @@ export async function fetchFiles(input: FetchFilesInput): Promise<FetchFilesResu
     }, input.idleMs);
   };
   arm();
-  const reader = new FetchReader(order, (ev) => {
+  const onEvent = (ev: FetchEvent): void => {
     try {
       handle(ev);
     } catch (err) {
       drop();
       res.problems.push(`${input.local(ev.entry.rel)}: ${describeLocalError(err)}`);
     }
-  });
+  };
   let broken: string | undefined;
-  const r = await execRemote(input.client, {
-    command: 'sh -s',
-    stdin: encodeName(script),
-    signal: ctl.signal,
-    outputCapBytes: 64 * 1024,
-    onOutput: (stream, chunk) => {
-      arm();
-      if (stream !== 'stdout' || broken) return;
-      try {
-        reader.push(chunk);
-      } catch (err) {
-        broken = (err as Error).message;
-        drop();
-      }
-    },
-  });
+  let reader = new FetchReader(order, onEvent);
+  let heard = false;
+  const stream = (command: string, stdin: Buffer): ReturnType<typeof execRemote> =>
+    execRemote(input.client, {
+      command,
+      stdin,
+      signal: ctl.signal,
+      outputCapBytes: 64 * 1024,
+      onOutput: (kind, chunk) => {
+        arm();
+        if (kind !== 'stdout' || broken) return;
+        heard = true;
+        try {
+          reader.push(chunk);
+        } catch (err) {
+          broken = (err as Error).message;
+          drop();
+        }
+      },
+    });
+  let r = await stream(FETCH_PROGRAM_COMMAND, program);
+  if (!heard && r.outcome.kind === 'exited' && (r.outcome.code === 127 || r.outcome.code === 126) && !ctl.signal.aborted) {
+    // No perl on the host (not found: 127; found but not runnable: 126): the shell script
+    // (a few processes per file) streams the same.
+    reader = new FetchReader(order, onEvent);
+    r = await stream('sh -s', encodeName(fetchScript(input.realRoot, input.files, input.followLinks).script));
+  }
   clearTimeout(idle);
   input.signal.removeEventListener('abort', onJobAbort);
   drop();

@@ -29,13 +29,6 @@ export interface FetchOrder {
 
 /** The script that streams `files` (relative names below REMOTE, whose real path is `realRoot`). */
 export function fetchScript(realRoot: string, files: readonly Entry[], followLinks: boolean): FetchOrder {
-  const byDir = new Map<string, Entry[]>();
-  for (const e of files) {
-    const dir = parentOf(e.rel);
-    const list = byDir.get(dir);
-    if (list) list.push(e);
-    else byDir.set(dir, [e]);
-  }
   const flags = followLinks ? 'nonblock,count_bytes' : 'nofollow,nonblock,count_bytes';
   const lines = [
     'LC_ALL=C; export LC_ALL',
@@ -55,7 +48,7 @@ export function fetchScript(realRoot: string, files: readonly Entry[], followLin
     `e() { i=0; while [ $i -lt "$2" ]; do printf 'E\\0%s\\0' "$1"; i=$((i + 1)); done; }`,
   ];
   const order: Entry[] = [];
-  for (const [dir, list] of byDir) {
+  for (const [dir, list] of byFolder(files)) {
     const real = joinRemote(realRoot, dir);
     const q = shellQuote(real.startsWith('/') ? real : `./${real}`);
     const check = followLinks ? '' : ` && [ "$(pwd -P)" = ${q} ]`;
@@ -67,7 +60,19 @@ export function fetchScript(realRoot: string, files: readonly Entry[], followLin
   return { order, script: lines.join('\n') + '\n' };
 }
 
-function baseName(rel: string): string {
+/** Files grouped by their folder, folders in order of first appearance: the stream's order. */
+export function byFolder(files: readonly Entry[]): Map<string, Entry[]> {
+  const byDir = new Map<string, Entry[]>();
+  for (const e of files) {
+    const dir = parentOf(e.rel);
+    const list = byDir.get(dir);
+    if (list) list.push(e);
+    else byDir.set(dir, [e]);
+  }
+  return byDir;
+}
+
+export function baseName(rel: string): string {
   return rel.slice(rel.lastIndexOf('/') + 1);
 }
 

@@ -157,3 +157,22 @@ test('a host whose local folder cannot be made is local-error, exit 4; the other
   assert.equal(await readFile(join(into, fine, 'name'), 'utf8'), `${fine}\n`);
   assert.equal(await readFile(join(into, blocked), 'utf8'), 'in the way\n', 'the file in the way is left alone');
 });
+
+test('a host without perl gets the tree through the shell stream; a host with perl needs no dd (one process streams every file)', async () => {
+  const [noPerl, noDd] = [hosts[0]!, hosts[1]!];
+  // Each host has a mount namespace of its own: a file that cannot be run, mounted over a
+  // program, takes it away on that host only.
+  const hide = (p: string): string => `: > ${ROOT}/not-a-program && chmod 644 ${ROOT}/not-a-program && mount --bind ${ROOT}/not-a-program ${p} && ! ${p} --version 2>/dev/null`;
+  await onHost(fleet, noPerl, hide('/usr/bin/perl'));
+  await onHost(fleet, noDd, hide('/usr/bin/dd'));
+  try {
+    const out = join(work, 'no-perl');
+    const r = await runLwt(['--home', home, 'get-all', '-F', fleet.sshConfig, '-w', `${noPerl},${noDd}`, '--exclude-path', 'evil', '--exclude-path', 'up', `${ROOT}/tree`, out]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const h of [noPerl, noDd]) assert.deepEqual(lines(await describeLocal(join(out, h, 'tree'))), await expected(h), h);
+  } finally {
+    await onHost(fleet, noPerl, 'umount /usr/bin/perl');
+    await onHost(fleet, noDd, 'umount /usr/bin/dd');
+  }
+  assert.match(await onHost(fleet, noPerl, 'perl -e "print 7*6"'), /^42$/, 'perl is back on the host');
+});

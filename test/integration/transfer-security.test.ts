@@ -237,7 +237,7 @@ test('item 4: files swapped for FIFOs after the listing never hang get-all, and 
   } finally {
     await onHost(fleet, h, `kill ${swapper}`).catch(() => undefined);
   }
-  assert.deepEqual(await settledSessions(h), [], 'no process of lwt (internal-sftp, dd, sh) left on the host');
+  assert.deepEqual(await settledSessions(h), [], 'no process of lwt (internal-sftp, perl, sh) left on the host');
 });
 
 test('item 4: a stream that stops sending ends at the idle deadline (--idle-timeout), its processes on the host killed', async () => {
@@ -247,11 +247,11 @@ test('item 4: a stream that stops sending ends at the idle deadline (--idle-time
   try {
     let stopped = 0;
     const watch = (async () => {
-      // Freeze the host's reader (dd) mid-file: from then on no byte comes.
+      // Freeze the host's reader (perl, or dd on a host without perl) mid-file: from then on no byte comes.
       for (let i = 0; i < 600 && stopped === 0; i++) {
         for (const p of await fleet.sessionPids(h)) {
           const cmd = await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '');
-          if (cmd.startsWith('dd\0')) {
+          if (cmd.startsWith('perl\0-\0') || cmd.startsWith('dd\0')) {
             process.kill(p, 'SIGSTOP');
             stopped = p;
           }
