@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { Spawner } from '../../../src/core/spawner.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Spawner, type SpawnedJob } from '../../../src/core/spawner.js';
 import { fromWaitStatus, type Outcome } from '../../../src/core/outcome.js';
 
 interface Ended {
@@ -33,9 +37,9 @@ function run(spawner: Spawner, command: string, cookie = 'c0ok1e'): Promise<Ende
   });
 }
 
-test('the spawner: exit codes and signals apart, output bytes exact across frames, cookie and session', async (t) => {
+test('the spawner: exit codes and signals apart, output bytes exact across frames, cookie and session', async () => {
   const spawner = await Spawner.start();
-  if (!spawner) return t.skip('no perl here');
+  assert.ok(spawner, 'perl is here (test above)');
   try {
     const [exit3, term, big, cookie, session] = await Promise.all([
       run(spawner, 'echo out; echo err >&2; exit 3'),
@@ -61,9 +65,9 @@ test('the spawner: exit codes and signals apart, output bytes exact across frame
   }
 });
 
-test('jobs sent after the spawner is gone fail at once with why', async (t) => {
+test('jobs sent after the spawner is gone fail at once with why', async () => {
   const spawner = await Spawner.start();
-  if (!spawner) return t.skip('no perl here');
+  assert.ok(spawner, 'perl is here (test above)');
   const running = run(spawner, 'sleep 30');
   await new Promise((r) => setTimeout(r, 200));
   (spawner as unknown as { child: { kill(s: string): void } }).child.kill('SIGKILL');
@@ -73,4 +77,112 @@ test('jobs sent after the spawner is gone fail at once with why', async (t) => {
   if (lost.pid !== undefined) process.kill(-lost.pid, 'SIGKILL');
   const late = await run(spawner, 'true');
   assert.match(late.error ?? '', /job spawner \(perl\) ended/);
+});
+
+test('perl is on every system lwt supports: where it is, the spawner starts (a test that skipped here would hide a broken spawner)', async () => {
+  assert.doesNotThrow(() => execFileSync('perl', ['-e', '1']), 'perl runs here');
+  const spawner = await Spawner.start({ ...process.env, LWT_SPAWNER_TEST: 'from start' });
+  assert.ok(spawner, 'started');
+  try {
+    const env = await run(spawner, 'printf "%s|%s" "$LWT_SPAWNER_TEST" "$LWT_JOB"', 'id.7');
+    assert.deepEqual([env.outcome, env.stdout.toString()], [{ kind: 'exited', code: 0 }, 'from start|id.7'], "every job gets start's env and its own cookie");
+    // A command of several lines with quotes, binary output, stdin from /dev/null.
+    const multi = await run(spawner, "printf 'a\\000\\377'\necho \"it's\"; cat; echo end");
+    assert.deepEqual(multi.stdout, Buffer.concat([Buffer.from([0x61, 0, 0xff]), Buffer.from("it's\nend\n")]));
+    // A background child that keeps the pipe: the job ends when the pipe closes, not at the shell's exit.
+    const late = await run(spawner, '(sleep 0.3; echo late) & echo early');
+    assert.equal(late.stdout.toString(), 'early\nlate\n');
+  } finally {
+    await spawner.close();
+  }
+});
+
+test('close waits for the running jobs to end, then the spawner exits; later jobs fail naming its status', async () => {
+  const spawner = await Spawner.start();
+  assert.ok(spawner);
+  let ended = false;
+  const job = run(spawner, 'sleep 0.3; echo done').then((e) => ((ended = true), e));
+  await spawner.close();
+  assert.equal(ended, true, 'the job had ended when close resolved');
+  assert.equal((await job).stdout.toString(), 'done\n');
+  const late = await run(spawner, 'true');
+  assert.equal(late.error, 'the job spawner (perl) ended: status 0');
+});
+
+/** A folder holding a fake `perl` (a shell script), for Spawner.start's env PATH. */
+function fakePerl(script: string): { env: NodeJS.ProcessEnv; pidFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lwt-fake-perl-'));
+  writeFileSync(join(dir, 'perl'), `#!/bin/sh\necho $$ > ${dir}/pid\n${script}\n`, { mode: 0o755 });
+  return { env: { PATH: `${dir}:/usr/bin:/bin` }, pidFile: join(dir, 'pid') };
+}
+
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+test('no spawner where perl is missing, says something else than ready, or exits: the one started is killed', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'lwt-no-perl-'));
+  assert.equal(await Spawner.start({ PATH: empty }), undefined, 'no perl');
+
+  const wrong = fakePerl('echo hello; exec sleep 30');
+  assert.equal(await Spawner.start(wrong.env), undefined, 'not R');
+  const pid = Number(readFileSync(wrong.pidFile, 'utf8'));
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(gone(pid), true, 'the fake that did not answer R was killed');
+
+  const exits = fakePerl('exit 0');
+  const t0 = Date.now();
+  assert.equal(await Spawner.start(exits.env), undefined, 'exited');
+  // Its end is heard at once, not after the 5 s start timeout (a loose bound).
+  assert.ok(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
+});
+
+test('a perl that never answers is given up after the start timeout and killed', async () => {
+  const silent = fakePerl('exec sleep 30');
+  assert.equal(await Spawner.start(silent.env), undefined);
+  const pid = Number(readFileSync(silent.pidFile, 'utf8'));
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(gone(pid), true);
+});
+
+test('frames: cut at every byte, both streams, start, end, a start failure, and frames of unknown or ended jobs ignored', async () => {
+  const spawner = await Spawner.start();
+  assert.ok(spawner);
+  try {
+    const inner = spawner as unknown as { read(c: Buffer): void; jobs: Map<number, SpawnedJob> };
+    const events: string[] = [];
+    const job = (id: number): SpawnedJob => ({
+      onStart: (pid) => events.push(`${id} start ${pid}`),
+      onOutput: (stream, chunk) => events.push(`${id} ${stream} ${JSON.stringify(chunk.toString('latin1'))}`),
+      onEnd: (status) => events.push(`${id} end ${status}`),
+      onError: (message) => events.push(`${id} error ${message}`),
+    });
+    inner.jobs.set(901, job(901));
+    inner.jobs.set(902, job(902));
+    const stream = Buffer.concat([
+      Buffer.from('P 901 4242\nO 901 1 5\nab\ncdO 901 2 3\n\nx\nO 777 1 2\nzzP 777 1\n'),
+      Buffer.from('F 902 fork: Resource temporarily unavailable\nE 901 256\nO 901 1 1\nqE 901 0\n'),
+    ]);
+    for (let i = 0; i < stream.length; i++) inner.read(stream.subarray(i, i + 1));
+    assert.deepEqual(events, [
+      '901 start 4242',
+      '901 stdout "ab\\ncd"',
+      '901 stderr "\\nx\\n"',
+      '902 error cannot start the job: fork: Resource temporarily unavailable',
+      '901 end 256',
+    ]);
+    assert.equal(inner.jobs.size, 0);
+    // A frame that ends exactly where its chunk ends is delivered at once.
+    inner.jobs.set(903, job(903));
+    inner.read(Buffer.from('O 903 1 2\nok'));
+    assert.equal(events.at(-1), '903 stdout "ok"');
+    inner.jobs.delete(903);
+  } finally {
+    await spawner.close();
+  }
 });
