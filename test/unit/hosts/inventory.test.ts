@@ -93,3 +93,11 @@ test('YAML refusals name the parser first line, a null document, and the group o
   assert.throws(() => parseYamlInventory('~\n', 'inv'), usageError('inv: a YAML inventory is a map of groups (all: …)'));
   assert.throws(() => parseYamlInventory('all:\n  hosts:\n    "a b":\n', 'inv'), usageError("inv: group all: bad host 'a b': bad character ' '"));
 });
+
+test("INI: a # comment of several words, a # inside a name is no comment, and a vars section alone makes no group", () => {
+  const inv = (text: string): Inventory => parseIniInventory(text, 'inv');
+  assert.deepEqual((inv('# a comment here\nh\n').groups.get('all') ?? []).map(formatHostSpec), ['h']);
+  assert.throws(() => inv('k#c\n'), usageError(/^inv:1: bad host 'k#c'/));
+  assert.equal(inv('[web:vars]\nx=1\n[db]\nd\n').groups.has('web'), false);
+  assert.equal(inv('[web]\nw\n').groups.has('web'), true);
+});
