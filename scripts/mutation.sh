@@ -17,4 +17,6 @@ mkdir -p reports/mutation/runs
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
 cp reports/mutation/mutation.json "reports/mutation/runs/$(date -u +%Y-%m-%dT%H%M%SZ)-$commit.json"
 node scripts/mutation-summary.mjs reports/mutation/runs/*.json > reports/mutation-summary.txt
+node scripts/mutation-equivalent.mjs reports/mutation/runs/*.json > reports/mutation-equivalent.md
 cat reports/mutation-summary.txt
+grep '^[0-9]* survivors' reports/mutation-equivalent.md
