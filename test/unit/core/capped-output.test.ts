@@ -90,6 +90,7 @@ test("the head's cut: a lead byte with some of its continuation bytes is dropped
   assert.equal(text([0xe2, 0x82]), '', 'the whole head is the cut sequence');
   assert.equal(text([0x61, 0x62, 0x63, 0xf0, 0x9f, 0x98]), 'abc', '4-byte lead 0xf0 with 2 of its 3');
   assert.equal(text([0x61, 0xf7, 0x80]), 'a', 'lead 0xf7: still 4 bytes');
+  assert.equal(text([0x61, 0xf7, 0x80, 0x80]), 'a', 'lead 0xf7 with 2 of its 3');
   assert.equal(text([0x61, 0x62, 0x63, 0xe0, 0xa4]), 'abc', '3-byte lead 0xe0 with 1 of its 2');
   assert.equal(text([0x61, 0x62, 0x63, 0xc0]), 'abc', '2-byte lead 0xc0 alone');
   // 0xf8 is no lead of 4 (it is read as 3 here): with 2 more bytes nothing is cut.
