@@ -123,4 +123,45 @@ const transfer = [
   { file: `${T}plan.ts`, lines: 164, mutator: 'EqualityOperator', reason: 'two deletes never have the same name' },
 ];
 
-export const REASONS = [...knownHosts, ...hostPatterns, ...hosts, ...transfer];
+const C = 'src/core/';
+const ONCE = "an AbortSignal fires 'abort' once: { once: true } only drops a listener that is never called again";
+const core = [
+  { file: `${C}capped-output.ts`, lines: 20, reason: 'headRoom is never below 0: at 0 the mutant pushes an empty part to the head, which adds nothing' },
+  { file: `${C}capped-output.ts`, lines: 25, reason: 'an empty rest pushed to the tail adds 0 bytes and no text' },
+  { file: `${C}capped-output.ts`, lines: 30, reason: 'more tail bytes than the cap means the tail is not empty' },
+  { file: `${C}capped-output.ts`, lines: 33, reason: 'when the first chunk is exactly the excess, the other branch leaves an empty chunk in its place: the same bytes' },
+  { file: `${C}capped-output.ts`, lines: 70, reason: 'tail[length] is undefined, & 0xc0 gives 0: the loop stops there anyway' },
+  { file: `${C}capped-output.ts`, lines: 79, reason: 'b[-1] is undefined (no continuation byte), and beyond 3 continuation bytes no lead can be cut short (a sequence is at most 4 bytes): every bound gives the same cut' },
+  { file: `${C}capped-output.ts`, lines: 80, reason: 'start -1 reads b[-1], undefined: length 1, so b is returned whole as well' },
+  { file: `${C}capped-output.ts`, lines: 83, reason: 'a sequence of length 1 never reaches past the end (start is inside b)' },
+  { file: `${C}deadline.ts`, lines: 18, reason: ONCE },
+  { file: `${C}local-process.ts`, lines: 52, reason: 'a kill without a pid finds nothing, and the one made when the pid arrives replaces it; repeated kills of a finished tree find nothing' },
+  { file: `${C}local-process.ts`, lines: [64, 70], reason: 'a listener left on the signal after the end only kills a finished tree by its cookie: nothing is found' },
+  { file: `${C}local-process.ts`, lines: 66, reason: 'onAbort returns at once without a pid' },
+  { file: `${C}local-process.ts`, lines: 79, reason: ONCE },
+  { file: `${C}local-process.ts`, lines: 102, reason: "stdin given takes the branch before; without stdin or onStdin, child.stdin is null ('ignore'): the same false" },
+  { file: `${C}outcome.ts`, lines: 67, reason: 'only an exited outcome has a code: for the others code === 0 is false' },
+  { file: `${C}outcome.ts`, lines: [105, 107], reason: 'SIGNAL_NAMES holds 1-64 only: get() of anything else is undefined, which is what the function returns then' },
+  { file: `${C}outcome.ts`, lines: 160, reason: '{ ...o } of an unreachable outcome holds the same three keys' },
+  { file: `${C}pool.ts`, lines: 165, col: 5, reason: 'undefined > 0 is false: the other half decides alone' },
+  { file: `${C}pool.ts`, lines: [84, 85, 93, 110, 129, 155, 165, 178, 190, 199], killed: 'the pool tests added after this run (cancelled outcome, keepSettled, timeoutMs 0, slot-waiting cancel, default grace, read-ahead, listener warning)' },
+  { file: `${C}capped-output.ts`, lines: 82, killed: "capped-output.test 'the head's cut…' (lead 0xf7 with 2 of its 3)" },
+  { file: `${C}outcome.ts`, lines: 95, killed: "outcome.test 'raw wait(2) status…' (the stopped-process message)" },
+  { file: `${C}pool.ts`, lines: 99, reason: 'runAttempt gives a job of a cancelled run the same record (not started, 0 attempts, 0 ms), one slot later' },
+  { file: `${C}pool.ts`, lines: 160, reason: 'abort() on an aborted controller does nothing' },
+  { file: `${C}pool.ts`, lines: [163, 179], reason: ONCE },
+  { file: `${C}pool.ts`, lines: 185, reason: "a listener left after the attempt aborts a controller no one waits on: its grace timer resolves a promise no one awaits" },
+  { file: `${C}shell-quote.ts`, lines: [21, 24, 34], reason: 'buf[length] is undefined: no UTF-8 sequence starts or continues there, so the loops and the continuation check stop the same' },
+  { file: `${C}shell-quote.ts`, lines: [22, 24, 27], killed: "shell-quote.test 'shellQuoteBytes spells each run once…'" },
+  { file: `${C}shell-quote.ts`, lines: 25, reason: "printf reads one to three octal digits: \\12 is \\012 (the next character is a backslash or the closing quote)" },
+  { file: `${C}spawner.ts`, lines: 31, reason: 'a race: EPIPE needs a write after the spawner died but before Node saw its exit (after that, stdin is destroyed and writes fail quietly)' },
+  { file: `${C}spawner.ts`, lines: 42, mutator: 'ArrayDeclaration', reason: "stdio [] is all pipes: the spawner's own stderr (it writes none) goes to a pipe no one reads instead of lwt's" },
+  { file: `${C}spawner.ts`, lines: 43, reason: 'spawn() reports a missing perl by an error event, not a throw: the catch is for an invalid argument, which a constant command never is' },
+  { file: `${C}spawner.ts`, lines: 50, reason: "a failed spawn also emits 'close', which resolves the start as not ready" },
+  { file: `${C}spawner.ts`, lines: [89, 91], reason: COST },
+  { file: `${C}spawner.ts`, lines: 94, reason: 'the spawner never sends an empty line' },
+  { file: `${C}spawner.ts`, lines: 107, reason: 'the spawner sends only R, P, O, E and F lines' },
+  { file: `${C}spawner.ts`, lines: 110, reason: 'an F line is only sent for a job that was asked for, which is in the map' },
+];
+
+export const REASONS = [...knownHosts, ...hostPatterns, ...hosts, ...transfer, ...core];
