@@ -81,3 +81,8 @@ test('a range at the start of a segment; results sorted as whole paths (a-b/ bef
   await writeFile(join(dir, 'sort', 'a-b', 'k'), '');
   assert.deepEqual(await g('sort/*/k'), ['sort/a-b/k', 'sort/a/k']);
 });
+
+test('a backslash at the end of a pattern is itself, as ssh -G finds an Include of /dir/*\\', async () => {
+  await writeFile(join(dir, 'tb\\'), '');
+  assert.deepEqual(await g('t*\\'), ['tb\\']);
+});

@@ -319,3 +319,8 @@ test('without a local user given, %u and %r are the user this process runs as', 
   const me = userInfo().username;
   assert.deepEqual(r.identityFiles, [`/k/${me}-${me}`]);
 });
+
+test('an -i identity whose ~user does not exist is named by its source alone; a zone in an IPv6 name survives the final pass', () => {
+  assert.throws(() => resolveHost(cfgOf(''), 'h', { ...LOCAL, identityFiles: ['~nosuchuser-lwt/id'] }), usageError(/^command line: IdentityFile: /));
+  assert.equal(resolveHost(cfgOf('Match final\n'), 'fe80::1%eth0', LOCAL).hostName, 'fe80::1%eth0');
+});
