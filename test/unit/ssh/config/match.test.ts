@@ -222,3 +222,18 @@ test('Match: a lone = and an attribute that starts with =, localuser in another 
   assert.equal(sshG('FoO 1\nIgnoreUnknown foo\n', 'h').status, 255);
   assert.throws(() => resolveHost(cfgOf('FoO 1\nIgnoreUnknown foo\n'), 'h', LOCAL), usageError('test.conf:1: Bad configuration option: FoO (unknown to OpenSSH; IgnoreUnknown skips it)'));
 });
+
+test('Host or Include followed by a comment alone: a block that matches nothing, an Include of nothing, as ssh -G reads them', { skip: !hasSsh && 'no ssh' }, () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['Host #c\nUser x\n', undefined],
+    ['Include #c\nUser x\n', 'x'],
+  ];
+  for (const [text, want] of cases) {
+    const g = sshG(text, 'h');
+    assert.equal(g.status, 0, g.err);
+    const r = resolveHost(cfgOf(text), 'h', LOCAL);
+    assert.equal(r.user ?? LOCAL.localUser, want ?? LOCAL.localUser, text);
+    assert.equal(g.out.get('user')?.[0] === 'x', want === 'x', `ssh -G: ${text}`);
+  }
+  assert.throws(() => cfgOf('Host a ""\n'), usageError('test.conf:1: missing value for Host'));
+});

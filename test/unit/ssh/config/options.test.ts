@@ -165,6 +165,7 @@ test('messages spell each keyword lwt applies as ssh_config(5) does, whatever ca
 
 test('parseTimeSpec: a number must start the value, and every part after it', () => {
   assert.equal(parseTimeSpec('x30'), undefined);
+  assert.equal(parseTimeSpec('ab1s2s'), undefined);
   assert.equal(parseTimeSpec('30sx'), undefined);
 });
 
@@ -183,7 +184,7 @@ test('Port by service name: every word of /etc/services, its comments too, as ge
   } catch {
     // No database: the fixed words below still ask.
   }
-  const words = new Set([...text.split(/\s+/).filter((w) => w !== ''), 'ssh', 'x11', 'no-such-service-lwt', '22', '022', '65536']);
+  const words = new Set([...text.split(/\s+/).filter((w) => w !== ''), 'ssh', 'x11', 'no-such-service-lwt', '22', '022', '65536', 'Stryker', 'was', 'here!']);
   const differ: string[] = [];
   for (const w of words) {
     const want = /^\d+$/.test(w) ? (Number(w) >= 1 && Number(w) <= 65535 ? Number(w) : undefined) : oracle.get(w);
