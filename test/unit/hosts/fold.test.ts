@@ -203,6 +203,7 @@ test('names that look alike but are not one pattern stay apart; order by the sho
   assert.deepEqual(foldHostGroups([`n${n15}11`, `n${n15}12`]), [`n${n15}11`, `n${n15}12`]);
   // The fields around the one left out must not run together: 1|23 and 12|3.
   assert.deepEqual(foldHostGroups(['n1a5b23', 'n12a6b3']), ['n1a5b23', 'n12a6b3']);
+  assert.deepEqual(foldHostGroups(['x1a1b23', 'x2a12b3']), ['x1a1b23', 'x2a12b3']);
   // Texts around the digits must not run together either: a|b and ab|.
   assert.deepEqual(foldHostGroups(['a1b', 'ab2']), ['a1b', 'ab2']);
   assert.deepEqual(foldHostGroups(['n1a', 'n1']), ['n1', 'n1a']);
