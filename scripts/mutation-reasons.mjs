@@ -208,6 +208,8 @@ const sshConfig = [
   { file: `${S}glob.ts`, lines: 77, reason: "join(b, '') is b" },
   { file: `${S}glob.ts`, lines: 89, reason: 'the result is sorted whole at the end' },
   { file: `${S}resolve.ts`, lines: 116, col: 63, reason: "the final pass's HostName is escaped (%%): expanding it cannot fail, so its source is never shown" },
+  { file: `${S}resolve.ts`, lines: 93, mutator: 'MethodExpression', reason: 'host patterns match without regard to case: either side upper-cased matches the same' },
+  { file: `${S}resolve.ts`, lines: 115, reason: 'Match host compares without regard to case, and the name is lowercased again at the end' },
   { file: `${S}resolve.ts`, lines: 118, reason: 'lines before any Host or Match were applied by the first pass with the same values; every other line is made active or not by its Host or Match' },
   { file: `${S}resolve.ts`, lines: 130, reason: 'process.getuid exists on Linux and the tests run as root (uid 0): 0 either way' },
   { file: `${S}resolve.ts`, lines: 144, mutator: 'ConditionalExpression', replacement: 'true', reason: 'expandTilde throws only LineError' },
@@ -290,4 +292,30 @@ const hostsKilledSince = [
   { file: 'src/hosts/health.ts', lines: 75, col: 7, mutator: 'LogicalOperator', killed: KILLED_SINCE },
 ];
 
-export const REASONS = [...hostsKilledSince, ...knownHosts, ...hostPatterns, ...hosts, ...transfer, ...core, ...sshConfig];
+const CFG_KILLED_SINCE = 'the ssh config tests added after this run (re-checked: the mutant applied to the source, its test file failed)';
+const sshConfigKilledSince = [
+  { file: 'src/ssh/config/resolve.ts', lines: 74, col: 38, mutator: 'ArrayDeclaration', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 143, col: 19, mutator: 'BlockStatement', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 144, col: 11, mutator: 'ConditionalExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 144, col: 37, mutator: 'BlockStatement', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 30, mutator: 'StringLiteral', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 33, mutator: 'ConditionalExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 33, mutator: 'ConditionalExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 33, mutator: 'EqualityOperator', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 33, mutator: 'EqualityOperator', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 145, col: 46, mutator: 'StringLiteral', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 116, col: 48, mutator: 'StringLiteral', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 165, col: 81, mutator: 'StringLiteral', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 177, col: 38, mutator: 'MethodExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 178, col: 55, mutator: 'StringLiteral', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 219, col: 7, mutator: 'BlockStatement', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 218, col: 33, mutator: 'BlockStatement', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/glob.ts', lines: 40, col: 49, mutator: 'ArithmeticOperator', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/glob.ts', lines: 62, col: 25, mutator: 'ConditionalExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/glob.ts', lines: 62, col: 25, mutator: 'EqualityOperator', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/glob.ts', lines: 62, col: 25, mutator: 'ArithmeticOperator', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/glob.ts', lines: 97, col: 10, mutator: 'MethodExpression', killed: CFG_KILLED_SINCE },
+  { file: 'src/ssh/config/resolve.ts', lines: 93, col: 47, mutator: 'ConditionalExpression', killed: CFG_KILLED_SINCE },
+];
+
+export const REASONS = [...sshConfigKilledSince, ...hostsKilledSince, ...knownHosts, ...hostPatterns, ...hosts, ...transfer, ...core, ...sshConfig];

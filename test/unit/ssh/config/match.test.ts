@@ -218,8 +218,10 @@ test('Match: a lone = and an attribute that starts with =, localuser in another 
     assert.equal(r.user ?? me, g.out.get('user')?.[0], text);
     assert.equal(r.user, want, text);
   }
-  // An unknown keyword before any IgnoreUnknown: ssh refuses the file.
+  // An unknown keyword before any IgnoreUnknown, or one it does not name: ssh refuses the file.
   assert.equal(sshG('FoO 1\nIgnoreUnknown foo\n', 'h').status, 255);
+  assert.equal(sshG('IgnoreUnknown bar\nFoo 1\n', 'h').status, 255);
+  assert.throws(() => resolveHost(cfgOf('IgnoreUnknown bar\nFoo 1\n'), 'h', LOCAL), usageError('test.conf:2: Bad configuration option: Foo (unknown to OpenSSH; IgnoreUnknown skips it)'));
   assert.throws(() => resolveHost(cfgOf('FoO 1\nIgnoreUnknown foo\n'), 'h', LOCAL), usageError('test.conf:1: Bad configuration option: FoO (unknown to OpenSSH; IgnoreUnknown skips it)'));
 });
 
