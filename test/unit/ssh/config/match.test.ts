@@ -207,6 +207,9 @@ test('Match: a lone = and an attribute that starts with =, localuser in another 
     // [config, host, the User lwt and ssh -G must both give]
     ['Match host = web\n  User x\n', 'web', 'x'],
     ['Match =host web\n  User x\n', 'web', 'x'],
+    ['Match originalhost h =host h\n  User x\n', 'h', 'x'],
+    ['Match host h =\n  User x\n', 'h', 'x'],
+    ['Match host h = user nobody-lwt\n  User x\n', 'h', undefined],
     [`Match localuser ${me.toUpperCase()}\n  User x\n`, 'h', undefined],
     ['Match final host web\n  User x\n', 'WEB', 'x'],
     ['IgnoreUnknown fOO\nFoO 1\nUser x\n', 'h', 'x'],
