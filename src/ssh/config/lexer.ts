@@ -14,8 +14,16 @@ export function splitKeyword(line: string): { keyword: string; rest: string } | 
   if (i >= line.length || line[i] === '#') return undefined;
   const start = i;
   while (i < line.length && !isWs(line[i]) && line[i] !== '=' && line[i] !== '"') i++;
-  const keyword = line.slice(start, i);
-  if (line[i] === '=') {
+  let keyword = line.slice(start, i);
+  if (line[i] === '"') {
+    // strdelim(): the quote is dropped and the keyword runs to the next one; without one ssh
+    // ignores the line.
+    const close = line.indexOf('"', i + 1);
+    if (close < 0) return undefined;
+    keyword += line.slice(i + 1, close);
+    i = close + 1;
+    while (isWs(line[i])) i++;
+  } else if (line[i] === '=') {
     i++;
     while (isWs(line[i])) i++;
   } else if (isWs(line[i])) {

@@ -56,6 +56,8 @@ export function parseMatch(args: string[]): MatchCriterion[] {
       continue;
     }
     if (!WITH_ARG.has(attr)) throw new LineError(`Unsupported Match attribute ${raw}`);
+    // `host = web`: a lone `=` between attribute and argument is a separator (strdelim).
+    if (words[i + 1] === '=') i++;
     const arg = words[i + 1];
     if (arg === undefined || arg === '') throw new LineError(`Match ${attr}: missing argument`);
     i++;

@@ -104,7 +104,8 @@ function parseFlag(name: string, value: string, allowTrueFalse = true): boolean 
 function validJumpHop(hop: string): boolean {
   let s = hop;
   // Case-sensitive as in ssh (and as the ProxyJump connector strips it): `SSH://` is no URI.
-  if (s.startsWith('ssh://')) {
+  const uri = s.startsWith('ssh://');
+  if (uri) {
     s = s.slice(6);
     if (s.endsWith('/')) s = s.slice(0, -1);
   }
@@ -130,6 +131,9 @@ function validJumpHop(hop: string): boolean {
     }
   }
   if (host === '' || /[\s,@]/.test(host)) return false;
+  // A URI's host must be a domain name as OpenSSH's valid_domain() reads one (its parse_uri
+  // refuses the rest, IPv6 brackets included).
+  if (uri && (!/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(host) || host.includes('..'))) return false;
   return port === undefined || parsePort(port) !== undefined;
 }
 

@@ -29,8 +29,10 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
       }
       const args = splitArgs(split.rest);
       switch (lower) {
+        // A comment alone after Host or Include leaves no word: ssh reads a block that matches
+        // nothing, an Include of nothing. An empty quoted word is an error there.
         case 'host':
-          if (args.length === 0 || args.some((a) => a === '')) throw new LineError('missing value for Host');
+          if (args.some((a) => a === '')) throw new LineError('missing value for Host');
           entries.push({ kind: 'host', line, patterns: args });
           break;
         case 'match':
@@ -41,7 +43,7 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
           });
           break;
         case 'include':
-          if (args.length === 0 || args.some((a) => a === '')) throw new LineError('missing value for Include');
+          if (args.some((a) => a === '')) throw new LineError('missing value for Include');
           for (const a of args) {
             if (a.startsWith('~') && !userConf) throw new LineError(`bad Include path in a system configuration: '${a}'`);
           }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CappedOutput } from '../../../src/core/capped-output.js';
+import { CappedOutput, CapturedOutput } from '../../../src/core/capped-output.js';
 
 test('under the cap everything is kept verbatim', () => {
   const c = new CappedOutput(100);
@@ -77,4 +77,45 @@ test('the head never ends inside a UTF-8 sequence either; the bytes still keep i
   c.push(Buffer.from('ab€' + 'x'.repeat(20))); // '€' is 3 bytes: the head's 3 bytes end after its first
   assert.equal(c.toString(), 'ab\n[lwt: 19 bytes of output omitted]\nxxx');
   assert.deepEqual(c.toBuffer().subarray(0, 3), Buffer.from('ab€').subarray(0, 3));
+});
+
+test("the head's cut: a lead byte with some of its continuation bytes is dropped from the text, by the lead's length", () => {
+  // The cap is twice the head: the head is exactly these bytes.
+  const text = (head: number[]): string => {
+    const c = new CappedOutput(2 * head.length);
+    c.push(Buffer.concat([Buffer.from(head), Buffer.from('x'.repeat(20))]));
+    return c.toString().split('\n')[0]!;
+  };
+  assert.equal(text([0x61, 0x62, 0x63, 0xe2, 0x82]), 'abc', "'€' cut after 2 of its 3 bytes");
+  assert.equal(text([0xe2, 0x82]), '', 'the whole head is the cut sequence');
+  assert.equal(text([0x61, 0x62, 0x63, 0xf0, 0x9f, 0x98]), 'abc', '4-byte lead 0xf0 with 2 of its 3');
+  assert.equal(text([0x61, 0xf7, 0x80]), 'a', 'lead 0xf7: still 4 bytes');
+  assert.equal(text([0x61, 0xf7, 0x80, 0x80]), 'a', 'lead 0xf7 with 2 of its 3');
+  assert.equal(text([0x61, 0x62, 0x63, 0xe0, 0xa4]), 'abc', '3-byte lead 0xe0 with 1 of its 2');
+  assert.equal(text([0x61, 0x62, 0x63, 0xc0]), 'abc', '2-byte lead 0xc0 alone');
+  // 0xf8 is no lead of 4 (it is read as 3 here): with 2 more bytes nothing is cut.
+  assert.equal(text([0x61, 0x62, 0x63, 0xf8, 0x80, 0x80]), 'abc\uFFFD\uFFFD\uFFFD');
+  // A whole character at the head's end is kept.
+  assert.equal(text([0x61, 0xe2, 0x82, 0xac]), 'a€');
+  assert.equal(text([0x61, ...Buffer.from('\u{1F600}')]), 'a\u{1F600}');
+  assert.equal(text([0x61, 0xc3, 0xa9]), 'aé');
+  // Only continuation bytes: nothing to cut by (invalid text, kept as U+FFFD).
+  assert.equal(text([0x61, 0x80, 0x80]), 'a\uFFFD\uFFFD');
+});
+
+test('a captured result names the pid only when there is one', () => {
+  const out = new CapturedOutput(100);
+  out.stdout.push(Buffer.from('o'));
+  out.stderr.push(Buffer.from('e'));
+  const outcome = { kind: 'exited', code: 0 } as const;
+  assert.deepEqual(out.result(outcome), {
+    outcome,
+    stdout: 'o',
+    stderr: 'e',
+    stdoutBytes: Buffer.from('o'),
+    stderrBytes: Buffer.from('e'),
+    truncated: { stdout: 0, stderr: 0 },
+  });
+  assert.equal('pid' in out.result(outcome), false);
+  assert.equal(out.result(outcome, 42).pid, 42);
 });

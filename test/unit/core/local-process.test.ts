@@ -6,6 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runLocalProcess, JOB_COOKIE_VAR } from '../../../src/core/local-process.js';
 import { snapshotProcesses } from '../../../src/core/process-table.js';
+import { Spawner } from '../../../src/core/spawner.js';
+import type { StdinPipe } from '../../../src/core/capped-output.js';
 
 const run = (command: string, extra: Partial<Parameters<typeof runLocalProcess>[0]> = {}) =>
   runLocalProcess({ command, signal: new AbortController().signal, outputCapBytes: 1 << 20, ...extra });
@@ -80,4 +82,79 @@ test('a folder that does not exist is a local error, not a throw', async () => {
   const r = await run('true', { cwd: '/nonexistent-lwt-dir' });
   assert.equal(r.outcome.kind, 'local-error');
   assert.match((r.outcome as { message: string }).message, /^cannot run \/bin\/sh: spawn \/bin\/sh ENOENT/);
+});
+
+test('a job leads a session and process group of its own (lwt kills it by them)', async () => {
+  const r = await run('ps -o sid= -o pgid= -p $$');
+  assert.deepEqual(r.stdout.trim().split(/\s+/).map(Number), [r.pid, r.pid]);
+});
+
+test("a long-lived worker's stdin: writes arrive, end closes it, and a worker that closed its stdin is no error", async () => {
+  let pipe: StdinPipe | undefined;
+  const pending = run('cat; echo end', { onStdin: (p) => (pipe = p) });
+  assert.ok(pipe);
+  pipe.write('one\n');
+  pipe.write(Buffer.from('two\n'));
+  pipe.end();
+  assert.equal((await pending).stdout, 'one\ntwo\nend\n');
+  // The worker closes its stdin and lives on: writes then meet a closed pipe (EPIPE).
+  let closed: StdinPipe | undefined;
+  const worker = run('exec 0<&-; echo closed; sleep 0.5', { onStdin: (p) => (closed = p), onOutput: () => closed?.write(Buffer.alloc(1 << 20)) });
+  const r = await worker;
+  assert.deepEqual([r.outcome, r.stdout], [{ kind: 'exited', code: 0 }, 'closed\n']);
+});
+
+test('through a spawner: outcomes, output, cookie and pid as without; env, cwd or stdin bypass it', async () => {
+  const spawner = await Spawner.start();
+  assert.ok(spawner, 'perl is on every supported system');
+  const perlPid = (spawner as unknown as { child: { pid: number } }).child.pid;
+  try {
+    const r = await run('echo "$PPID $LWT_JOB"; echo err >&2; exit 3', { spawner });
+    assert.deepEqual([r.outcome, r.stderr], [{ kind: 'exited', code: 3 }, 'err\n']);
+    const [ppid, cookie] = r.stdout.trim().split(' ');
+    assert.equal(Number(ppid), perlPid, 'forked by the spawner');
+    assert.match(cookie ?? '', new RegExp(`^${process.pid}\\.[0-9a-f]{12}$`));
+    assert.equal(typeof r.pid, 'number');
+    const k = await run('kill -TERM $$', { spawner });
+    assert.deepEqual(k.outcome, { kind: 'signaled', signal: 'SIGTERM', coreDumped: false });
+    const bypass = [
+      { env: { PATH: process.env.PATH } },
+      { cwd: '/tmp' },
+      { stdin: Buffer.from('x') },
+      { onStdin: (p: StdinPipe) => p.end() },
+    ];
+    for (const extra of bypass) {
+      const b = await run('echo $PPID', { spawner, ...extra });
+      assert.equal(Number(b.stdout), process.pid, `${Object.keys(extra)[0]}: started by lwt itself`);
+    }
+  } finally {
+    await spawner.close();
+  }
+});
+
+test('through a spawner: an abort while the job is being started still kills it; a lost spawner is a local error, its job killed', async () => {
+  const spawner = await Spawner.start();
+  assert.ok(spawner);
+  try {
+    const ctl = new AbortController();
+    const pending = run('sleep 30', { spawner, signal: ctl.signal });
+    ctl.abort({ kind: 'timeout', afterMs: 5 }); // before the spawner reported the pid
+    const r = await pending;
+    // 1 or 2 processes: the fork may not have become `sleep` yet.
+    assert.deepEqual({ ...r.outcome, killed: undefined }, { kind: 'timeout', afterMs: 5, killed: undefined });
+    assert.ok(r.outcome.kind === 'timeout' && r.outcome.killed >= 1, 'killed by lwt, not ended by itself');
+  } finally {
+    await spawner.close();
+  }
+  const doomed = await Spawner.start();
+  assert.ok(doomed);
+  let jobPid: number | undefined;
+  const lost = run('echo up; sleep 30', { spawner: doomed, onOutput: () => void (jobPid ??= -1) });
+  for (let i = 0; i < 500 && jobPid === undefined; i++) await new Promise((res) => setTimeout(res, 10));
+  assert.equal(jobPid, -1, 'the job was running');
+  (doomed as unknown as { child: { kill(s: string): void } }).child.kill('SIGKILL');
+  const r = await lost;
+  assert.deepEqual(r.outcome, { kind: 'local-error', message: 'the job spawner (perl) ended: SIGKILL' });
+  const live = new Set((await snapshotProcesses()).map((p) => p.pid));
+  assert.equal(live.has(r.pid!), false, 'the orphaned job was killed');
 });

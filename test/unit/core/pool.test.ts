@@ -252,3 +252,81 @@ test('concurrency below 1 or fractional still runs, one at a time for 0.5', asyn
   await runPool([1, 2, 3, 4], work, { concurrency: 2.9 });
   assert.equal(peak, 2);
 });
+
+test('a worker that says cancelled after a cancel keeps its own outcome (its kill count)', async () => {
+  const ctl = new AbortController();
+  const run = await runPool([1], async (_i, ctx) => {
+    await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
+    return { outcome: { kind: 'cancelled', killed: 2, started: true } as Outcome };
+  }, { concurrency: 1, signal: ctl.signal, onStart: () => setImmediate(() => ctl.abort({ kind: 'cancelled', signal: 'SIGINT' })) });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'cancelled', killed: 2, started: true });
+});
+
+test('keepSettled false keeps nothing; timeoutMs 0 is no deadline; a job left waiting for its slot when the run is cancelled has no attempt', async () => {
+  const none = await runPool([1, 2], async () => exited(0), { concurrency: 1, keepSettled: false });
+  assert.deepEqual(none.settled, []);
+  const noDeadline = await runPool([1], async (_i, ctx) => {
+    await sleep(30);
+    return { outcome: ctx.signal.aborted ? ({ kind: 'exited', code: 99 } as Outcome) : exited(0).outcome };
+  }, { concurrency: 1, timeoutMs: 0 });
+  assert.deepEqual(noDeadline.settled[0]!.outcome, { kind: 'exited', code: 0 });
+  const ctl = new AbortController();
+  const ended: number[] = [];
+  const run = await runPool([0, 1], async (_i, ctx) => {
+    // Later than the pool's read of item 1, which then waits for the slot.
+    setImmediate(() => ctl.abort({ kind: 'cancelled', signal: 'SIGTERM' }));
+    await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
+    return exited(0);
+  }, { concurrency: 1, signal: ctl.signal, onAttemptEnd: (_item, index) => ended.push(index) });
+  assert.deepEqual(ended, [0]);
+  assert.deepEqual([run.settled[1]!.outcome, run.settled[1]!.attempts], [{ kind: 'cancelled', killed: 0, started: false }, 0]);
+});
+
+test('the grace after an abort is 10 s unless given, and an abandoned job needs no onAbandoned', async () => {
+  // Finishes 50 ms after its abort: inside the default grace, so it is not abandoned.
+  const late = await runPool([1], async (_i, ctx) => {
+    await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+    await sleep(50);
+    return { outcome: { kind: 'timeout', afterMs: 10, killed: 1 } as Outcome };
+  }, { concurrency: 1, timeoutMs: 10, onAbandoned: () => assert.fail('abandoned within the default grace') });
+  assert.deepEqual(late.settled[0]!.outcome, { kind: 'timeout', afterMs: 10, killed: 1 });
+  const run = await runPool([7], () => new Promise<{ outcome: Outcome }>(() => undefined), { concurrency: 1, timeoutMs: 10, abortGraceMs: 10 });
+  assert.equal(run.settled[0]!.outcome.kind, 'timeout');
+});
+
+test('read-ahead is exactly two queues: with 2 slots busy, 4 items are taken and no fifth', async () => {
+  let produced = 0;
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  async function* jobs() {
+    for (let i = 0; i < 10; i++) {
+      produced++;
+      yield i;
+    }
+  }
+  const pending = runPool(jobs(), async () => {
+    await gate;
+    return exited(0);
+  }, { concurrency: 2 });
+  await sleep(50);
+  assert.equal(produced, 4);
+  release();
+  assert.equal((await pending).settled.length, 10);
+});
+
+test('hundreds of jobs on one cancel signal raise no listener warning', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const ctl = new AbortController();
+    await runPool(Array.from({ length: 40 }, (_, i) => i), async () => {
+      await sleep(5);
+      return exited(0);
+    }, { concurrency: 40, signal: ctl.signal });
+    await sleep(10);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  assert.deepEqual(warnings, []);
+});

@@ -53,3 +53,10 @@ test('utf8SequenceLength follows RFC 3629 as Node decodes', () => {
     }
   }
 });
+
+test('shellQuoteBytes spells each run once: valid text quoted as text, only invalid bytes as octal, nothing as two quotes', () => {
+  assert.equal(shellQuoteBytes(Buffer.from([0xff])), `"$(printf '\\377')"`);
+  assert.equal(shellQuoteBytes(Buffer.from([0x61, 0xff, 0x62])), `a"$(printf '\\377')"b`);
+  assert.equal(shellQuoteBytes(Buffer.from([0xff, 0xfe, 0x20, 0x61])), `"$(printf '\\377\\376')"' a'`);
+  assert.equal(shellQuoteBytes(Buffer.alloc(0)), "''");
+});

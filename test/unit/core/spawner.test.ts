@@ -1,7 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { SPAWNER_KINDS, Spawner, spawnerKinds, type SpawnerKind } from '../../../src/core/spawner.js';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SPAWNER_KINDS, Spawner, spawnerKinds, type SpawnedJob, type SpawnerKind } from '../../../src/core/spawner.js';
 import { fromWaitStatus, type Outcome } from '../../../src/core/outcome.js';
 
 interface Ended {
@@ -129,4 +133,115 @@ test('LWT_SPAWNER: the kinds to try, in the order given; none; a name not known 
   assert.deepEqual(names('perl, python3'), ['perl', 'python3']);
   assert.deepEqual(names('none'), []);
   assert.equal(names('perl,ruby'), undefined);
+});
+
+/** The perl kind alone: the tests below drive its start-up and frames (python3's share them). */
+const PERL = SPAWNER_KINDS.find((k) => k.name === 'perl')!;
+
+test('perl is on every system lwt supports: where it is, the spawner starts (a test that skipped here would hide a broken spawner)', async () => {
+  assert.doesNotThrow(() => execFileSync('perl', ['-e', '1']), 'perl runs here');
+  const spawner = await Spawner.start({ ...process.env, LWT_SPAWNER_TEST: 'from start' }, [PERL]);
+  assert.ok(spawner, 'started');
+  try {
+    const env = await run(spawner, 'printf "%s|%s" "$LWT_SPAWNER_TEST" "$LWT_JOB"', 'id.7');
+    assert.deepEqual([env.outcome, env.stdout.toString()], [{ kind: 'exited', code: 0 }, 'from start|id.7'], "every job gets start's env and its own cookie");
+    // A command of several lines with quotes, binary output, stdin from /dev/null.
+    const multi = await run(spawner, "printf 'a\\000\\377'\necho \"it's\"; cat; echo end");
+    assert.deepEqual(multi.stdout, Buffer.concat([Buffer.from([0x61, 0, 0xff]), Buffer.from("it's\nend\n")]));
+    // A background child that keeps the pipe: the job ends when the pipe closes, not at the shell's exit.
+    const late = await run(spawner, '(sleep 0.3; echo late) & echo early');
+    assert.equal(late.stdout.toString(), 'early\nlate\n');
+  } finally {
+    await spawner.close();
+  }
+});
+
+test('close waits for the running jobs to end, then the spawner exits; later jobs fail naming its status', async () => {
+  const spawner = await Spawner.start(process.env, [PERL]);
+  assert.ok(spawner);
+  let ended = false;
+  const job = run(spawner, 'sleep 0.3; echo done').then((e) => ((ended = true), e));
+  await spawner.close();
+  assert.equal(ended, true, 'the job had ended when close resolved');
+  assert.equal((await job).stdout.toString(), 'done\n');
+  const late = await run(spawner, 'true');
+  assert.equal(late.error, 'the job spawner (perl) ended: status 0');
+});
+
+/** A folder holding a fake `perl` (a shell script), for Spawner.start's env PATH. */
+function fakePerl(script: string): { env: NodeJS.ProcessEnv; pidFile: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'lwt-fake-perl-'));
+  writeFileSync(join(dir, 'perl'), `#!/bin/sh\necho $$ > ${dir}/pid\n${script}\n`, { mode: 0o755 });
+  return { env: { PATH: `${dir}:/usr/bin:/bin` }, pidFile: join(dir, 'pid') };
+}
+
+function gone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+test('no spawner where perl is missing, says something else than ready, or exits: the one started is killed', async () => {
+  const empty = mkdtempSync(join(tmpdir(), 'lwt-no-perl-'));
+  assert.equal(await Spawner.start({ PATH: empty }, [PERL]), undefined, 'no perl');
+
+  const wrong = fakePerl('echo hello; exec sleep 30');
+  assert.equal(await Spawner.start(wrong.env, [PERL]), undefined, 'not R');
+  const pid = Number(readFileSync(wrong.pidFile, 'utf8'));
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(gone(pid), true, 'the fake that did not answer R was killed');
+
+  const exits = fakePerl('exit 0');
+  const t0 = Date.now();
+  assert.equal(await Spawner.start(exits.env, [PERL]), undefined, 'exited');
+  // Its end is heard at once, not after the 5 s start timeout (a loose bound).
+  assert.ok(Date.now() - t0 < 4000, `${Date.now() - t0} ms`);
+});
+
+test('a perl that never answers is given up after the start timeout and killed', async () => {
+  const silent = fakePerl('exec sleep 30');
+  assert.equal(await Spawner.start(silent.env, [PERL]), undefined);
+  const pid = Number(readFileSync(silent.pidFile, 'utf8'));
+  for (let i = 0; i < 200 && !gone(pid); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(gone(pid), true);
+});
+
+test('frames: cut at every byte, both streams, start, end, a start failure, and frames of unknown or ended jobs ignored', async () => {
+  const spawner = await Spawner.start(process.env, [PERL]);
+  assert.ok(spawner);
+  try {
+    const inner = spawner as unknown as { read(c: Buffer): void; jobs: Map<number, SpawnedJob> };
+    const events: string[] = [];
+    const job = (id: number): SpawnedJob => ({
+      onStart: (pid) => events.push(`${id} start ${pid}`),
+      onOutput: (stream, chunk) => events.push(`${id} ${stream} ${JSON.stringify(chunk.toString('latin1'))}`),
+      onEnd: (status) => events.push(`${id} end ${status}`),
+      onError: (message) => events.push(`${id} error ${message}`),
+    });
+    inner.jobs.set(901, job(901));
+    inner.jobs.set(902, job(902));
+    const stream = Buffer.concat([
+      Buffer.from('P 901 4242\nO 901 1 5\nab\ncdO 901 2 3\n\nx\nO 777 1 2\nzzP 777 1\n'),
+      Buffer.from('F 902 fork: Resource temporarily unavailable\nE 901 256\nO 901 1 1\nqE 901 0\n'),
+    ]);
+    for (let i = 0; i < stream.length; i++) inner.read(stream.subarray(i, i + 1));
+    assert.deepEqual(events, [
+      '901 start 4242',
+      '901 stdout "ab\\ncd"',
+      '901 stderr "\\nx\\n"',
+      '902 error cannot start the job: fork: Resource temporarily unavailable',
+      '901 end 256',
+    ]);
+    assert.equal(inner.jobs.size, 0);
+    // A frame that ends exactly where its chunk ends is delivered at once.
+    inner.jobs.set(903, job(903));
+    inner.read(Buffer.from('O 903 1 2\nok'));
+    assert.equal(events.at(-1), '903 stdout "ok"');
+    inner.jobs.delete(903);
+  } finally {
+    await spawner.close();
+  }
 });

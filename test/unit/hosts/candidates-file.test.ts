@@ -109,3 +109,13 @@ test('removeHosts keeps CRLF line ends and does nothing when nothing matches', a
   assert.deepEqual(await removeHosts(join(dir, 'missing'), specs('a')), []);
   await assert.rejects(stat(join(dir, 'missing')), { code: 'ENOENT' });
 });
+
+test('a host list that cannot be read (a folder) is refused naming it; a commented range line loses its indentation', async (t) => {
+  const dir = await tempDir(t);
+  await assert.rejects(removeHosts(dir, specs('a')), (err: unknown) => err instanceof UsageError && err.message.startsWith(`cannot read host list ${dir}: `));
+  await assert.rejects(addHosts(dir, specs('a')), (err: unknown) => err instanceof UsageError && err.message.startsWith(`cannot read host list ${dir}: `));
+  const path = join(dir, 'candidates');
+  await writeFile(path, '   n[1-2]\n');
+  await removeHosts(path, specs('n1'));
+  assert.equal(await readFile(path, 'utf8'), '# n[1-2]\nn2\n');
+});

@@ -194,3 +194,19 @@ test('folding time grows near linearly: 4x the names take well under 16x the tim
   }
   assert.equal(foldHosts(expandRanges('node[00001-10000]')), 'node[00001-10000]');
 });
+
+test('names that look alike but are not one pattern stay apart; order by the shorter key first, then by text', () => {
+  assert.deepEqual(foldHostGroups(['a[1', 'a[2', 'a]1', 'a]2']), ['a[1', 'a[2', 'a]1', 'a]2']);
+  // 15 digits is still a number, 16 is text.
+  const n15 = '1'.repeat(14);
+  assert.deepEqual(foldHostGroups([`n${n15}1`, `n${n15}2`]), [`n[${n15}1-${n15}2]`]);
+  assert.deepEqual(foldHostGroups([`n${n15}11`, `n${n15}12`]), [`n${n15}11`, `n${n15}12`]);
+  // The fields around the one left out must not run together: 1|23 and 12|3.
+  assert.deepEqual(foldHostGroups(['n1a5b23', 'n12a6b3']), ['n1a5b23', 'n12a6b3']);
+  assert.deepEqual(foldHostGroups(['x1a1b23', 'x2a12b3']), ['x1a1b23', 'x2a12b3']);
+  // Texts around the digits must not run together either: a|b and ab|.
+  assert.deepEqual(foldHostGroups(['a1b', 'ab2']), ['a1b', 'ab2']);
+  assert.deepEqual(foldHostGroups(['n1a', 'n1']), ['n1', 'n1a']);
+  assert.deepEqual(foldHostGroups(['n01a', 'n1']), ['n1', 'n01a']);
+  assert.deepEqual(foldHostGroups(['x[1]', 'x[01]']), ['x[01]', 'x[1]']);
+});

@@ -123,3 +123,16 @@ test('the state file: written atomically and read back; a missing, torn or forei
   }
   await rm(dir, { recursive: true });
 });
+
+test('banner and handshake timeouts and a host throttled for the whole budget are timeouts; the state file ends in a newline', async () => {
+  for (const reason of ['banner-timeout', 'handshake-timeout', 'throttled'] as const) {
+    assert.deepEqual(classifyProbe({ outcome: { kind: 'unreachable', reason, message: reason } }, DEFAULT_THRESHOLDS), { state: 'timeout', why: reason });
+  }
+  const { mkdtemp, readFile, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const { join } = await import('node:path');
+  const dir = await mkdtemp(join(tmpdir(), 'lwt-health-'));
+  await writeHealth(join(dir, 'h.json'), { version: 1, updated: '2026-01-01T00:00:00.000Z', hosts: {} });
+  assert.equal(await readFile(join(dir, 'h.json'), 'utf8'), '{\n "version": 1,\n "updated": "2026-01-01T00:00:00.000Z",\n "hosts": {}\n}\n');
+  await rm(dir, { recursive: true });
+});

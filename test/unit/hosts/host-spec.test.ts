@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../src/errors.js';
 import { usageError } from '../usage-error.js';
-import { formatHostSpec, parseHostSpec, specMatches, type HostSpec } from '../../../src/hosts/host-spec.js';
+import { canonicalHost, formatHostSpec, parseHostSpec, parsePort, specMatches, splitHostSpec, type HostSpec } from '../../../src/hosts/host-spec.js';
+import { parseHostPattern } from '../../../src/hosts/host-list.js';
 
 
 test('parses host, user and port in every written form', () => {
@@ -103,4 +104,15 @@ test('specMatches: host always, user and port only when the pattern gives them',
   assert.ok(!specMatches(parseHostSpec('web1:22'), spec));
   assert.ok(!specMatches(parseHostSpec('web2'), spec));
   assert.ok(!specMatches(parseHostSpec('root@web1'), parseHostSpec('web1')));
+});
+
+test('splitHostSpec leaves out what was not written; bracket groups without a colon are ranges; messages name the first fault', () => {
+  assert.deepEqual(splitHostSpec('h'), { host: 'h', ipv6: false });
+  assert.deepEqual(splitHostSpec('u@h:22'), { host: 'h', ipv6: false, user: 'u', port: '22' });
+  assert.deepEqual(parseHostPattern('[1-2]a').map((s) => s.host), ['1a', '2a']);
+  assert.throws(() => parseHostPattern('n[1:2]'), usageError("bad range 'n[1:2]': '1:2' is not a number or a range"));
+  assert.throws(() => parseHostPattern('[fe80::1'), usageError("bad host '[fe80::1': not a valid IPv6 address"));
+  assert.throws(() => canonicalHost('a]', false, 'a]'), usageError("bad host 'a]': ranges are not allowed here"));
+  assert.throws(() => canonicalHost('a.b!', false, 'a.b!'), usageError("bad host 'a.b!': bad character '!'"));
+  for (const port of ['1e3', '0x10', ' 22', '22 ']) assert.throws(() => parsePort(port, 't'), usageError(`bad host 't': port must be 1-65535, got '${port}'`));
 });

@@ -70,3 +70,34 @@ test('YAML that is not an inventory is refused with its source', () => {
   assert.throws(() => parseYamlInventory('web: [a, b]\n', 'h.yml'), usageError('h.yml: group web: expected hosts:/children:/vars:'));
   assert.throws(() => parseYamlInventory('web: 3\n', 'h.yml'), usageError('h.yml: group web: expected hosts:/children:/vars:'));
 });
+
+test('INI: indented hosts, comment lines by # or ;, quotes only around a whole value, a word without = sets nothing; an explicit all keeps its order', () => {
+  const hosts = (text: string): string[] => (parseIniInventory(text, 'inv').groups.get('all') ?? []).map(formatHostSpec);
+  assert.deepEqual(hosts('  h\n#c\n;c\nk ;c\n'), ['h', 'k']);
+  assert.throws(() => hosts("h ansible_user=a'b'\n"), usageError(/^inv:1: bad host .*bad user name 'a'b''$/));
+  assert.throws(() => hosts("h ansible_user='a'b\n"), usageError(/^inv:1: bad host .*bad user name ''a'b'$/));
+  assert.deepEqual(hosts('h ansible_userx\n'), ['h']);
+  assert.deepEqual(hosts('[web]\nb\n[db]\na\n[all:children]\ndb\nweb\n'), ['a', 'b']);
+});
+
+test('which files are inventories: a header with more on its line is none, nor a .yml that is not the end of the name; blank and comment lines before a YAML first line', () => {
+  assert.deepEqual(
+    [['h', '[web] x\n'], ['h', 'n[web]\n'], ['hosts.yml.txt', 'a\n'], ['h', '- all:\n'], ['h', 'all: x\n']].map(([p, t]) => inventoryFormat(p!, t!)),
+    [undefined, undefined, undefined, undefined, undefined],
+  );
+  assert.deepEqual([['h', '  # c\nall:\n'], ['h', '\nall:\n'], ['h', '; c\nall:\n']].map(([p, t]) => inventoryFormat(p!, t!)), ['yaml', 'yaml', 'yaml']);
+});
+
+test('YAML refusals name the parser first line, a null document, and the group of a bad host', () => {
+  assert.throws(() => parseYamlInventory('all: [\n', 'inv'), usageError('inv: not a YAML inventory: unexpected end of the stream within a flow collection (2:1)'));
+  assert.throws(() => parseYamlInventory('~\n', 'inv'), usageError('inv: a YAML inventory is a map of groups (all: …)'));
+  assert.throws(() => parseYamlInventory('all:\n  hosts:\n    "a b":\n', 'inv'), usageError("inv: group all: bad host 'a b': bad character ' '"));
+});
+
+test("INI: a # comment of several words, a # inside a name is no comment, and a vars section alone makes no group", () => {
+  const inv = (text: string): Inventory => parseIniInventory(text, 'inv');
+  assert.deepEqual((inv('# a comment here\nh\n').groups.get('all') ?? []).map(formatHostSpec), ['h']);
+  assert.throws(() => inv('k#c\n'), usageError(/^inv:1: bad host 'k#c'/));
+  assert.equal(inv('[web:vars]\nx=1\n[db]\nd\n').groups.has('web'), false);
+  assert.equal(inv('[web]\nw\n').groups.has('web'), true);
+});

@@ -50,3 +50,13 @@ test('readListArg reads a list or an inventory; readGroup prefers inventories, e
   await assert.rejects(readListArg('/nonexistent/list', home, '-H'), usageError(/^cannot read host list \/nonexistent\/list: /));
   await rm(home, { recursive: true });
 });
+
+test('a group in none of several inventories names them all, comma-separated', async () => {
+  const home = await mkdtemp(join(tmpdir(), 'lwt-ls-'));
+  const inventories = [
+    { source: 'one.ini', groups: new Map() },
+    { source: 'two.yml', groups: new Map() },
+  ];
+  await assert.rejects(readGroup('cache', inventories, home, '-w'), usageError(/^-w @cache: no group 'cache' in one\.ini, two\.yml, and /));
+  await rm(home, { recursive: true });
+});

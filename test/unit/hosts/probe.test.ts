@@ -44,3 +44,8 @@ test('the probe command runs under sh here and reports what this machine has', (
   assert.equal(plain.lwtProcesses, undefined);
   assert.equal(typeof plain.diskUsePct, 'number');
 });
+
+test('an empty value is no 0, and values split on runs of blanks', () => {
+  assert.deepEqual(parseProbeOutput('mem=\nload=\n'), {});
+  assert.deepEqual(parseProbeOutput('load=1  2\t 3\n'), { load1: 1, load5: 2, load15: 3 });
+});

@@ -99,3 +99,12 @@ test('slashes: repeated trailing and leading ones count once; a bad class is a u
   assert.equal(ex('/a/b').excludes('a/b/c/d', false), true, 'below an excluded folder');
   assert.equal(ex('/a/b').excludes('a/bc', false), false);
 });
+
+test("a class negates only by a leading ! or ^; ** crosses names holding a newline; the root itself never matches", () => {
+  assert.deepEqual(['a', '^', 'b'].map((n) => ex('[a^]').matches(n, false)), [true, true, false]);
+  assert.deepEqual(['a', '^', 'b'].map((n) => ex('[^a]').matches(n, false)), [false, true, true]);
+  assert.equal(ex('a/**').matches('a/x\ny', false), true);
+  assert.equal(ex('x*').matches('d/x\ny', false), true);
+  assert.equal(ex('**').matches('', true), false);
+  assert.equal(ex('**').matches('a', true), true);
+});

@@ -183,3 +183,15 @@ test('normalizeRemote: the home, repeated slashes, dots, options spelled as path
   assert.equal(sourceIsContents('a..'), false);
   assert.equal(sourceName('/'), '');
 });
+
+test("linkEscapes: '.' and empty components climb nothing, a NUL in the target is refused", () => {
+  const none = (): boolean => false;
+  assert.equal(linkEscapes('l', './..', none), 'points outside (./..)');
+  assert.equal(linkEscapes('d/l', '..//..', none), 'points outside (..//..)');
+  assert.equal(linkEscapes('d/l', '.././..', none), 'points outside (.././..)');
+  assert.equal(linkEscapes('d/l', 'a\0b', none), 'target contains a NUL byte');
+});
+
+test('sourceName: only the trailing slashes go, the inner ones still separate', () => {
+  assert.deepEqual(['a/b/', 'a//b', 'a/b//', '/', 'dir'].map(sourceName), ['b', 'b', 'b', '', 'dir']);
+});

@@ -149,3 +149,25 @@ test('conflicts name what is in the way: a symlink as the root, a folder where a
   const p = planTransfer([d(''), l('x', 't')], [d(''), d('x')], [], changed);
   assert.match(p.conflicts[0] ?? '', /^x: a folder is in the way of a symlink \(use --delete/);
 });
+
+test('a folder-only exclude (logs/) passes a file of that name; an existing folder whose mode or mtime differs is finished again', () => {
+  const excluder = compileExcludes(['logs/']);
+  const p = planTransfer([d(''), d('a'), f('a/logs'), d('logs'), f('logs/x')], [], [], { ...all, excluder });
+  assert.deepEqual(rels(p.files), ['a/logs']);
+  assert.deepEqual(rels(p.mkdirs), ['', 'a']);
+  const mode = planTransfer([d(''), d('m', 1000, 0o700), d('t', 2000)], [d(''), d('m'), d('t')], [], changed);
+  assert.deepEqual(rels(mode.dirAttrs), ['m', 't']);
+  assert.equal(mode.unchanged, 1);
+});
+
+test('--changed: a symlink of the same size and mtime where a file goes is replaced; a file replaced by a folder gets its attributes', () => {
+  const p = planTransfer([d(''), f('a', 0)], [d(''), l('a', 'x')], [], changed);
+  assert.deepEqual(rels(p.files), ['a']);
+  const q = planTransfer([d(''), d('x')], [d(''), f('x')], [], changed);
+  assert.deepEqual(rels(q.dirAttrs), ['', 'x']);
+});
+
+test('deletes at the same depth go in name order, whatever the listing order', () => {
+  const p = planTransfer([d('')], [d(''), f('d'), f('b'), f('c'), f('a')], [], { ...changed, delete: true });
+  assert.deepEqual(rels(p.deletes), ['a', 'b', 'c', 'd']);
+});

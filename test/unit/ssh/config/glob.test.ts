@@ -72,3 +72,17 @@ test('classes as fnmatch(3) reads them: a range covers what lies between its end
     await rm(own, { recursive: true, force: true });
   }
 });
+
+test('a range at the start of a segment; results sorted as whole paths (a-b/ before a/)', async () => {
+  assert.deepEqual(await g('[w-y]1'), ['x1']);
+  await mkdir(join(dir, 'sort', 'a'), { recursive: true });
+  await mkdir(join(dir, 'sort', 'a-b'), { recursive: true });
+  await writeFile(join(dir, 'sort', 'a', 'k'), '');
+  await writeFile(join(dir, 'sort', 'a-b', 'k'), '');
+  assert.deepEqual(await g('sort/*/k'), ['sort/a-b/k', 'sort/a/k']);
+});
+
+test('a backslash at the end of a pattern is itself, as ssh -G finds an Include of /dir/*\\', async () => {
+  await writeFile(join(dir, 'tb\\'), '');
+  assert.deepEqual(await g('t*\\'), ['tb\\']);
+});

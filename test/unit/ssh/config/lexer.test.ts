@@ -21,3 +21,27 @@ test('splitArgs: quotes, escapes and comments as OpenSSH argv_split()', () => {
   assert.deepEqual(splitArgs('""'), ['']);
   assert.throws(() => splitArgs('"open'), LineError);
 });
+
+test('splitKeyword: a quote inside the keyword is dropped and the keyword runs to the next quote, as strdelim() (ssh -G agrees)', () => {
+  // ssh -G: `User"bob" alice` is the unknown keyword userbob; `"User" alice` and `Us"er" alice` set user alice.
+  assert.deepEqual(splitKeyword('"User" alice'), { keyword: 'User', rest: 'alice' });
+  assert.deepEqual(splitKeyword('Us"er"  alice'), { keyword: 'User', rest: 'alice' });
+  assert.deepEqual(splitKeyword('User"" alice'), { keyword: 'User', rest: 'alice' });
+  assert.deepEqual(splitKeyword('User"bob" alice'), { keyword: 'Userbob', rest: 'alice' });
+  // No closing quote: ssh ignores the line.
+  assert.equal(splitKeyword('User"bob'), undefined);
+});
+
+test('splitKeyword: CR and LF are blanks too, and blanks after = are skipped', () => {
+  assert.deepEqual(splitKeyword('Port\r22'), { keyword: 'Port', rest: '22' });
+  assert.deepEqual(splitKeyword('Port\n22'), { keyword: 'Port', rest: '22' });
+  assert.deepEqual(splitKeyword('\r\n\t Port\t= \t22'), { keyword: 'Port', rest: '22' });
+  assert.deepEqual(splitKeyword('Port=\t 22'), { keyword: 'Port', rest: '22' });
+  assert.deepEqual(splitKeyword('Port'), { keyword: 'Port', rest: '' });
+});
+
+test("splitArgs: \\' is a quote, not the start of one; inside quotes a backslash before a space stays", () => {
+  assert.deepEqual(splitArgs("a\\'b"), ["a'b"]);
+  assert.deepEqual(splitArgs('"a\\ b"'), ['a\\ b']);
+  assert.deepEqual(splitArgs("'a\\\"b' c"), ['a"b', 'c']);
+});

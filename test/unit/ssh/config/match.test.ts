@@ -200,3 +200,45 @@ test('Match with an empty quoted argument is refused, as ssh refuses it', { skip
   assert.notEqual(sshG(text, 'h').status, 0);
   assert.throws(() => cfgOf(text), usageError('test.conf:1: Match host: missing argument'));
 });
+
+test('Match: a lone = and an attribute that starts with =, localuser in another case, a final pass that lowercases the name, IgnoreUnknown in any case: as ssh -G', { skip: !hasSsh && 'no ssh' }, () => {
+  const me = userInfo().username;
+  const cases: Array<[string, string, string | undefined]> = [
+    // [config, host, the User lwt and ssh -G must both give]
+    ['Match host = web\n  User x\n', 'web', 'x'],
+    ['Match =host web\n  User x\n', 'web', 'x'],
+    ['Match originalhost h =host h\n  User x\n', 'h', 'x'],
+    ['Match host h =\n  User x\n', 'h', 'x'],
+    ['Match host h = user nobody-lwt\n  User x\n', 'h', undefined],
+    [`Match localuser ${me.toUpperCase()}\n  User x\n`, 'h', undefined],
+    ['Match final host web\n  User x\n', 'WEB', 'x'],
+    ['IgnoreUnknown fOO\nFoO 1\nUser x\n', 'h', 'x'],
+  ];
+  for (const [text, host, want] of cases) {
+    const g = sshG(text, host);
+    assert.equal(g.status, 0, g.err);
+    const r = resolveHost(cfgOf(text), host, { ...LOCAL, localUser: me });
+    assert.equal(r.user ?? me, g.out.get('user')?.[0], text);
+    assert.equal(r.user, want, text);
+  }
+  // An unknown keyword before any IgnoreUnknown, or one it does not name: ssh refuses the file.
+  assert.equal(sshG('FoO 1\nIgnoreUnknown foo\n', 'h').status, 255);
+  assert.equal(sshG('IgnoreUnknown bar\nFoo 1\n', 'h').status, 255);
+  assert.throws(() => resolveHost(cfgOf('IgnoreUnknown bar\nFoo 1\n'), 'h', LOCAL), usageError('test.conf:2: Bad configuration option: Foo (unknown to OpenSSH; IgnoreUnknown skips it)'));
+  assert.throws(() => resolveHost(cfgOf('FoO 1\nIgnoreUnknown foo\n'), 'h', LOCAL), usageError('test.conf:1: Bad configuration option: FoO (unknown to OpenSSH; IgnoreUnknown skips it)'));
+});
+
+test('Host or Include followed by a comment alone: a block that matches nothing, an Include of nothing, as ssh -G reads them', { skip: !hasSsh && 'no ssh' }, () => {
+  const cases: Array<[string, string | undefined]> = [
+    ['Host #c\nUser x\n', undefined],
+    ['Include #c\nUser x\n', 'x'],
+  ];
+  for (const [text, want] of cases) {
+    const g = sshG(text, 'h');
+    assert.equal(g.status, 0, g.err);
+    const r = resolveHost(cfgOf(text), 'h', LOCAL);
+    assert.equal(r.user ?? LOCAL.localUser, want ?? LOCAL.localUser, text);
+    assert.equal(g.out.get('user')?.[0] === 'x', want === 'x', `ssh -G: ${text}`);
+  }
+  assert.throws(() => cfgOf('Host a ""\n'), usageError('test.conf:1: missing value for Host'));
+});

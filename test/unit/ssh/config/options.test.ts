@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { UsageError } from '../../../../src/errors.js';
-import { parsePort, parseTimeSpec } from '../../../../src/ssh/config/options.js';
+import { execFileSync } from 'node:child_process';
+import { parseOption, parsePort, parseTimeSpec } from '../../../../src/ssh/config/options.js';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
 import { LOCAL, cfgOf, sshAccepts, usageError } from './helpers.js';
 
@@ -117,8 +118,9 @@ test('values: lwt accepts exactly what OpenSSH accepts (ssh -G as the oracle)', 
     HashKnownHosts: ['no', 'TRUE', '1'],
     Compression: ['yes', 'no', 'true', 'false'],
     StrictHostKeyChecking: ['yes', 'no', 'ask', 'accept-new', 'off', 'true', 'false', 'sometimes', 'Accept-New', 'ON'],
-    ProxyJump: ['bastion', 'u@b:2222', 'ssh://u@b:22/', 'ssh://u@b', 'SSH://b:22', '[::1]:22', '[::1]', '[::1]x', '[::1', 'u@:22', '@b', 'b:0', 'b:ssh', 'none', 'a,b', 'a,,b', 'u@v@b', 'b:65536', 'ssh://b:99999/', 'u@[::1]:2222', '[::1]:0', '[::1]22'],
-    IdentityAgent: ['$SSH_AUTH_SOCK', '${X}', '${X', '${1X}', '~/agent', 'none', 'SSH_AUTH_SOCK', '$A$B', '/a/${X}/${Y}'],
+    ProxyJump: ['bastion', 'u@b:2222', 'ssh://u@b:22/', 'ssh://u@b', 'SSH://b:22', '[::1]:22', '[::1]', '[::1]x', '[::1', 'u@:22', '@b', 'b:0', 'b:ssh', 'none', 'a,b', 'a,,b', 'u@v@b', 'b:65536', 'ssh://b:99999/', 'u@[::1]:2222', '[::1]:0', '[::1]22',
+      'ssh://[::1]:22/', 'ssh://u@[::1]:22', 'ssh://a[b]', 'ssh://a%b', 'ssh://a!b', 'ssh://-a', 'ssh://a..b', 'ssh://a.', 'ssh://_a', 'ssh://a_b', 'a[b]'],
+    IdentityAgent: ['$SSH_AUTH_SOCK', '${X}', '${X', '${1X}', '~/agent', 'none', 'SSH_AUTH_SOCK', '$A$B', '/a/${X}/${Y}', '${X-Y}', '${}', '${X}}', '${X}${Y}', '${HOME}', '${AB'],
     UserKnownHostsFile: ['none', '~/kh none', '${X}/kh', '${1X}/kh', '/a /b', '${X', 'NONE'],
     GlobalKnownHostsFile: ['none', '/a none', '/a /b'],
   };
@@ -163,5 +165,48 @@ test('messages spell each keyword lwt applies as ssh_config(5) does, whatever ca
 
 test('parseTimeSpec: a number must start the value, and every part after it', () => {
   assert.equal(parseTimeSpec('x30'), undefined);
+  assert.equal(parseTimeSpec('ab1s2s'), undefined);
   assert.equal(parseTimeSpec('30sx'), undefined);
+});
+
+test('Port by service name: every word of /etc/services, its comments too, as getservbyname() answers (getent as the oracle)', () => {
+  // glibc's own reading of the services database, first entry first (getservbyname keeps the first).
+  const oracle = new Map<string, number>();
+  for (const line of execFileSync('getent', ['services'], { encoding: 'utf8' }).split('\n')) {
+    const [name, portProto, ...aliases] = line.trim().split(/\s+/);
+    const m = /^(\d+)\/tcp$/.exec(portProto ?? '');
+    if (!m) continue;
+    for (const w of [name!, ...aliases]) if (!oracle.has(w)) oracle.set(w, Number(m[1]));
+  }
+  let text = '';
+  try {
+    text = readFileSync('/etc/services', 'utf8');
+  } catch {
+    // No database: the fixed words below still ask.
+  }
+  const words = new Set([...text.split(/\s+/).filter((w) => w !== ''), 'ssh', 'x11', 'no-such-service-lwt', '22', '022', '65536', 'Stryker', 'was', 'here!']);
+  const differ: string[] = [];
+  for (const w of words) {
+    const want = /^\d+$/.test(w) ? (Number(w) >= 1 && Number(w) <= 65535 ? Number(w) : undefined) : oracle.get(w);
+    if (parsePort(w) !== want) differ.push(`${w}: lwt ${parsePort(w)}, getservbyname ${want}`);
+  }
+  assert.deepEqual(differ, []);
+});
+
+test('parseOption: values that reach it empty or doubled, and the keyword lwt reads raw', () => {
+  assert.throws(() => parseOption('hostname', [], ''), { message: 'missing value for HostName' });
+  assert.throws(() => parseOption('hostname', [''], '""'), { message: 'missing value for HostName' });
+  assert.throws(() => parseOption('hostkeyalias', ['a', 'b', 'c'], 'a b c'), { message: "extra values for HostKeyAlias: 'b c'" });
+  assert.throws(() => parseOption('userknownhostsfile', [], ''), { message: 'missing value for UserKnownHostsFile' });
+  assert.throws(() => parseOption('globalknownhostsfile', ['/a', ''], '/a ""'), { message: 'missing value for GlobalKnownHostsFile' });
+  assert.throws(() => parseOption('proxyjump', [], ''), { message: 'missing value for ProxyJump' });
+  assert.throws(() => parseOption('proxyjump', [''], '""'), { message: 'missing value for ProxyJump' });
+  assert.throws(() => parseOption('proxycommand', [], ''), { message: 'missing value for ProxyCommand' });
+  assert.deepEqual(parseOption('proxyjump', ['NONE'], 'NONE # off'), { key: 'proxyJump', value: 'NONE' });
+  assert.deepEqual(parseOption('connecttimeout', ['none'], 'none'), { key: 'connectTimeout', value: undefined });
+  assert.deepEqual(parseOption('serveraliveinterval', ['none'], 'none'), { key: 'serverAliveInterval', value: undefined });
+  assert.equal(parseOption('sendenv', ['X'], 'X'), undefined);
+  // GlobalKnownHostsFile takes no ${VAR} check (ssh -G: accepted as written).
+  assert.deepEqual(parseOption('globalknownhostsfile', ['${1X}'], '${1X}'), { key: 'globalKnownHostsFile', value: ['${1X}'] });
+  assert.throws(() => parseOption('userknownhostsfile', ['${1X}'], '${1X}'), { message: "bad value for UserKnownHostsFile: '${1X}'" });
 });

@@ -46,3 +46,21 @@ test('parseSshConfig: the home given, else the process home; Include lines warne
   assert.deepEqual(cfg.warnings, ['cfg:1: Include is not followed when parsing text alone']);
   assert.equal(cfg.files.length, 1);
 });
+
+test('trailing blanks never reach a raw value; an empty word among several is refused; unknown keywords in included files count', () => {
+  const file = parseFile('ProxyCommand nc %h %p \t \f\r\n', 'cfg', true, []);
+  assert.deepEqual(file.entries[0], { kind: 'option', line: 1, option: { key: 'proxyCommand', value: 'nc %h %p' } });
+  assert.throws(() => parseFile('Host a ""\n', 'cfg', true, []), usageError('cfg:1: missing value for Host'));
+  assert.throws(() => parseFile('Include a.conf ""\n', 'cfg', true, []), usageError('cfg:1: missing value for Include'));
+  // A text parsed alone is a user config unless told: ~ in Include is allowed.
+  assert.doesNotThrow(() => parseSshConfig('Include ~/x.conf\n', 'cfg'));
+  const top = parseFile('Include inner.conf\n', 'top', true, []);
+  const inner = parseFile('Foo 1\n', 'inner', true, []);
+  const include = top.entries[0]!;
+  assert.equal(include.kind, 'include');
+  if (include.kind === 'include') include.files = [inner];
+  assert.throws(() => refuseUnknownKeywords([top]), usageError(/^inner:1: Bad configuration option: Foo/));
+  const ignoring = parseFile('IgnoreUnknown Foo\n', 'ignoring', true, []);
+  if (include.kind === 'include') include.files = [ignoring, inner];
+  assert.doesNotThrow(() => refuseUnknownKeywords([top]));
+});

@@ -297,3 +297,30 @@ test('IdentityAgent: none, SSH_AUTH_SOCK and $VAR read the environment (none whe
     }
   }
 });
+
+test('a config parsed alone resolves past its Include lines (their files were not read)', () => {
+  assert.equal(resolveHost(cfgOf('Include other.conf\nUser u\n'), 'h', LOCAL).user, 'u');
+});
+
+test('paths: ~user of no such user names the line and keyword; a bad token names the keyword; ${VAR} in IdentityAgent expands', () => {
+  assert.throws(() => resolveHost(cfgOf('\nIdentityFile ~nosuchuser-lwt/id\n'), 'h', LOCAL), usageError(/^test\.conf:2: IdentityFile: /));
+  assert.throws(() => resolveHost(cfgOf('UserKnownHostsFile /k/%Q\n'), 'h', LOCAL), usageError(/UserKnownHostsFile/));
+  assert.throws(() => resolveHost(cfgOf('IdentityAgent /a/%Q\n'), 'h', LOCAL), usageError(/IdentityAgent/));
+  process.env.LWT_TEST_AGENT_DIR = '/run/agent';
+  try {
+    assert.equal(resolveHost(cfgOf('IdentityAgent ${LWT_TEST_AGENT_DIR}/s\n'), 'h', LOCAL).identityAgent, '/run/agent/s');
+  } finally {
+    delete process.env.LWT_TEST_AGENT_DIR;
+  }
+});
+
+test('without a local user given, %u and %r are the user this process runs as', () => {
+  const r = resolveHost(cfgOf('IdentityFile /k/%u-%r\n'), 'h', { localHostname: 'box' });
+  const me = userInfo().username;
+  assert.deepEqual(r.identityFiles, [`/k/${me}-${me}`]);
+});
+
+test('an -i identity whose ~user does not exist is named by its source alone; a zone in an IPv6 name survives the final pass', () => {
+  assert.throws(() => resolveHost(cfgOf(''), 'h', { ...LOCAL, identityFiles: ['~nosuchuser-lwt/id'] }), usageError(/^command line: IdentityFile: /));
+  assert.equal(resolveHost(cfgOf('Match final\n'), 'fe80::1%eth0', LOCAL).hostName, 'fe80::1%eth0');
+});

@@ -26,3 +26,10 @@ test('${VAR} expands only where ssh allows it, and must be set and closed', () =
   assert.throws(() => expandTokens(at('${HOME'), {}, true, 'IdentityFile'), /unterminated \$\{/);
   assert.equal(expandTokens(at('$HOME'), {}, true, 'IdentityFile'), '$HOME');
 });
+
+test('HostName keeps ${VAR} as written; only $ then { opens a variable, and its } is the first after it (ssh -G agrees)', () => {
+  process.env.LWT_TOKENS_TEST = 'v';
+  assert.equal(expandHostName(at('${LWT_TOKENS_TEST}x'), 'h'), '${LWT_TOKENS_TEST}x');
+  assert.equal(expandTokens(at('/k/a{b}'), {}, true, 'IdentityFile'), '/k/a{b}');
+  assert.equal(expandTokens(at('/k/}${LWT_TOKENS_TEST}'), {}, true, 'UserKnownHostsFile'), '/k/}v');
+});
