@@ -154,7 +154,7 @@ test('through a spawner: an abort while the job is being started still kills it;
   assert.equal(jobPid, -1, 'the job was running');
   (doomed as unknown as { child: { kill(s: string): void } }).child.kill('SIGKILL');
   const r = await lost;
-  assert.deepEqual(r.outcome, { kind: 'local-error', message: 'the job spawner (perl) ended: SIGKILL' });
+  assert.deepEqual(r.outcome, { kind: 'local-error', message: `the job spawner (${doomed!.name}) ended: SIGKILL` });
   const live = new Set((await snapshotProcesses()).map((p) => p.pid));
   assert.equal(live.has(r.pid!), false, 'the orphaned job was killed');
 });
