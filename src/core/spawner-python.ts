@@ -39,7 +39,14 @@ try:
 except (OSError, NotImplementedError, TypeError, ValueError):
     sys.exit(3)
 jobs, bypid, fds, out = {}, {}, {}, [b'R\n']
-inbuf, eof = b'', False
+inbuf, eof, quit = b'', False, False
+def orphaned():
+    # lwt is gone (its pipe ended without Q, or our output broke): nobody will kill the jobs or
+    # hear how they ended, so their process groups (each job leads its own) are killed now.
+    for pid in bypid:
+        try: os.killpg(pid, signal.SIGKILL)
+        except OSError: pass
+    os._exit(0)
 poll = select.poll()
 poll.register(0, select.POLLIN); poll.register(wake_r, select.POLLIN)
 HEAD = re.compile(rb'S (\d+) (\S+) (\d+)\n')
@@ -48,7 +55,7 @@ def flush():
     try:
         while data: data = data[os.write(1, data):]
     except BrokenPipeError:
-        os._exit(0)
+        orphaned()
 def finish(i):
     j = jobs[i]
     if j[0] or j[1] is None: return
@@ -91,11 +98,13 @@ while True:
             if not got: eof = True; poll.unregister(0)
             inbuf += got; at = 0
             while True:
+                if inbuf.startswith(b'Q\n', at): quit = True; at += 2; continue
                 m = HEAD.match(inbuf, at)
                 if not m or len(inbuf) < m.end() + int(m[3]): break
                 at = m.end() + int(m[3])
                 start(int(m[1]), m[2], inbuf[m.end():at])
             inbuf = inbuf[at:]
+            if eof and not quit: orphaned()
         elif fd in fds:
             i, stream = fds[fd]
             data = os.read(fd, 65536)

@@ -7,6 +7,7 @@
  *
  * Protocol, lengths in bytes, every number decimal:
  *   in:  `S ID COOKIE LEN\n` + LEN bytes of command   start `sh -c COMMAND` as job ID
+ *        `Q\n`                                          no more jobs: exit once they have ended
  *   out: `R\n`                                          ready (once, first)
  *        `P ID PID\n`                                   job started as PID (its own session)
  *        `O ID STREAM LEN\n` + LEN bytes                output, STREAM 1 stdout, 2 stderr
@@ -14,7 +15,10 @@
  *        `F ID MESSAGE\n`                               job could not be started
  * A job ends when its shell has exited AND both its pipes are closed (as runLocalProcess).
  * Interrupts are ignored: lwt kills the jobs itself (by pid, tree and cookie) and must still
- * hear how they ended. At the end of its input it exits once its jobs have ended.
+ * hear how they ended. After `Q` it exits once its jobs have ended. The end of its input
+ * without `Q`, or its output closed, means lwt died (kill -9 included, which lwt cannot
+ * catch): it kills every running job's process group (each job leads its own) and exits,
+ * so that nothing lwt started runs on without it.
  * SIGCHLD wakes the loop through a pipe of its own, so that no exit is missed between a
  * reap and the next select.
  */
@@ -30,11 +34,13 @@ pipe(my $wake_r, my $wake_w) or die "pipe: $!"; binmode($_, ":pop") for $wake_r,
 for ($wake_r, $wake_w) { my $fl = fcntl($_, POSIX::F_GETFL(), 0); fcntl($_, POSIX::F_SETFL(), $fl | POSIX::O_NONBLOCK()) }
 $SIG{CHLD} = sub { syswrite($wake_w, 'x') };
 my $WNOHANG = POSIX::WNOHANG();
-my ($inbuf, $outbuf, $rin, $eof, %jobs, %bypid, @fds) = ('', '', '', 0);
+my ($inbuf, $outbuf, $rin, $eof, $quit, %jobs, %bypid, @fds) = ('', '', '', 0, 0);
+# lwt is gone: nobody will kill the jobs or hear how they ended.
+sub orphaned { kill('KILL', -$_) for keys %bypid; POSIX::_exit(0) }
 vec($rin, 0, 1) = 1; vec($rin, fileno $wake_r, 1) = 1;
 sub flush { my $off = 0;
   while ($off < length $outbuf) { my $n = syswrite(STDOUT, $outbuf, length($outbuf) - $off, $off);
-    if (!defined $n) { next if $!{EINTR}; POSIX::_exit(0) } $off += $n }
+    if (!defined $n) { next if $!{EINTR}; orphaned() } $off += $n }
   $outbuf = '' }
 sub finish { my ($id) = @_; my $j = $jobs{$id};
   return if $j->{open} || !defined $j->{status}; $outbuf .= "E $id $j->{status}\n"; delete $jobs{$id} }
@@ -71,11 +77,14 @@ while (1) {
       my $got = sysread(STDIN, $inbuf, 65536, length $inbuf);
       if (!defined $got) { next if $!{EINTR}; $got = 0 }
       if (!$got) { $eof = 1; vec($rin, 0, 1) = 0 }
+      if ($inbuf =~ s/\AQ\n//) { $quit = 1 }
       while ($inbuf =~ /\AS (\d+) (\S+) (\d+)\n/) {
         my ($id, $cookie, $len, $head) = ($1, $2, $3, length $&);
         last if length($inbuf) < $head + $len;
         my $cmd = substr($inbuf, $head, $len); substr($inbuf, 0, $head + $len) = '';
-        start($id, $cookie, $cmd) }
+        start($id, $cookie, $cmd);
+        $quit = 1 if $inbuf =~ s/\AQ\n// }
+      orphaned() if $eof && !$quit;
       next }
     my $f = $fds[$fd] or next;
     my ($id, $stream, $fh) = @$f;

@@ -114,9 +114,12 @@ export class Spawner {
     this.child.stdin.write(Buffer.concat([Buffer.from(`S ${id} ${cookie} ${cmd.length}\n`), cmd]));
   }
 
-  /** No more jobs: it exits once the running ones have ended. */
+  /**
+   * No more jobs: it exits once the running ones have ended. `Q` says so; the end of its
+   * input alone means lwt died, and the spawner then kills its jobs (spawner-script.ts).
+   */
   async close(): Promise<void> {
-    this.child.stdin.end();
+    this.child.stdin.end('Q\n');
     await this.exited;
   }
 

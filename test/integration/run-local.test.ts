@@ -179,6 +179,46 @@ for (const spawner of ['python3', 'perl']) {
     assert.match(r.stderr, new RegExp(`job spawner \\(${spawner}\\) ended: SIGKILL`));
     assert.deepEqual(await processesMatching(new RegExp(`sleep ${n}$`)), []);
   });
+
+  test(`kill -9 of lwt: the spawner (${spawner}) kills the running jobs and exits, nothing is left`, async () => {
+    const n = uniqueSeconds();
+    let seen: Promise<{ spawnerPid: number; left: string[]; spawnerState: string }> | undefined;
+    const r = await runLwt(['run', '-p', '2', '-'], {
+      input: `sleep ${n}\nsleep ${n}\nsleep ${n}\n`,
+      env: { LWT_SPAWNER: spawner },
+      timeoutMs: 30_000,
+      onSpawn: (lwtPid) => {
+        seen = (async () => {
+          const shells = await jobShells(n, 2);
+          if (shells.length < 2) return { spawnerPid: 0, left: [], spawnerState: 'jobs never ran' };
+          const spawnerPid = await parentOf(shells[0]!);
+          process.kill(lwtPid, 'SIGKILL');
+          // Bounded waits: the spawner hears its input end and kills the job groups at once.
+          let left: string[] = [];
+          for (let i = 0; i < 100; i++) {
+            left = await processesMatching(new RegExp(`sleep ${n}$`));
+            if (left.length === 0) break;
+            await sleep(50);
+          }
+          // Exited: gone, or a zombie until whoever inherited it reaps it.
+          let spawnerState = 'alive';
+          for (let i = 0; i < 100 && spawnerState === 'alive'; i++) {
+            spawnerState = await readFile(`/proc/${spawnerPid}/stat`, 'latin1').then((st) => (st[st.lastIndexOf(')') + 2] === 'Z' ? 'exited' : 'alive'), () => 'exited');
+            if (spawnerState === 'alive') await sleep(50);
+          }
+          // Whatever survived holds lwt's stderr open: kill it, so that this test fails rather than hangs.
+          if (spawnerState === 'alive') process.kill(spawnerPid, 'SIGKILL');
+          for (const l of left) process.kill(Number(l.split(':')[0]), 'SIGKILL');
+          return { spawnerPid, left, spawnerState };
+        })();
+      },
+    });
+    assert.equal(r.signal, 'SIGKILL', 'lwt was killed by the test');
+    const v = await seen!;
+    assert.ok(v.spawnerPid > 0, `the spawner was seen running both jobs (${v.spawnerState})`);
+    assert.deepEqual(v.left, [], 'no job outlives lwt');
+    assert.equal(v.spawnerState, 'exited', 'the spawner exited');
+  });
 }
 
 test('without a spawner (no perl on PATH, python3 not asked for), lwt forks the jobs itself with the same outcomes', async () => {
