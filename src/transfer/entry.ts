@@ -25,3 +25,15 @@ export function mtimeSecond(e: Entry): number {
 }
 
 export const typeName = (t: EntryType): string => (t === 'f' ? 'file' : t === 'd' ? 'folder' : 'symlink');
+
+/** Entries grouped by a key, keys in order of first appearance (Map.groupBy is Node 21+). */
+export function groupEntries<K>(entries: readonly Entry[], key: (e: Entry) => K): Map<K, Entry[]> {
+  const groups = new Map<K, Entry[]>();
+  for (const e of entries) {
+    const k = key(e);
+    const g = groups.get(k);
+    if (g) g.push(e);
+    else groups.set(k, [e]);
+  }
+  return groups;
+}

@@ -18,7 +18,7 @@
  * (the data, padded with zeros) + `<bytes dd read>\0` (`x` when dd could not open it).
  */
 import { shellQuote } from '../core/shell-quote.js';
-import type { Entry } from './entry.js';
+import { groupEntries, type Entry } from './entry.js';
 import { joinRemote, parentOf } from './paths.js';
 
 export interface FetchOrder {
@@ -62,14 +62,7 @@ export function fetchScript(realRoot: string, files: readonly Entry[], followLin
 
 /** Files grouped by their folder, folders in order of first appearance: the stream's order. */
 export function byFolder(files: readonly Entry[]): Map<string, Entry[]> {
-  const byDir = new Map<string, Entry[]>();
-  for (const e of files) {
-    const dir = parentOf(e.rel);
-    const list = byDir.get(dir);
-    if (list) list.push(e);
-    else byDir.set(dir, [e]);
-  }
-  return byDir;
+  return groupEntries(files, (e) => parentOf(e.rel));
 }
 
 export function baseName(rel: string): string {

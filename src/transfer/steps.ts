@@ -1,5 +1,5 @@
 /** Helpers both directions of a transfer (push.ts, pull.ts) carry out their plan with. */
-import type { Entry } from './entry.js';
+import { groupEntries, type Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
 import { depthOf } from './paths.js';
 import { SftpError } from './sftp.js';
@@ -21,12 +21,6 @@ export async function guardStep(problems: string[], step: Promise<unknown>): Pro
 
 /** Entries grouped by depth: parents first (mkdir), or deepest first (delete). */
 export function byDepth(entries: readonly Entry[], deepestFirst: boolean): Entry[][] {
-  const groups = new Map<number, Entry[]>();
-  for (const e of entries) {
-    const d = depthOf(e.rel);
-    const g = groups.get(d);
-    if (g) g.push(e);
-    else groups.set(d, [e]);
-  }
+  const groups = groupEntries(entries, (e) => depthOf(e.rel));
   return [...groups.keys()].sort((a, b) => (deepestFirst ? b - a : a - b)).map((k) => groups.get(k)!);
 }
