@@ -115,7 +115,7 @@ test('a spawner that cannot start, or exits before it is ready, gives way to the
     perl,
   ];
   const spawner = await Spawner.start(process.env, kinds);
-  if (!spawner) return; // no perl here either: nothing else to check
+  assert.ok(spawner, 'perl is here (see below): the third kind starts');
   try {
     assert.equal(spawner.name, 'perl');
     assert.deepEqual((await run(spawner, 'exit 5')).outcome, { kind: 'exited', code: 5 });
@@ -241,6 +241,18 @@ test('frames: cut at every byte, both streams, start, end, a start failure, and 
     inner.read(Buffer.from('O 903 1 2\nok'));
     assert.equal(events.at(-1), '903 stdout "ok"');
     inner.jobs.delete(903);
+  } finally {
+    await spawner.close();
+  }
+});
+
+test('python3 is on this machine: where /usr/bin/python3 runs, the python3 kind starts (its tests above skip where it does not, which would hide a broken spawner)', async () => {
+  assert.doesNotThrow(() => execFileSync('/usr/bin/python3', ['-c', 'import os; os.posix_spawn']), 'python3 with posix_spawn runs here');
+  const spawner = await Spawner.start(process.env, SPAWNER_KINDS.filter((k) => k.name === 'python3'));
+  assert.ok(spawner, 'started');
+  try {
+    assert.equal(spawner.name, 'python3');
+    assert.deepEqual((await run(spawner, 'exit 7')).outcome, { kind: 'exited', code: 7 });
   } finally {
     await spawner.close();
   }
