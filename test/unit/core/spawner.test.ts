@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { SPAWNER_KINDS, Spawner, spawnerKinds, type SpawnedJob, type SpawnerKind } from '../../../src/core/spawner.js';
 import { fromWaitStatus, type Outcome } from '../../../src/core/outcome.js';
 
+/** The perl kind alone: several tests drive its start-up and frames (python3's share them). */
+const PERL = SPAWNER_KINDS.find((k) => k.name === 'perl')!;
+
 interface Ended {
   pid?: number;
   outcome?: Outcome;
@@ -108,11 +111,10 @@ for (const kind of SPAWNER_KINDS) {
 }
 
 test('a spawner that cannot start, or exits before it is ready, gives way to the next kind', async () => {
-  const perl = SPAWNER_KINDS.find((k) => k.name === 'perl')!;
   const kinds: SpawnerKind[] = [
     { name: 'missing', command: '/nonexistent/python3', args: [] },
     { name: 'too-old', command: '/bin/sh', args: ['-c', 'exit 3'] },
-    perl,
+    PERL,
   ];
   const spawner = await Spawner.start(process.env, kinds);
   assert.ok(spawner, 'perl is here (see below): the third kind starts');
@@ -134,9 +136,6 @@ test('LWT_SPAWNER: the kinds to try, in the order given; none; a name not known 
   assert.deepEqual(names('none'), []);
   assert.equal(names('perl,ruby'), undefined);
 });
-
-/** The perl kind alone: the tests below drive its start-up and frames (python3's share them). */
-const PERL = SPAWNER_KINDS.find((k) => k.name === 'perl')!;
 
 test('perl is on every system lwt supports: where it is, the spawner starts (a test that skipped here would hide a broken spawner)', async () => {
   assert.doesNotThrow(() => execFileSync('perl', ['-e', '1']), 'perl runs here');
