@@ -37,15 +37,19 @@ const D = '$';
  * Why a script and not signals over the channel: channel.signal() does nothing once stdin
  * has ended, OpenSSH refuses signal requests for root logins, and a signal to one process
  * is not a kill of its tree.
+ *
+ * The script is put together from the parts below.
  */
-export const REMOTE_KILL_SCRIPT = `
+
+// Start: arguments, the cookie, whose processes. In watch mode it looks first, then sleeps: most
+// jobs have ended by the time this shell has started, and a sleep(1) process per job was half of
+// the watchdog's cost to the host.
+const HEAD = `
 PATH=$PATH:/usr/bin:/bin
 m=$1; r=$(( $2 + 0 )); pp=$(( $3 + 0 )); me=$$
 case $m in
   watch*)
     c=${D}{${JOB_COOKIE_VAR}-}; unset ${JOB_COOKIE_VAR}
-    # Look first, then sleep: most jobs have ended by the time this shell has started, and a
-    # sleep(1) process per job was half of the watchdog's cost to the host.
     while :; do
       read -r s 2>/dev/null < "/proc/$r/stat" || exit 0
       s=${D}{s##*) }; set -- $s
@@ -57,7 +61,9 @@ case $m in
 esac
 case $c in *[!0-9a-f]*|'') c= ;; *) c="${JOB_COOKIE_VAR}=$c" ;; esac
 case $m in *-sudo) u=${D}{SUDO_UID:--1} ;; *) u=self ;; esac
-snap() {
+`;
+
+const SNAP = `snap() {
   for d in /proc/[0-9]*; do
     read -r s 2>/dev/null < "$d/stat" || continue
     p=${D}{d#/proc/}; n=${D}{s#*\\(}; n=${D}{n%\\)*}; s=${D}{s##*) }
@@ -66,8 +72,10 @@ snap() {
     echo "$p $2 $3 $4 $n"
   done
 }
-if [ "$m" = kill ] || [ "$m" = kill-sudo ]; then
-  # The session leader: a child of our sshd that is not our ancestor.
+`;
+
+/** Kill channel only: the session leader is a child of our sshd that is not our ancestor. */
+const FIND_LEADER = `if [ "$m" = kill ] || [ "$m" = kill-sudo ]; then
   v=$(snap | awk -v r="$r" -v me="$me" '
     { par[$1 + 0] = $2 + 0; cm[$1 + 0] = $5; ps[NR] = $1 + 0; n = NR }
     END {
@@ -83,7 +91,10 @@ if [ "$m" = kill ] || [ "$m" = kill-sudo ]; then
   r=$(( v + 0 ))
   [ "$r" -gt 1 ] && kill -STOP -- "-$r" 2>/dev/null
 fi
-frozen=" "
+`;
+
+/** Freeze until a round finds nothing new, kill deepest first, wait until they are gone. */
+const FREEZE_AND_KILL = `frozen=" "
 i=0
 while [ $i -lt 20 ]; do
   i=$((i+1))
@@ -147,6 +158,25 @@ echo "killed $n"
 `;
 
 /**
+ * The script as sent: without comment lines, blank lines and indentation. The watchdog's copy is
+ * parsed by the login shell of every job (it is a word of the wrapper), at about 50 ns a
+ * character under bash, so every character costs every host a little on every run.
+ */
+function compact(script: string): string {
+  return script
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#'))
+    .join('\n');
+}
+
+/** For a second channel of the job's connection (deadline, Ctrl-C): `kill` / `kill-sudo`. */
+export const REMOTE_KILL_SCRIPT = compact(HEAD + SNAP + FIND_LEADER + FREEZE_AND_KILL);
+
+/** For the watchdog (`watch` / `watch-sudo`): the leader is known, so no search for it. */
+export const WATCH_KILL_SCRIPT = compact(HEAD + SNAP + FREEZE_AND_KILL);
+
+/**
  * The exec line for the kill in a second channel: `sh -c SCRIPT lwt-kill kill PID`, the
  * cookie's value going on stdin. `pid` undefined means the pid line never arrived: then the
  * script looks for the session leader itself.
@@ -172,7 +202,7 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
  * `"$1"` `"$2"`, which the eval expands as the call would.
  */
 export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
-  const script = `/bin/sh -c ${shellQuote(REMOTE_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
+  const script = `/bin/sh -c ${shellQuote(WATCH_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
   // bash waits its second with `read -t 1` on a pipe: its stdin, an empty here-string (a pipe
   // since bash 5.1), opened again read-write, so that it never reports end of file. A job still
   // running at the first look then costs the host no process at all, where `sleep 1` is a fork

@@ -5,7 +5,7 @@ import { chmod, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
-import { REMOTE_KILL_SCRIPT } from '../../../src/ssh/remote-kill.js';
+import { WATCH_KILL_SCRIPT } from '../../../src/ssh/remote-kill.js';
 
 // The watchdog run here, on this machine, as the wrapper starts it on a host, with a `sleep`
 // first on PATH that notes each call: what it costs a host is mostly the processes it starts.
@@ -24,7 +24,7 @@ after(async () => {
 });
 
 function watchdog(leader: number, parent: number): ReturnType<typeof spawn> {
-  return spawn('/bin/sh', ['-c', REMOTE_KILL_SCRIPT, 'lwt-watch', 'watch', String(leader), String(parent)], {
+  return spawn('/bin/sh', ['-c', WATCH_KILL_SCRIPT, 'lwt-watch', 'watch', String(leader), String(parent)], {
     stdio: 'ignore',
     env: { ...process.env, PATH: `${dir}:${process.env.PATH ?? ''}`, LWT_JOB: 'abc123' },
   });
