@@ -96,6 +96,8 @@ export interface ProcessResult {
   /** Bytes dropped by the memory cap, per stream. */
   truncated: { stdout: number; stderr: number };
   pid?: number;
+  /** The job had ended on its own when our kill came (kill-reason.ts afterKill). */
+  endedBeforeKill?: true;
 }
 
 /**

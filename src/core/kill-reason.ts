@@ -22,6 +22,19 @@ export function killedOutcome(reason: KillReason, killed: number, started = true
     : { kind: 'cancelled', killed, started };
 }
 
+/**
+ * What a job we were killing is reported as, once its own status `raw` came. Our reason wins (a
+ * parent that exits 0 after its children were killed is still a job we killed), unless the kill
+ * found nothing left to kill: then the job had ended on its own before the kill reached it
+ * (`lwt run … | head -1`: jobs that finished while the pipe closed) and its own status is the
+ * truth; calling it cancelled would also tell a resumed run to do finished work again.
+ * `endedBeforeKill` tells the pool (pool.ts) to let that status stand.
+ */
+export function afterKill(raw: Outcome | undefined, reason: KillReason, killed: number): { outcome: Outcome; endedBeforeKill?: true } {
+  if (killed === 0 && (raw?.kind === 'exited' || raw?.kind === 'signaled')) return { outcome: raw, endedBeforeKill: true };
+  return { outcome: killedOutcome(reason, killed) };
+}
+
 /** The reason behind an aborted signal, or a plain cancel for anything else. */
 export function reasonOf(signal: AbortSignal): KillReason {
   return isKillReason(signal.reason) ? signal.reason : { kind: 'cancelled' };

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { CapturedOutput, type ProcessResult, type StdinPipe, type StreamName } from './capped-output.js';
 import { killTree } from './kill-tree.js';
-import { killedOutcome, reasonOf } from './kill-reason.js';
+import { afterKill, killedOutcome, reasonOf } from './kill-reason.js';
 import { fromNodeExit, fromWaitStatus, type Outcome } from './outcome.js';
 import type { Spawner } from './spawner.js';
 
@@ -72,9 +72,11 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
         resolve(finish(raw, pid));
         return;
       }
-      // Our reason wins over the status the dying process reported.
       const reason = reasonOf(opts.signal);
-      void (killing ?? Promise.resolve(0)).then((killed) => resolve(finish(killedOutcome(reason, killed), pid)));
+      void (killing ?? Promise.resolve(0)).then((killed) => {
+        const { outcome, endedBeforeKill } = afterKill(raw, reason, killed);
+        resolve({ ...finish(outcome, pid), ...(endedBeforeKill ? { endedBeforeKill } : {}) });
+      });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });
 

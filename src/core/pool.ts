@@ -15,6 +15,8 @@ export interface JobContext {
 /** Workers return at least an outcome; the rest (output, bytes sent) rides along. */
 export interface WorkerResult {
   outcome: Outcome;
+  /** The work had ended on its own when the abort reached it: its outcome stands (kill-reason.ts afterKill). */
+  endedBeforeKill?: true;
 }
 
 export interface Settled<T, R extends WorkerResult> {
@@ -159,7 +161,10 @@ async function runAttempt<T, R extends WorkerResult>(
   const stop = (reason: KillReason): void => {
     if (!ctl.signal.aborted) ctl.abort(reason);
   };
-  const onCancel = (): void => stop(reasonOf(cancel!));
+  // The cancel reaches the job a turn of the event loop later: a job whose end was being handled
+  // when the cancel came (the closed pipe of `lwt … | head -1` is noticed in the same turn as the
+  // output that found it closed) has answered by then, and keeps its own status.
+  const onCancel = (): void => void setImmediate(() => stop(reasonOf(cancel!)));
   cancel?.addEventListener('abort', onCancel, { once: true });
   const deadline =
     opts.timeoutMs !== undefined && opts.timeoutMs > 0
@@ -167,8 +172,9 @@ async function runAttempt<T, R extends WorkerResult>(
       : undefined;
   opts.onStart?.(item, index, attempt);
 
+  // Whether the abort had come when the worker answered: a job that ended before it keeps its status.
   const work = worker(item, { index, attempt, signal: ctl.signal }).then(
-    (result) => ({ result }),
+    (result) => ({ result, afterAbort: ctl.signal.aborted }),
     (err: unknown) => ({ error: err instanceof Error ? err.message : String(err) }),
   );
   let grace: NodeJS.Timeout | undefined;
@@ -195,8 +201,9 @@ async function runAttempt<T, R extends WorkerResult>(
   }
   const result = done.result;
   let outcome = result.outcome;
-  // Our reason wins: a job we killed is reported as killed whatever its worker said.
-  if (ctl.signal.aborted && outcome.kind !== 'timeout' && outcome.kind !== 'cancelled') {
+  // Our reason wins: a job we killed is reported as killed whatever its worker said. Not so for
+  // a job that had ended before the abort (it answered first, or says it ended on its own).
+  if (done.afterAbort && result.endedBeforeKill !== true && outcome.kind !== 'timeout' && outcome.kind !== 'cancelled') {
     outcome = killedOutcome(reasonOf(ctl.signal), 0);
   }
   return { ...base, outcome, result };

@@ -1,6 +1,6 @@
 import type { Client, ClientChannel } from './vendor.js';
 import { CapturedOutput, type ProcessResult, type StdinPipe, type StreamName } from '../core/capped-output.js';
-import { killedOutcome, reasonOf } from '../core/kill-reason.js';
+import { afterKill, killedOutcome, reasonOf } from '../core/kill-reason.js';
 import type { Outcome } from '../core/outcome.js';
 import { silentLog, type LogSink } from '../core/log-sink.js';
 import { parseKillReport, remoteKillCommand } from './remote-kill.js';
@@ -62,12 +62,12 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     };
     client.once('close', onClientClose);
 
-    const finish = (outcome: Outcome): void => {
+    const finish = (outcome: Outcome, endedBeforeKill?: true): void => {
       if (done) return;
       done = true;
       opts.signal.removeEventListener('abort', onAbort);
       client.removeListener('close', onClientClose);
-      resolve(result(outcome, pid));
+      resolve({ ...result(outcome, pid), ...(endedBeforeKill ? { endedBeforeKill } : {}) });
     };
 
     // A cancel can come before the shell has told its pid (lwt | head ends within a few ms of
@@ -84,7 +84,12 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
         channel?.close();
         return n;
       });
-      void killing.then((killed) => finish(killedOutcome(reason, killed)));
+      // An exit status that was on its way when the kill began has come by now (the kill is a
+      // channel and a script): with nothing left to kill, it is the job's outcome (afterKill).
+      void killing.then((killed) => {
+        const a = afterKill(exit, reason, killed);
+        finish(a.outcome, a.endedBeforeKill);
+      });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });
 

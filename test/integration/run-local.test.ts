@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { processesMatching, runLwt, uniqueSeconds, type LwtRun } from './helpers.js';
+import { LWT_BIN, processesMatching, runLwt, runProgram, uniqueSeconds, type LwtRun } from './helpers.js';
 
 async function jobFile(lines: string[]): Promise<{ file: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'lwt-run-'));
@@ -103,6 +103,26 @@ for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
     }
   });
 }
+
+test('| head -1: jobs that had ended when the pipe closed keep their own status; only what was still running is cancelled', async () => {
+  // Job 1 reaches head at once; jobs 2–8 end together 0.5 s later, and the first of their lines
+  // finds the pipe closed while the others are ending: those had exited, with nothing left to kill.
+  const n = uniqueSeconds();
+  const jobs = ['echo first', ...[2, 3, 4, 5, 6, 7, 8].map((i) => `sleep 0.5; echo ${i}; exit ${i}`), `sleep 0.5; echo last; sleep ${n}`];
+  const { file, cleanup } = await jobFile(jobs);
+  try {
+    const r = await runProgram('/bin/bash', ['-c', `"${process.execPath}" "${LWT_BIN}" run -p 9 ${file} | head -1; echo "status=\${PIPESTATUS[0]}"`], { input: null, timeoutMs: 60_000 });
+    assert.match(r.stdout, /^1: first\nstatus=141\n$/, r.stderr);
+    assert.doesNotMatch(r.stderr, /killed 0 processes/, 'a job that had ended is reported as cancelled');
+    assert.doesNotMatch(r.stderr, /job 1:/, 'job 1 ended long before: it is no failure');
+    assert.match(r.stderr, /job 9: cancelled, killed [1-9]/);
+    // Each of 2–8 either ended (exit N) or was still running and killed.
+    for (let i = 2; i <= 8; i++) assert.match(r.stderr, new RegExp(`job ${i}: (exit ${i}|cancelled, killed [1-9])`));
+    assert.deepEqual(await processesMatching(new RegExp(`^sleep ${n}$`)), []);
+  } finally {
+    await cleanup();
+  }
+});
 
 test('bad input is one clear line with status 2', async () => {
   const missing = await runLwt(['run', '/nonexistent/jobs']);

@@ -236,6 +236,26 @@ test('a worker that says timeout or cancelled keeps its own outcome (its kill co
   assert.deepEqual(run.settled[0]!.outcome, { kind: 'timeout', afterMs: 20, killed: 3 });
 });
 
+test('a worker whose job had ended on its own when the abort came keeps its exit status', async () => {
+  const run = await runPool([1, 2], async (i, ctx) => {
+    await sleep(5000, undefined, { signal: ctx.signal }).catch(() => undefined);
+    return i === 1 ? { outcome: { kind: 'exited', code: 3 } as Outcome, endedBeforeKill: true as const } : exited(0);
+  }, { concurrency: 2, timeoutMs: 20 });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'exited', code: 3 });
+  assert.equal(run.settled[1]!.outcome.kind, 'timeout', 'without the mark our reason wins');
+});
+
+test('a job that answers in the same turn as the cancel keeps its own status; one still running is cancelled', async () => {
+  // `lwt run | head -1`: the closed pipe is noticed in the turn that handles a job's end.
+  const cancel = new AbortController();
+  const run = await runPool([1, 2], (i, ctx) => new Promise<{ outcome: Outcome }>((resolve) => {
+    if (i === 1) setTimeout(() => { resolve(exited(3)); cancel.abort(); }, 10);
+    else ctx.signal.addEventListener('abort', () => resolve({ outcome: { kind: 'cancelled', killed: 1, started: true } }));
+  }), { concurrency: 2, signal: cancel.signal });
+  assert.deepEqual(run.settled[0]!.outcome, { kind: 'exited', code: 3 });
+  assert.deepEqual(run.settled[1]!.outcome, { kind: 'cancelled', killed: 1, started: true });
+});
+
 test('concurrency below 1 or fractional still runs, one at a time for 0.5', async () => {
   let running = 0;
   let peak = 0;
