@@ -222,7 +222,7 @@ test('item 4: files swapped for FIFOs after the listing never hang get-all, and 
     await onHost(
       fleet,
       h,
-      `cd ${dir}/z && nohup sh -c 'i=0; n=0; while [ $n -lt 100000 ]; do j=$(( (i + 160) % 200 )); mkfifo .p$i 2>/dev/null; mv -f .p$i f$i; echo x > .r$j; mv -f .r$j f$j; i=$(( (i + 1) % 200 )); n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!`,
+      `cd ${dir}/z && { nohup sh -c 'i=0; n=0; while [ $n -lt 100000 ]; do j=$(( (i + 160) % 200 )); mkfifo .p$i 2>/dev/null; mv -f .p$i f$i; echo x > .r$j; mv -f .r$j f$j; i=$(( (i + 1) % 200 )); n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!; }`,
     )
   ).trim();
   try {
@@ -234,6 +234,8 @@ test('item 4: files swapped for FIFOs after the listing never hang get-all, and 
       assert.ok(line && ['exited', 'failed'].includes(line.outcome.kind), `round ${round}: ${r.stdout}${r.stderr}`);
       if (line.outcome.kind === 'failed') assert.match(line.stderr ?? '', /not a regular file|changed on the host|could not open it/, line.stderr);
     }
+    // Else the rounds ran against a tree that no longer changed, and proved nothing.
+    assert.ok(await okOnHost(fleet, h, `kill -0 ${swapper}`), 'the swapper was still running after the last round');
   } finally {
     await onHost(fleet, h, `kill ${swapper}`).catch(() => undefined);
   }
@@ -288,7 +290,7 @@ test('item 3: a folder swapped for a symlink to /etc during get-all never delive
     await onHost(
       fleet,
       h,
-      `cd ${dir} && nohup sh -c 'n=0; while [ $n -lt 100000 ]; do mv d d.real && ln -s /etc d && rm d && mv d.real d; n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!`,
+      `cd ${dir} && { nohup sh -c 'n=0; while [ $n -lt 100000 ]; do mv d d.real && ln -s /etc d && rm d && mv d.real d; n=$((n + 1)); done' < /dev/null > /dev/null 2>&1 & echo $!; }`,
     )
   ).trim();
   const etc = new Map<string, Buffer>();
@@ -309,6 +311,8 @@ test('item 3: a folder swapped for a symlink to /etc during get-all never delive
         }
       }
     }
+    // Else the rounds ran against a tree that no longer changed, and proved nothing.
+    assert.ok(await okOnHost(fleet, h, `kill -0 ${swapper}`), 'the swapper was still running after the last round');
   } finally {
     await onHost(fleet, h, `kill ${swapper}`).catch(() => undefined);
   }
