@@ -16,7 +16,7 @@
 #   --hosts LIST            host counts for the table, comma-separated   (default 200,500)
 #   --fanout LIST           fanouts for the table, comma-separated       (default 32,128)
 #   --runs R                timed runs per tool and configuration        (default 3)
-#   --tools LIST            lwt,pdsh,pssh,clush,parallel,parallel-plain  (default: all six)
+#   --tools LIST            lwt,lwt-detach,pdsh,pssh,clush,parallel,parallel-plain (default: all but lwt-detach)
 #   --sections LIST         table,mem,faulty                             (default: all three)
 #   --mem-hosts M           hosts and fanout of the memory run; 0 skips  (default 1000)
 #   --mem-cmd CMD           command of the memory run                    (default 'sleep 2')
@@ -42,6 +42,9 @@
 # ssh client has KexAlgorithms curve25519-sha256 pinned, plus the same key, known_hosts
 # and user; lwt reads the same file and its ssh2 client negotiates curve25519-sha256):
 #   lwt             bin/lwt -q --home TMP exec-all -F CFG -H HOSTS -p F --connect-timeout S CMD
+#   lwt-detach      the same with --detach: no watchdog on the host, so the command outlives a
+#                   dead connection, as with every peer (not in the default tools: it shows
+#                   what the watchdog costs the hosts)
 #   pdsh            PDSH_SSH_ARGS_APPEND="-F CFG" pdsh -S -R ssh -f F -t S -w ^HOSTS CMD
 #                   (pdsh keeps its default "-2 -a -x -l%u %h", -l dropped for the same user, and
 #                   puts -oConnectTimeout=S from -t first; PDSH_SSH_ARGS would replace the defaults)
@@ -82,7 +85,7 @@ HOSTS_LIST=200,500
 FANOUT_LIST=32,128
 RUNS=3
 TOOLS=lwt,pdsh,pssh,clush,parallel,parallel-plain
-ALL_TOOLS=" lwt pdsh pssh clush parallel parallel-plain "
+ALL_TOOLS=" lwt lwt-detach pdsh pssh clush parallel parallel-plain "
 SECTIONS=table,mem,faulty
 MEM_HOSTS=1000
 MEM_CMD='sleep 2'
@@ -159,7 +162,7 @@ cleanup() {
 bench_traps
 
 for c in node ssh timeout /usr/bin/time ss awk; do command -v "$c" >/dev/null || die "needs $c"; done
-declare -A TOOL_BIN=([lwt]=node [pdsh]=pdsh [pssh]=parallel-ssh [clush]=clush [parallel]=parallel [parallel-plain]=parallel)
+declare -A TOOL_BIN=([lwt]=node [lwt-detach]=node [pdsh]=pdsh [pssh]=parallel-ssh [clush]=clush [parallel]=parallel [parallel-plain]=parallel)
 for t in $TOOLS; do command -v "${TOOL_BIN[$t]}" >/dev/null || die "tool $t needs ${TOOL_BIN[$t]} on PATH (or leave it out with --tools)"; done
 
 cd "$ROOT" || die "cannot cd to $ROOT"
@@ -210,6 +213,7 @@ build_cmd() {
   local tool=$1 hf=$2 f=$3 ct=$4 kind=$5 rcmd=$6 jl=$7
   case $tool in
     lwt) CMD=("$LWT" -q --home "$LWT_HOME_DIR" exec-all -F "$CFG" -H "$hf" -p "$f" --connect-timeout "$ct" "$rcmd") ;;
+    lwt-detach) CMD=("$LWT" -q --home "$LWT_HOME_DIR" exec-all --detach -F "$CFG" -H "$hf" -p "$f" --connect-timeout "$ct" "$rcmd") ;;
     pdsh) CMD=(env PDSH_RCMD_TYPE=ssh PDSH_SSH_ARGS_APPEND="-F $CFG" pdsh -S -R ssh -f "$f" -t "$ct" -w "^$hf" "$rcmd") ;;
     pssh)
       CMD=(parallel-ssh -h "$hf" -p "$f" -t 0 -x "-F $CFG -o ConnectTimeout=$ct")
@@ -239,7 +243,7 @@ count_ok() {
     return
   fi
   case $tool in
-    lwt) # summary on stderr: "30 hosts in 5.04s: 20 ok, 5 unreachable (refused), ..."
+    lwt | lwt-detach) # summary on stderr: "30 hosts in 5.04s: 20 ok, 5 unreachable (refused), ..."
       awk '/ hosts in [0-9.]+m?s: / { n = 0; if (match($0, /[0-9]+ ok/)) n = substr($0, RSTART, RLENGTH) + 0; found = 1 }
            END { print found ? n : 0 }' "$err" ;;
     pssh)
