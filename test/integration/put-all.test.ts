@@ -182,6 +182,41 @@ test('a host whose tar cannot run gets the files by SFTP', async () => {
   }
 });
 
+test('--changed sends a few files through the listing\'s own shell; a host without perl gets them by SFTP; both end identical', async () => {
+  const src = join(work, 'held');
+  await mkdir(join(src, 'sub'), { recursive: true });
+  for (let i = 0; i < 6; i++) await writeFile(join(src, i % 2 ? 'sub' : '', `f${i}`), `file ${i}\n`);
+  await writeFile(join(src, '-dash'), 'a name like an option\n');
+  const [withPerl, noPerl] = [hosts[0]!, hosts[1]!];
+  const first = await lwt('put-all', ['-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+  assert.equal(first.status, 0, first.stderr);
+  await writeFile(join(src, 'f0'), 'changed 0, longer\n');
+  await writeFile(join(src, 'sub', 'f1'), 'changed 1\n');
+  await utimes(join(src, '-dash'), 1_650_000_000, 1_650_000_000);
+  await chmod(join(src, 'f2'), 0o600);
+  await rm(join(src, 'f4'));
+  const pid = await fleet.listenerPid(noPerl);
+  const { execFileSync } = await import('node:child_process');
+  const perl = execFileSync('sh', ['-c', 'command -v perl'], { encoding: 'utf8' }).trim();
+  const blocker = join(work, 'not-perl');
+  await writeFile(blocker, 'not a program\n', { mode: 0o644 });
+  // Over the host's perl, in its mount namespace only: "Permission denied", exit 126.
+  execFileSync('nsenter', ['-t', String(pid), '-m', 'mount', '--bind', blocker, perl]);
+  try {
+    const r = await lwt('put-all', ['-vv', '--json', '--changed', '--delete', '-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /3 files to \/srv\/lwt-host\/held through the listing's shell/);
+    assert.match(r.stderr, /no receiver on the host .*sending by SFTP/);
+    for (const l of byHost(r).values()) assert.deepEqual([l.filesSent, l.filesDeleted], [3, 1], JSON.stringify(l));
+    const want = lines(await describeLocal(src));
+    for (const h of [withPerl, noPerl]) assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/held`)), want, h);
+    const again = await lwt('put-all', ['--json', '--changed', '-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+    for (const l of byHost(again).values()) assert.deepEqual([l.outcome.kind, l.filesSent, l.filesDeleted], ['exited', 0, 0], JSON.stringify(l));
+  } finally {
+    execFileSync('nsenter', ['-t', String(pid), '-m', 'umount', perl]);
+  }
+});
+
 test('trailing slash as rsync: without it the folder itself lands in DEST; a file goes into a folder or takes DEST as its name', async () => {
   const src = join(work, 'named');
   await mkdir(join(src, 'sub'), { recursive: true });
