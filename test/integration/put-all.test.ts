@@ -207,6 +207,8 @@ test('--changed sends a few files through the listing\'s own shell; a host witho
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /3 files to \/srv\/lwt-host\/held through the listing's shell/);
     assert.match(r.stderr, /no receiver on the host .*sending by SFTP/);
+    // The held shell and its receiver end by themselves: no watchdog beside them, none left.
+    assert.deepEqual(await processesMatching(/lwt-watch/), []);
     for (const l of byHost(r).values()) assert.deepEqual([l.filesSent, l.filesDeleted], [3, 1], JSON.stringify(l));
     const want = lines(await describeLocal(src));
     for (const h of [withPerl, noPerl]) assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/held`)), want, h);
