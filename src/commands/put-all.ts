@@ -19,6 +19,8 @@ import { dangerousDeleteRoot, deleteRefusal } from '../transfer/delete-guard.js'
 import { ContentCache, newPushResult, pushPlan } from '../transfer/push.js';
 import { fileLanding, findPrefix, listingScript, parseListing, type Listing, type ListingSpec } from '../transfer/remote-list.js';
 import { SftpError } from '../transfer/sftp.js';
+import { listAndHold, type HeldAnswer, type HeldShell } from '../transfer/held-listing.js';
+import { heldWorthy, planIsEmpty, pushHeld } from '../transfer/push-held.js';
 import { execRemote } from '../ssh/remote-exec.js';
 import { lostOutcome, runListing, transferOutcome, withLocalHashes, TransferSession, type ListingMemo, type SyncOptions } from '../transfer/sync.js';
 import type { HostJob } from '../runner/host-runner.js';
@@ -100,10 +102,17 @@ export async function putHost(
     listSpec.kind === 'tree' ? findPrefix(listSpec.root) : findPrefix(fileLanding(listSpec, kind === 'D').dir);
 
   const res = newPushResult();
-  const session = new TransferSession(client, signal, sync.dryRun);
+  // --changed mostly sends a few files: the listing's shell is held to receive them (one
+  // channel per host, see transfer/held-listing.ts); otherwise SFTP opens beside the listing.
+  const hold = sync.changed && !sync.dryRun;
+  let session = hold ? undefined : new TransferSession(client, signal, sync.dryRun);
+  let held: HeldShell | undefined;
   try {
-    const listed = await runListing(client, listSpec, signal, prefix, memo?.listings);
+    const listed: HeldAnswer = hold
+      ? await listAndHold(client, listSpec, signal, prefix, memo?.listings)
+      : await runListing(client, listSpec, signal, prefix, memo?.listings);
     if ('outcome' in listed) return { ...emptyTransfer(listed.outcome), stderr: listed.stderr };
+    held = listed.held;
     const { listing } = listed;
     if (listing.resolved) {
       const why = dangerousDeleteRoot(listing.resolved.root, listing.resolved.home);
@@ -147,16 +156,27 @@ export async function putHost(
         extra: { filesSent: counts.files, bytesSent: counts.bytes, filesDeleted: counts.deletes, dryRun: true },
       };
     }
-    const sftp = await session.startSending();
-    if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
-    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes, stream: { client, signal, root, log: job.log } }, res);
-    problems.push(...res.problems);
-    return {
+    const sent = (): TransferResult => ({
       outcome: transferOutcome(problems),
       stdout: '',
       stderr: problems.map((p) => `${p}\n`).join(''),
       extra: { filesSent: res.filesSent, bytesSent: res.bytesSent, filesDeleted: res.filesDeleted },
-    };
+    });
+    if (held && planIsEmpty(plan)) return sent();
+    if (held && heldWorthy(plan, cache.maxFile)) {
+      const input = { plan, remote: show, local, cache, onBytes: job.onBytes, signal, ...(job.log ? { log: job.log } : {}) };
+      if (await pushHeld(held, input, res)) {
+        problems.push(...res.problems);
+        return sent();
+      }
+    }
+    held?.release();
+    session ??= new TransferSession(client, signal, false);
+    const sftp = await session.startSending();
+    if (!sftp) return emptyTransfer(killedOutcome(reasonOf(signal), 0));
+    await pushPlan({ sftp, plan, remote: show, local, cache, onBytes: job.onBytes, stream: { client, signal, root, log: job.log } }, res);
+    problems.push(...res.problems);
+    return sent();
   } catch (err) {
     const done = { filesSent: res.filesSent, bytesSent: res.bytesSent, filesDeleted: res.filesDeleted };
     const lost = lostOutcome(err, signal);
@@ -164,7 +184,8 @@ export async function putHost(
     if (err instanceof SftpError) return { ...emptyTransfer({ kind: 'failed', message: `sftp: ${err.message}` }), extra: done };
     throw err;
   } finally {
-    session.close();
+    held?.release();
+    session?.close();
   }
 }
 

@@ -72,9 +72,14 @@ export function fileLanding(spec: Extract<ListingSpec, { kind: 'file' }>, destIs
   return destIsFolder ? { dir: spec.dest, name: spec.name } : { dir: parentPath(spec.dest), name: baseName(spec.dest) };
 }
 
-/** The POSIX sh script that lists (and prepares) one host's side. */
-export function listingScript(spec: ListingSpec): string {
-  const lines = ['s=0'];
+/**
+ * The POSIX sh script that lists (and prepares) one host's side. With `hold`, the script first
+ * reads a nonce line from stdin, ends the listing with `LWT-END-<nonce> <status>\0` instead of
+ * exiting, and then waits for one more line: `p` runs `receiver` in its place (exec: the same
+ * process, no new channel), anything else (or EOF) exits with the listing's status.
+ */
+export function listingScript(spec: ListingSpec, hold?: { receiver: string }): string {
+  const lines = hold ? ['read -r lwt_n || exit 0', 's=0'] : ['s=0'];
   // Tested first with the shell's own `[`: the parent mostly exists, and mkdir is a process per host.
   const mkdirP = (dir: string): string => `[ -d ${operand(dir)} ] || mkdir -p -- ${operand(dir)} || exit 96`;
   if (spec.kind === 'tree') {
@@ -119,7 +124,12 @@ export function listingScript(spec: ListingSpec): string {
       lines.push('fi');
     }
   }
-  lines.push('exit $s');
+  if (hold) {
+    lines.push(`printf 'LWT-END-%s %s\\0' "$lwt_n" "$s"`);
+    lines.push('read -r lwt_go || exit $s', '[ "$lwt_go" = p ] || exit $s', `exec ${hold.receiver}`);
+  } else {
+    lines.push('exit $s');
+  }
   return lines.join('\n');
 }
 

@@ -15,8 +15,8 @@ import { listingScript, parseListing, type Listing, type ListingSpec } from './r
 import { SftpError, SftpSession } from './sftp.js';
 
 /** A listing of a huge tree is still one answer; beyond this it is refused, not truncated. */
-const LISTING_CAP = 512 * 1024 * 1024;
-const STDERR_CAP = 1024 * 1024;
+export const LISTING_CAP = 512 * 1024 * 1024;
+export const STDERR_CAP = 1024 * 1024;
 
 export interface SyncOptions {
   /** Send only what differs (size and mtime, or SHA-256 with checksum). */
@@ -37,6 +37,8 @@ export interface SyncOptions {
  */
 export type ListingMemo = Map<string, Listing>;
 
+export type ListingAnswer = { listing: Listing; warnings: string[]; key: string } | { outcome: Outcome; stderr: string };
+
 /** The listing command's answer, or the outcome that ends the host's transfer. */
 export async function runListing(
   client: Client,
@@ -44,7 +46,7 @@ export async function runListing(
   signal: AbortSignal,
   sumsPrefix: (kind: Listing['kind']) => string,
   memo?: ListingMemo,
-): Promise<{ listing: Listing; warnings: string[]; key: string } | { outcome: Outcome; stderr: string }> {
+): Promise<ListingAnswer> {
   // stdout is kept as bytes (names need not be UTF-8); stderr is find's complaints, capped.
   const chunks: Buffer[] = [];
   let bytes = 0;
@@ -62,8 +64,20 @@ export async function runListing(
       if (bytes <= LISTING_CAP) chunks.push(chunk);
     },
   });
-  const o = r.outcome;
-  const stderr = r.stderr.trim();
+  return judgeListing(r.outcome, r.stderr, chunks, bytes, listingScript(spec), sumsPrefix, memo);
+}
+
+/** What a listing command answered (its status, stderr, stdout) as a listing, or the outcome that ends the host's transfer. */
+export function judgeListing(
+  o: Outcome,
+  rawStderr: string,
+  chunks: readonly Buffer[],
+  bytes: number,
+  script: string,
+  sumsPrefix: (kind: Listing['kind']) => string,
+  memo?: ListingMemo,
+): ListingAnswer {
+  const stderr = rawStderr.trim();
   if (o.kind === 'no-status') return { outcome: { kind: 'lost', message: 'connection lost while listing the remote side' }, stderr };
   // Our deadline or cancel (killedOutcome from execRemote) and a dead connection stand as they are.
   if (o.kind === 'timeout' || o.kind === 'cancelled' || o.kind === 'lost') return { outcome: o, stderr };
@@ -75,7 +89,6 @@ export async function runListing(
   }
   try {
     const out = Buffer.concat(chunks, bytes);
-    const script = listingScript(spec);
     const key = createHash('sha256').update(script).update('\0').update(out).digest('base64');
     const listing = memo?.get(key) ?? parseListing(out, sumsPrefix);
     memo?.set(key, listing);

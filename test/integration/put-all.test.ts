@@ -14,6 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startFleet, type Fleet } from '../fleet/fleet.js';
 import { processesMatching, runLwt, type LwtRun } from './helpers.js';
 import { describeLocal, describeRemote, lines, okOnHost, onHost } from './transfer-helpers.js';
+import { TempNames } from '../../src/transfer/temp-names.js';
 
 const ROOT = '/srv/lwt-host';
 let fleet: Fleet;
@@ -57,6 +58,24 @@ async function makeTree(dir: string): Promise<void> {
   // Fractional mtimes, as real files have; SFTP keeps whole seconds.
   await utimes(join(dir, 'run.sh'), 1_600_000_000, 1_600_000_000.75);
   await utimes(join(dir, 'a', 'b'), 1_500_000_000, 1_500_000_000);
+}
+
+/**
+ * Run `fn` while `program` cannot run on host `h`: a file that is not executable bound over it
+ * in the host's mount namespace only ("Permission denied", exit 126).
+ */
+async function withoutProgram(h: string, program: string, fn: () => Promise<void>): Promise<void> {
+  const pid = await fleet.listenerPid(h);
+  const { execFileSync } = await import('node:child_process');
+  const path = execFileSync('sh', ['-c', `command -v ${program}`], { encoding: 'utf8' }).trim();
+  const blocker = join(work, `not-${program}`);
+  await writeFile(blocker, 'not a program\n', { mode: 0o644 });
+  execFileSync('nsenter', ['-t', String(pid), '-m', 'mount', '--bind', blocker, path]);
+  try {
+    await fn();
+  } finally {
+    execFileSync('nsenter', ['-t', String(pid), '-m', 'umount', path]);
+  }
 }
 
 test('each host has a filesystem of its own: a file written on one is not on another', async () => {
@@ -165,21 +184,43 @@ test('a host whose tar cannot run gets the files by SFTP', async () => {
   await mkdir(src);
   for (let i = 0; i < 40; i++) await writeFile(join(src, `f${i}`), `file ${i}\n`);
   const h = hosts[3]!;
-  const pid = await fleet.listenerPid(h);
-  const { execFileSync } = await import('node:child_process');
-  const tar = execFileSync('sh', ['-c', 'command -v tar'], { encoding: 'utf8' }).trim();
-  const blocker = join(work, 'not-executable');
-  await writeFile(blocker, 'not a program\n', { mode: 0o644 });
-  // Over the host's tar, in its mount namespace only: "Permission denied", exit 126.
-  execFileSync('nsenter', ['-t', String(pid), '-m', 'mount', '--bind', blocker, tar]);
-  try {
+  await withoutProgram(h, 'tar', async () => {
     const r = await lwt('put-all', ['-vv', '-w', h, `${src}/`, `${ROOT}/notar`]);
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stderr, /no usable tar at \/srv\/lwt-host\/notar .*sending by SFTP/);
     assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/notar`)), lines(await describeLocal(src)));
-  } finally {
-    execFileSync('nsenter', ['-t', String(pid), '-m', 'umount', tar]);
-  }
+  });
+});
+
+test('--changed sends a few files through the listing\'s own shell; a host without perl gets them by SFTP; both end identical', async () => {
+  const src = join(work, 'held');
+  await mkdir(join(src, 'sub'), { recursive: true });
+  for (let i = 0; i < 6; i++) await writeFile(join(src, i % 2 ? 'sub' : '', `f${i}`), `file ${i}\n`);
+  await writeFile(join(src, '-dash'), 'a name like an option\n');
+  const [withPerl, noPerl] = [hosts[0]!, hosts[1]!];
+  const first = await lwt('put-all', ['-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+  assert.equal(first.status, 0, first.stderr);
+  await writeFile(join(src, 'f0'), 'changed 0, longer\n');
+  await writeFile(join(src, 'sub', 'f1'), 'changed 1\n');
+  await utimes(join(src, '-dash'), 1_650_000_000, 1_650_000_000);
+  await chmod(join(src, 'f2'), 0o600);
+  await rm(join(src, 'f4'));
+  // A leftover of an interrupted run on each host: removed by the next one, whichever way it sends.
+  const leftover = new TempNames().next('sub/f3');
+  for (const h of [withPerl, noPerl]) await onHost(fleet, h, `echo partial > ${ROOT}/held/${leftover}`);
+  await withoutProgram(noPerl, 'perl', async () => {
+    const r = await lwt('put-all', ['-vv', '--json', '--changed', '--delete', '-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /3 files to \/srv\/lwt-host\/held through the listing's shell/);
+    assert.match(r.stderr, /no receiver on the host .*sending by SFTP/);
+    // The held shell and its receiver end by themselves: no watchdog beside them, none left.
+    assert.deepEqual(await processesMatching(/lwt-watch|LWT-END-/), []);
+    for (const l of byHost(r).values()) assert.deepEqual([l.filesSent, l.filesDeleted], [3, 1], JSON.stringify(l));
+    const want = lines(await describeLocal(src));
+    for (const h of [withPerl, noPerl]) assert.deepEqual(lines(await describeRemote(fleet, h, `${ROOT}/held`)), want, h);
+    const again = await lwt('put-all', ['--json', '--changed', '-w', `${withPerl},${noPerl}`, `${src}/`, `${ROOT}/held`]);
+    for (const l of byHost(again).values()) assert.deepEqual([l.outcome.kind, l.filesSent, l.filesDeleted], ['exited', 0, 0], JSON.stringify(l));
+  });
 });
 
 test('trailing slash as rsync: without it the folder itself lands in DEST; a file goes into a folder or takes DEST as its name', async () => {
