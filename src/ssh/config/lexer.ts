@@ -78,3 +78,44 @@ export function splitArgs(s: string): string[] {
   }
   return out;
 }
+
+/**
+ * The words of a Match line as OpenSSH 9.2's match_cfg_line reads them: strdelim() with `=`
+ * as a separator, on the raw text (other keywords go through argv_split, splitArgs above). A
+ * word ends at a blank, a `"` or one `=`; after a word ended by blanks one `=` more is skipped,
+ * so `host = web`, `host =web` and `host=web` are all `host web`. A `"` starts a word that runs
+ * to the next `"` (an empty `""` is an empty word); without one the words end there. An empty
+ * word ends the list too (strdelim returns it at the end of the text, or at a second `=`).
+ */
+export function matchWords(text: string): string[] {
+  const words: string[] = [];
+  let s = text;
+  for (;;) {
+    const cut = s.search(/[ \t\r\n"=]/);
+    if (cut < 0) {
+      if (s !== '') words.push(s);
+      return words;
+    }
+    if (s[cut] === '"') {
+      // strdelim drops the quote and ends the word at the next one, wherever it starts.
+      const rest = s.slice(0, cut) + s.slice(cut + 1);
+      const close = rest.indexOf('"', cut);
+      if (close < 0) return words;
+      words.push(rest.slice(0, close));
+      s = skipBlanks(rest, close + 1);
+      continue;
+    }
+    const word = s.slice(0, cut);
+    const byEquals = s[cut] === '=';
+    s = skipBlanks(s, cut + 1);
+    if (!byEquals && s.startsWith('=')) s = skipBlanks(s, 1);
+    words.push(word);
+    if (word === '') return words;
+  }
+}
+
+function skipBlanks(s: string, from: number): string {
+  let i = from;
+  while (isWs(s[i])) i++;
+  return s.slice(i);
+}

@@ -20,33 +20,19 @@ export interface MatchSubject {
 /** The criteria of OpenSSH 9.2 that take an argument; any other word is an error there too. */
 const WITH_ARG = new Set(['host', 'originalhost', 'user', 'localuser', 'exec']);
 
-/**
- * OpenSSH splits Match words on blanks and on one `=` (strdelim): `host=web*` is `host web*`.
- * Only an attribute word is split here: an argument keeps its `=` (it was quoted, or is a pattern).
- */
-function splitAttribute(raw: string): string[] {
-  const eq = raw.indexOf('=');
-  if (eq < 0) return [raw];
-  return [raw.slice(0, eq), raw.slice(eq + 1)].filter((w) => w !== '');
-}
-
-export function parseMatch(args: string[]): MatchCriterion[] {
+/** Match criteria from the line's words (lexer.ts matchWords: `=` is already a separator there). */
+export function parseMatch(words: string[]): MatchCriterion[] {
   const criteria: MatchCriterion[] = [];
   let attributes = 0;
-  const words = [...args];
   for (let i = 0; i < words.length; i++) {
-    // Replaced even when one part is left: `host=` is `host`, its argument the next word.
-    const parts = splitAttribute(words[i] as string);
-    words.splice(i, 1, ...parts);
-    if (parts.length === 0) {
-      i--;
-      continue;
-    }
     const raw = words[i] as string;
+    // An empty word ends the criteria, and so does a comment, as in match_cfg_line.
+    if (raw === '' || raw.startsWith('#')) break;
     const negate = raw.startsWith('!');
     const attr = (negate ? raw.slice(1) : raw).toLowerCase();
     if (attr === 'all') {
-      if (attributes > 1 || i + 1 < words.length) throw new LineError(`Match '${raw}' cannot be combined with other criteria`);
+      const next = words[i + 1];
+      if (attributes > 1 || (next !== undefined && next !== '' && !next.startsWith('#'))) throw new LineError(`Match '${raw}' cannot be combined with other criteria`);
       criteria.push({ negate, attr: 'all' });
       return criteria;
     }
@@ -56,10 +42,8 @@ export function parseMatch(args: string[]): MatchCriterion[] {
       continue;
     }
     if (!WITH_ARG.has(attr)) throw new LineError(`Unsupported Match attribute ${raw}`);
-    // `host = web`: a lone `=` between attribute and argument is a separator (strdelim).
-    if (words[i + 1] === '=') i++;
     const arg = words[i + 1];
-    if (arg === undefined || arg === '') throw new LineError(`Match ${attr}: missing argument`);
+    if (arg === undefined || arg === '' || arg.startsWith('#')) throw new LineError(`Match ${attr}: missing argument`);
     i++;
     criteria.push({ negate, attr: attr as MatchCriterion['attr'], arg });
   }

@@ -1,7 +1,7 @@
 /** One configuration text to entries: syntax and value checks, independent of the host. */
 import { homedir } from 'node:os';
 import { UsageError } from '../../errors.js';
-import { LineError, splitArgs, splitKeyword } from './lexer.js';
+import { LineError, matchWords, splitArgs, splitKeyword } from './lexer.js';
 import { parseMatch } from './match.js';
 import { keywordRule } from './keywords.js';
 import { CANONICAL_NAMES, parseOption } from './options.js';
@@ -27,7 +27,8 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
         else if (rule.kind === 'unknown') entries.push({ kind: 'unknown', line, keyword: split.keyword });
         continue;
       }
-      const args = splitArgs(split.rest);
+      // Match is read by strdelim on the raw text (matchWords), everything else by argv_split.
+      const args = lower === 'match' ? [] : splitArgs(split.rest);
       switch (lower) {
         // A comment alone after Host or Include leaves no word: ssh reads a block that matches
         // nothing, an Include of nothing. An empty quoted word is an error there.
@@ -39,7 +40,7 @@ export function parseFile(text: string, source: string, userConf: boolean, warni
           entries.push({
             kind: 'match',
             line,
-            criteria: parseMatch(args),
+            criteria: parseMatch(matchWords(split.rest)),
           });
           break;
         case 'include':

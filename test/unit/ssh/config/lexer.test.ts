@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LineError, splitArgs, splitKeyword } from '../../../../src/ssh/config/lexer.js';
+import { LineError, matchWords, splitArgs, splitKeyword } from '../../../../src/ssh/config/lexer.js';
 
 test('splitKeyword: blanks, one = at most, comments and empty lines', () => {
   assert.deepEqual(splitKeyword('Port 22'), { keyword: 'Port', rest: '22' });
@@ -44,4 +44,17 @@ test("splitArgs: \\' is a quote, not the start of one; inside quotes a backslash
   assert.deepEqual(splitArgs("a\\'b"), ["a'b"]);
   assert.deepEqual(splitArgs('"a\\ b"'), ['a\\ b']);
   assert.deepEqual(splitArgs("'a\\\"b' c"), ['a"b', 'c']);
+});
+
+test('matchWords: strdelim with = as a separator, one more = skipped after blanks, quotes, empty words end the list', () => {
+  assert.deepEqual(matchWords('host web user x'), ['host', 'web', 'user', 'x']);
+  for (const t of ['host=web', 'host =web', 'host = web', 'host= web', 'host\t=\tweb  ']) assert.deepEqual(matchWords(t), ['host', 'web'], t);
+  // A second = is not a separator any more: an empty word, where ssh sees a missing argument.
+  assert.deepEqual(matchWords('host==web'), ['host', '']);
+  assert.deepEqual(matchWords('host = =web'), ['host', '']);
+  assert.deepEqual(matchWords('host we"b c"d'), ['host', 'web c', 'd']);
+  assert.deepEqual(matchWords('host ""'), ['host', '']);
+  assert.deepEqual(matchWords('host "web'), ['host']);
+  assert.deepEqual(matchWords('host web # c'), ['host', 'web', '#', 'c']);
+  assert.deepEqual(matchWords(''), []);
 });

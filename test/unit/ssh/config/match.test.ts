@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { resolveHost } from '../../../../src/ssh/config/resolve.js';
+import { UsageError } from '../../../../src/errors.js';
 import { LOCAL, cfgOf, usageError } from './helpers.js';
 
 test('Match all, Match host (sees HostName so far), Match originalhost, Match user, negated criteria', () => {
@@ -206,6 +207,9 @@ test('Match: a lone = and an attribute that starts with =, localuser in another 
   const cases: Array<[string, string, string | undefined]> = [
     // [config, host, the User lwt and ssh -G must both give]
     ['Match host = web\n  User x\n', 'web', 'x'],
+    ['Match host =web\n  User x\n', 'web', 'x'],
+    ['Match host=web\n  User x\n', 'web', 'x'],
+    ['Match host=web,db user =nobody-lwt\n  User x\n', 'db', undefined],
     ['Match =host web\n  User x\n', 'web', 'x'],
     ['Match originalhost h =host h\n  User x\n', 'h', 'x'],
     ['Match host h =\n  User x\n', 'h', 'x'],
@@ -226,6 +230,28 @@ test('Match: a lone = and an attribute that starts with =, localuser in another 
   assert.equal(sshG('IgnoreUnknown bar\nFoo 1\n', 'h').status, 255);
   assert.throws(() => resolveHost(cfgOf('IgnoreUnknown bar\nFoo 1\n'), 'h', LOCAL), usageError('test.conf:2: Bad configuration option: Foo (unknown to OpenSSH; IgnoreUnknown skips it)'));
   assert.throws(() => resolveHost(cfgOf('FoO 1\nIgnoreUnknown foo\n'), 'h', LOCAL), usageError('test.conf:1: Bad configuration option: FoO (unknown to OpenSSH; IgnoreUnknown skips it)'));
+});
+
+test('Match words are read as OpenSSH 9.2 reads them (strdelim): = glued or doubled, quotes mid-word, comments, a lone = at the end: as ssh -G, errors included', { skip: !hasSsh && 'no ssh' }, () => {
+  const lines = [
+    'Match host =web', 'Match host=web', 'Match host==web', 'Match host = =web', 'Match host "web"', 'Match host we"b"',
+    'Match host "w e"b', 'Match host "web', 'Match host web # c', 'Match host web #c user x', 'Match host web user=root',
+    'Match all # c', 'Match all =', 'Match host web =', 'Match host ""', 'Match host web,"db"', 'Match host db', 'Match !host=db',
+  ];
+  const local = { ...LOCAL, localUser: userInfo().username };
+  let refused = 0;
+  for (const line of lines) {
+    const text = `${line}\n  User x\n`;
+    const g = sshG(text, 'web');
+    if (g.status !== 0) {
+      refused++;
+      assert.throws(() => resolveHost(cfgOf(text), 'web', local), UsageError, `${line}: ssh -G refuses it`);
+      continue;
+    }
+    assert.equal(resolveHost(cfgOf(text), 'web', local).user ?? local.localUser, g.out.get('user')?.[0], line);
+  }
+  // Both kinds are in the list, so that neither side of the comparison is left untried.
+  assert.ok(refused >= 4 && refused < lines.length - 8, `${refused} refused`);
 });
 
 test('Host or Include followed by a comment alone: a block that matches nothing, an Include of nothing, as ssh -G reads them', { skip: !hasSsh && 'no ssh' }, () => {
