@@ -87,3 +87,7 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 if (!existsSync('dist/bundle/lwt.cache')) throw new Error('bundle: no code cache written');
+// V8 refuses a cache stamped with other flags than a start has (a flag set at run time by the
+// warm-up run): then every start compiles the whole bundle again. Asked of a fresh process.
+const verdict = await promisify(execFile)(process.execPath, ['-e', "process.stdout.write(String(require('./bin/lwt').compileBundle().cachedDataRejected))"]);
+if (verdict.stdout !== 'false') throw new Error(`bundle: V8 refuses the code cache the warm-up run wrote (cachedDataRejected: ${verdict.stdout})`);

@@ -98,3 +98,14 @@ test("bin/lwt's exec-all uses ssh2's compiled crypto (the bundle requires it fro
   assert.notEqual(run.status, 0);
   assert.match(readFileSync(out, 'utf8'), /\/ssh2\/lib\/protocol\/crypto\/build\/Release\/sshcrypto\.node$/m, run.stderr);
 });
+
+test("V8 takes the bundle's code cache in a process started as bin/lwt starts (no flags)", () => {
+  // A cache stamped with other V8 flags (one set at run time by the build's warm-up run) is
+  // refused at every start, and the whole bundle is compiled again.
+  const lwt = fileURLToPath(new URL('../../../bin/lwt', import.meta.url));
+  const verdict = execFileSync(process.execPath, ['-e', `const s = require(${JSON.stringify(lwt)}).compileBundle(); process.stdout.write(String(s.cachedDataRejected))`], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(verdict, 'false', 'the code cache was refused (true) or not offered (undefined)');
+});
