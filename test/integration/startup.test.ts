@@ -109,3 +109,24 @@ test("V8 takes the bundle's code cache in a process started as bin/lwt starts (n
   });
   assert.equal(verdict, 'false', 'the code cache was refused (true) or not offered (undefined)');
 });
+
+test("bin/lwt's exec-all loads ssh2 without node's http, https and tls or the cpu-features addon (the bundle's stand-ins)", async () => {
+  const out = join(dir, 'builtins');
+  writeFileSync(
+    join(dir, 'builtins.cjs'),
+    `process.once('exit', () => require('node:fs').writeFileSync(process.env.LWT_PROBE_OUT, [...process.moduleLoadList, ...Object.keys(require.cache)].join('\\n')));`,
+  );
+  const run = await runLwt(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true'], {
+    cwd: dir,
+    env: { NODE_OPTIONS: `--require ${join(dir, 'builtins.cjs')}`, LWT_PROBE_OUT: out, LWT_HOME: dir },
+    timeoutMs: 30_000,
+  });
+  assert.notEqual(run.status, 0);
+  const loadedNow = readFileSync(out, 'utf8').split('\n');
+  // ssh2 did load: its compiled crypto is there.
+  assert.ok(loadedNow.some((l) => l.endsWith('/sshcrypto.node')), run.stderr);
+  // node:assert is stood in for too (bundle-stand-ins.mjs), but this failed connection loads it
+  // anyway (node's own error paths); the build checks that its stand-in applies.
+  for (const builtin of ['http', 'https', 'tls']) assert.ok(!loadedNow.includes(`NativeModule ${builtin}`), `${builtin} loaded`);
+  assert.ok(!loadedNow.some((l) => l.includes('/cpu-features/')), 'cpu-features loaded');
+});
