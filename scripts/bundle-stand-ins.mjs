@@ -25,6 +25,12 @@ const STAND_INS = [
     contents: "module.exports = require('./src/bundle/http-agents.ts');",
   },
   {
+    what: 'safer-buffer, in asn1',
+    path: 'safer-buffer',
+    importer: /\/asn1\/lib\/ber\/(reader|writer)\.js$/,
+    contents: "module.exports = require('./src/bundle/safer-buffer.ts');",
+  },
+  {
     what: 'node:assert, in asn1 and ssh2',
     path: 'assert',
     importer: /\/(asn1\/lib\/ber\/(reader|writer)|ssh2\/lib\/protocol\/node-fs-compat)\.js$/,
