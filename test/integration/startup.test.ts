@@ -13,6 +13,7 @@ import { runLwt } from './helpers.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAscii } from 'node:buffer';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 
@@ -131,4 +132,9 @@ test("bin/lwt's exec-all loads ssh2 without node's http, https, tls and File or 
   // What safer-buffer's copy of node:buffer's exports woke.
   assert.ok(!loadedNow.includes('NativeModule internal/file'), 'internal/file loaded');
   assert.ok(!loadedNow.some((l) => l.includes('/cpu-features/')), 'cpu-features loaded');
+});
+
+test('the bundle is ASCII, so that bin/lwt reads it as one-byte text (the build escapes the rest)', () => {
+  const bundle = readFileSync(fileURLToPath(new URL('../../bundle/lwt.cjs', import.meta.url)));
+  assert.ok(isAscii(bundle), 'dist/bundle/lwt.cjs holds non-ASCII bytes');
 });
