@@ -25,6 +25,13 @@ const STAND_INS = [
     contents: "module.exports = require('./src/bundle/http-agents.ts');",
   },
   {
+    // ssh2 looks a host name up only when it opens the connection itself; lwt hands it one.
+    what: "node:dns in ssh2's client (its resolver reads /etc/resolv.conf when loaded)",
+    path: 'dns',
+    importer: /\/ssh2\/lib\/client\.js$/,
+    contents: "module.exports = { lookup: (...args) => require('node:dns').lookup(...args) };",
+  },
+  {
     what: 'safer-buffer, in asn1',
     path: 'safer-buffer',
     importer: /\/asn1\/lib\/ber\/(reader|writer)\.js$/,

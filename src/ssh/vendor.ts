@@ -5,7 +5,7 @@
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
 import { ssh2 as loadSsh2, ssh2KeyParser } from '../packages.js';
-import { signPublicKeyFirst } from './auth-patch.js';
+import { signPublicKeyFirst, signWithKeyObject } from './auth-patch.js';
 import { patchCurve25519Via, patchHostKeyParser } from './kex-patch.js';
 import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
@@ -48,11 +48,15 @@ export function connectClient(client: Client, options: ConnectConfig): void {
   signPublicKeyFirst(client);
 }
 
-/** ssh2's key parser, first key only: a file holding several keys gives its first. */
+/**
+ * ssh2's key parser, first key only: a file holding several keys gives its first. A private
+ * key signs through a KeyObject made now instead of its PEM text (auth-patch.ts).
+ */
 export function parseKey(data: Buffer | string): ParsedKey | Error {
   const r = ssh2().utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
-  if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
-  return r;
+  const key = Array.isArray(r) ? (r[0] ?? new Error('no key in file')) : r;
+  if (!(key instanceof Error) && key.isPrivateKey()) signWithKeyObject(key);
+  return key;
 }
 
 const BATCHED = Symbol('lwt.batchedWrites');

@@ -111,7 +111,7 @@ test("V8 takes the bundle's code cache in a process started as bin/lwt starts (n
   assert.equal(verdict, 'false', 'the code cache was refused (true) or not offered (undefined)');
 });
 
-test("bin/lwt's exec-all loads ssh2 without node's http, https, tls and File or the cpu-features addon (the bundle's stand-ins)", async () => {
+test("bin/lwt's exec-all loads ssh2 without node's http, https, tls, dns and File or the cpu-features addon (the bundle's stand-ins)", async () => {
   const out = join(dir, 'builtins');
   writeFileSync(
     join(dir, 'builtins.cjs'),
@@ -128,7 +128,7 @@ test("bin/lwt's exec-all loads ssh2 without node's http, https, tls and File or 
   assert.ok(loadedNow.some((l) => l.endsWith('/sshcrypto.node')), run.stderr);
   // node:assert is stood in for too (bundle-stand-ins.mjs), but this failed connection loads it
   // anyway (node's own error paths); the build checks that its stand-in applies.
-  for (const builtin of ['http', 'https', 'tls']) assert.ok(!loadedNow.includes(`NativeModule ${builtin}`), `${builtin} loaded`);
+  for (const builtin of ['http', 'https', 'tls', 'dns']) assert.ok(!loadedNow.includes(`NativeModule ${builtin}`), `${builtin} loaded`);
   // What safer-buffer's copy of node:buffer's exports woke.
   assert.ok(!loadedNow.includes('NativeModule internal/file'), 'internal/file loaded');
   assert.ok(!loadedNow.some((l) => l.includes('/cpu-features/')), 'cpu-features loaded');
