@@ -14,8 +14,6 @@
  * Only vendor.ts calls this: it hands over ssh2's objects, so ssh2 is imported there only.
  */
 
-import { createPrivateKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-
 type Sign = (data: Buffer, algo?: string) => Buffer | Error;
 interface KeyLike {
   type?: string;
@@ -53,43 +51,4 @@ export function signPublicKeyFirst(client: object): void {
     return signed ? undefined : authPK.call(this, username, key, keyAlgo);
   };
   wrapped++;
-}
-
-/** ssh2's private symbol on a parsed key, found by its description; undefined when absent. */
-function keySymbol(key: object, description: string): symbol | undefined {
-  return Object.getOwnPropertySymbols(key).find((s) => s.description === description);
-}
-
-/**
- * Sign with a KeyObject made once per private key. ssh2 keeps a parsed private key as PEM text
- * and hands that text to crypto.sign at every signature, which OpenSSL decodes anew: ~0.6 ms
- * per ed25519 signature here against ~50 µs with a KeyObject, paid at every login (one
- * signature per connection). The signature is still crypto.sign's over the same data, hash and
- * key. Through ssh2's private symbols of the key (its PEM text and its hash), found by their
- * description; a key without them, or one OpenSSL does not take as a KeyObject, keeps ssh2's
- * sign. True when the key now signs this way (a unit test fails when it stops applying).
- */
-export function signWithKeyObject(key: object): boolean {
-  const pemSym = keySymbol(key, 'Private key PEM');
-  const hashSym = keySymbol(key, 'Hash Algorithm');
-  const k = key as Record<symbol, unknown> & { sign?: Sign };
-  const pem = pemSym && k[pemSym];
-  if (!hashSym || typeof pem !== 'string' || typeof k.sign !== 'function') return false;
-  let keyObject: KeyObject;
-  try {
-    keyObject = createPrivateKey(pem);
-  } catch {
-    return false;
-  }
-  const hash = k[hashSym];
-  k.sign = (data: Buffer, algo?: string): Buffer | Error => {
-    // As ssh2: the hash asked for (RSA: per host), else the key's own (none for ed25519).
-    const use = algo && typeof algo === 'string' ? algo : (hash as string | null | undefined);
-    try {
-      return cryptoSign(use ?? null, data, keyObject);
-    } catch (err) {
-      return err as Error;
-    }
-  };
-  return true;
 }

@@ -5,7 +5,7 @@
  * its first use here (packages.ts names it, for the bundle); nothing else touches it.
  */
 import { ssh2 as loadSsh2, ssh2KeyParser } from '../packages.js';
-import { signPublicKeyFirst, signWithKeyObject } from './auth-patch.js';
+import { signPublicKeyFirst } from './auth-patch.js';
 import { skipHostKeysProof } from './hostkeys-patch.js';
 import { patchCurve25519Via, patchHostKeyParser } from './kex-patch.js';
 import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
@@ -51,15 +51,11 @@ export function connectClient(client: Client, options: ConnectConfig): void {
   skipHostKeysProof(client);
 }
 
-/**
- * ssh2's key parser, first key only: a file holding several keys gives its first. A private
- * key signs through a KeyObject made now instead of its PEM text (auth-patch.ts).
- */
+/** ssh2's key parser, first key only: a file holding several keys gives its first. */
 export function parseKey(data: Buffer | string): ParsedKey | Error {
   const r = ssh2().utils.parseKey(data) as ParsedKey | ParsedKey[] | Error;
-  const key = Array.isArray(r) ? (r[0] ?? new Error('no key in file')) : r;
-  if (!(key instanceof Error) && key.isPrivateKey()) signWithKeyObject(key);
-  return key;
+  if (Array.isArray(r)) return r[0] ?? new Error('no key in file');
+  return r;
 }
 
 const BATCHED = Symbol('lwt.batchedWrites');

@@ -97,26 +97,3 @@ test('auth patch: RSA keys and keys that cannot sign keep the query first', asyn
   assert.equal(s2.seen[0]?.signed, false, 'the query went instead of the signed request');
   assert.ok(failures >= 1);
 });
-
-test('private keys sign through a KeyObject made once, with the signatures ssh2 made from their PEM text', () => {
-  const data = Buffer.from('exchange hash and session id');
-  for (const [type, opts] of [['ed25519', {}], ['ecdsa', { bits: 256 }], ['ecdsa', { bits: 521 }], ['rsa', { bits: 2048 }]] as const) {
-    const pair = utils.generateKeyPairSync(type, opts as never);
-    const key = parseKey(pair.private) as ParsedKey;
-    const pub = parseKey(pair.public) as ParsedKey;
-    // parseKey gave the key its own sign; ssh2's is still on the prototype.
-    assert.ok(Object.hasOwn(key, 'sign'), `${type}: the KeyObject signing no longer applies (ssh2's private key symbols changed?)`);
-    const ssh2Sign = (Object.getPrototypeOf(key) as { sign: ParsedKey['sign'] }).sign;
-    for (const algo of type === 'rsa' ? ['sha256', 'sha512', 'sha1'] : [undefined]) {
-      const mine = key.sign(data, algo);
-      assert.ok(Buffer.isBuffer(mine), `${type} ${algo}: ${String(mine)}`);
-      assert.equal(pub.verify(data, mine, algo), true, `${type} ${algo}`);
-      // Ed25519 and RSA PKCS#1 v1.5 signatures are deterministic: the very bytes ssh2 made.
-      if (type !== 'ecdsa') assert.deepEqual(mine, ssh2Sign.call(key, data, algo), `${type} ${algo}`);
-    }
-  }
-  // A public key has nothing to sign with: ssh2's sign stays, and says so.
-  const pub = parseKey(utils.generateKeyPairSync('ed25519').public) as ParsedKey;
-  assert.ok(!Object.hasOwn(pub, 'sign'));
-  assert.ok(pub.sign(data) instanceof Error);
-});
