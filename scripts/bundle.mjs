@@ -4,7 +4,8 @@
 // cache, dist/bundle/lwt.cache, is written here by one run of the bundle (bin/lwt, below).
 // tsc's dist/src stays for the library face (src/index.ts) and the tests.
 // The packages of src/packages.ts are inside, run at their first use, except cosmiconfig (it
-// import()s ES-module configs, which a vm.Script cannot) and the native addons (below).
+// import()s ES-module configs, which a vm.Script cannot) and the native addons (below). Some
+// parts of packages are replaced by lighter stand-ins (bundle-stand-ins.mjs).
 import { build } from 'esbuild';
 import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
+import { standIns } from './bundle-stand-ins.mjs';
 
 /**
  * A native addon (ssh2's compiled crypto) cannot be inside: it is required by its path in its
@@ -31,6 +33,7 @@ const nativeAddons = {
 };
 
 rmSync('dist/bundle', { recursive: true, force: true });
+const stood = standIns();
 await build({
   entryPoints: ['src/cli/bin.ts'],
   outfile: 'dist/bundle/lwt.cjs',
@@ -39,13 +42,22 @@ await build({
   platform: 'node',
   target: 'node20',
   sourcemap: true,
-  external: ['cosmiconfig', 'cpu-features'],
-  plugins: [nativeAddons],
+  // cpu-features: a stand-in where ssh2 asks it (bundle-stand-ins.mjs); the package itself is
+  // required from node_modules by packages.ts where /proc/cpuinfo does not answer.
+  external: ['cosmiconfig'],
+  plugins: [nativeAddons, stood.plugin],
   // packages.ts resolves packages from its own URL; a CommonJS file has __filename instead.
   define: { 'import.meta.url': 'lwtBundleUrl' },
   banner: { js: "const lwtBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
   logLevel: 'warning',
 });
+stood.verify();
+// Only ASCII, so that bin/lwt reads the bundle as one-byte text: esbuild escapes non-ASCII
+// characters in strings but keeps comments as written, and five characters in comments made
+// the whole 1.7 MB source two-byte (UTF-16) text, ~1 ms more to read at every start. In a
+// comment the escape is just text; elsewhere \uXXXX means the very character.
+const written = readFileSync('dist/bundle/lwt.cjs', 'utf8');
+writeFileSync('dist/bundle/lwt.cjs', written.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 // bin/lwt runs the bundle as a vm.Script, which has no loader for import(); V8 also drops the
 // import() callback from cached code. Packages are loaded through packages.ts instead.
 if (/\bimport\(/.test(readFileSync('dist/bundle/lwt.cjs', 'utf8'))) throw new Error('bundle: import() in dist/bundle/lwt.cjs; load packages through packages.ts');
@@ -87,3 +99,7 @@ try {
   rmSync(scratch, { recursive: true, force: true });
 }
 if (!existsSync('dist/bundle/lwt.cache')) throw new Error('bundle: no code cache written');
+// V8 refuses a cache stamped with other flags than a start has (a flag set at run time by the
+// warm-up run): then every start compiles the whole bundle again. Asked of a fresh process.
+const verdict = await promisify(execFile)(process.execPath, ['-e', "process.stdout.write(String(require('./bin/lwt').compileBundle().cachedDataRejected))"]);
+if (verdict.stdout !== 'false') throw new Error(`bundle: V8 refuses the code cache the warm-up run wrote (cachedDataRejected: ${verdict.stdout})`);

@@ -13,7 +13,7 @@ import { setFlagsFromString } from 'node:v8';
  * at the same CPU.
  */
 export function keepYoungGenerationSmall(): void {
-  setFlagsFromString('--semi-space-growth-factor=1');
+  setHeapFlag('--semi-space-growth-factor=1');
 }
 
 /**
@@ -22,5 +22,16 @@ export function keepYoungGenerationSmall(): void {
  */
 export function keepHeapSmall(): void {
   keepYoungGenerationSmall();
-  setFlagsFromString('--heap-growing-percent=100');
+  setHeapFlag('--heap-growing-percent=100');
+}
+
+/**
+ * Not in the build's warm-up run, which writes the bundle's code cache at its exit (bin/lwt,
+ * LWT_WRITE_CODE_CACHE): V8 stamps the cache with a hash of every flag that is not at its
+ * default, so a cache written after this call is refused at every start (default flags), and
+ * the whole bundle is compiled again (~40 ms of a one-host exec-all).
+ */
+function setHeapFlag(flag: string): void {
+  if (process.env['LWT_WRITE_CODE_CACHE'] === '1') return;
+  setFlagsFromString(flag);
 }

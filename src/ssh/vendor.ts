@@ -6,6 +6,7 @@
  */
 import { ssh2 as loadSsh2, ssh2KeyParser } from '../packages.js';
 import { signPublicKeyFirst } from './auth-patch.js';
+import { skipHostKeysProof } from './hostkeys-patch.js';
 import { patchCurve25519Via, patchHostKeyParser } from './kex-patch.js';
 import type { Client as Ssh2Client, ConnectConfig, OpenSSHAgent, ParsedKey, SFTPWrapper } from 'ssh2';
 
@@ -39,13 +40,15 @@ export function newClient(): Client {
 
 /**
  * Start the handshake over `options.sock`, with ssh2's x25519 exchange through cheaper key
- * import and export (kex-patch.ts: the client's first key exchange object shows its class)
- * and public-key login without the query round trip (auth-patch.ts).
+ * import and export (kex-patch.ts: the client's first key exchange object shows its class),
+ * public-key login without the query round trip (auth-patch.ts) and no proofs of the host
+ * keys sshd announces after login (hostkeys-patch.ts).
  */
 export function connectClient(client: Client, options: ConnectConfig): void {
   client.connect(options);
   patchCurve25519Via(client);
   signPublicKeyFirst(client);
+  skipHostKeysProof(client);
 }
 
 /** ssh2's key parser, first key only: a file holding several keys gives its first. */

@@ -1,7 +1,7 @@
 /**
  * Run a test fleet by hand:
  *   npm run fleet -- up 50 [--refused N] [--blackhole N] [--changed-key N] [--refused-key N] [--port P] [--dir DIR]
- *                          [--private-root PATH]   (each host its own tmpfs at PATH: one sshd per host, root only)
+ *                          [--first-address A] [--private-root PATH]   (each host its own tmpfs at PATH: one sshd per host, root only)
  *   npm run fleet -- down [--dir DIR]
  *   npm run fleet -- status [--dir DIR]
  * The fleet lives in $LWT_FLEET_DIR or /tmp/lwt-fleet, and keeps running after this exits.
@@ -12,14 +12,14 @@ import { startFleet, stopFleetDir, type FleetHost, type FleetHostKind } from './
 import { findFleetProcesses } from './procs.js';
 
 const USAGE =
-  'usage: fleet up N [--refused N] [--blackhole N] [--changed-key N] [--refused-key N] [--port P] [--dir DIR] [--private-root PATH]' +
+  'usage: fleet up N [--refused N] [--blackhole N] [--changed-key N] [--refused-key N] [--port P] [--dir DIR] [--first-address A] [--private-root PATH]' +
   ' | down [--dir DIR] | status [--dir DIR]';
 
 class Usage extends Error {}
 
 /** Flags each command takes; all take one value. */
 const FLAGS: Record<string, string[]> = {
-  up: ['--refused', '--blackhole', '--changed-key', '--refused-key', '--port', '--dir', '--private-root'],
+  up: ['--refused', '--blackhole', '--changed-key', '--refused-key', '--port', '--dir', '--first-address', '--private-root'],
   down: ['--dir'],
   status: ['--dir'],
 };
@@ -70,6 +70,7 @@ async function up(positional: string[], flags: Map<string, string>, dir: string)
     blackhole: count('--blackhole', flags.get('--blackhole'), 0),
     changedKey: count('--changed-key', flags.get('--changed-key'), 0),
     refusedKey: count('--refused-key', flags.get('--refused-key'), 0),
+    ...(flags.has('--first-address') ? { firstAddress: flags.get('--first-address')! } : {}),
     ...(flags.has('--private-root') ? { privateRoot: flags.get('--private-root')! } : {}),
   });
   const ms = Date.now() - t0;

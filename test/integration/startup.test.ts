@@ -13,6 +13,7 @@ import { runLwt } from './helpers.js';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAscii } from 'node:buffer';
 
 const BIN = fileURLToPath(new URL('../../src/cli/bin.js', import.meta.url));
 
@@ -97,4 +98,43 @@ test("bin/lwt's exec-all uses ssh2's compiled crypto (the bundle requires it fro
   });
   assert.notEqual(run.status, 0);
   assert.match(readFileSync(out, 'utf8'), /\/ssh2\/lib\/protocol\/crypto\/build\/Release\/sshcrypto\.node$/m, run.stderr);
+});
+
+test("V8 takes the bundle's code cache in a process started as bin/lwt starts (no flags)", () => {
+  // A cache stamped with other V8 flags (one set at run time by the build's warm-up run) is
+  // refused at every start, and the whole bundle is compiled again.
+  const lwt = fileURLToPath(new URL('../../../bin/lwt', import.meta.url));
+  const verdict = execFileSync(process.execPath, ['-e', `const s = require(${JSON.stringify(lwt)}).compileBundle(); process.stdout.write(String(s.cachedDataRejected))`], {
+    encoding: 'utf8',
+    env: { ...process.env, NODE_OPTIONS: '' },
+  });
+  assert.equal(verdict, 'false', 'the code cache was refused (true) or not offered (undefined)');
+});
+
+test("bin/lwt's exec-all loads ssh2 without node's http, https, tls, dns and File or the cpu-features addon (the bundle's stand-ins)", async () => {
+  const out = join(dir, 'builtins');
+  writeFileSync(
+    join(dir, 'builtins.cjs'),
+    `process.once('exit', () => require('node:fs').writeFileSync(process.env.LWT_PROBE_OUT, [...process.moduleLoadList, ...Object.keys(require.cache)].join('\\n')));`,
+  );
+  const run = await runLwt(['exec-all', '-q', '-i', join(dir, 'key'), '-w', '127.0.0.1:1', 'true'], {
+    cwd: dir,
+    env: { NODE_OPTIONS: `--require ${join(dir, 'builtins.cjs')}`, LWT_PROBE_OUT: out, LWT_HOME: dir },
+    timeoutMs: 30_000,
+  });
+  assert.notEqual(run.status, 0);
+  const loadedNow = readFileSync(out, 'utf8').split('\n');
+  // ssh2 did load: its compiled crypto is there.
+  assert.ok(loadedNow.some((l) => l.endsWith('/sshcrypto.node')), run.stderr);
+  // node:assert is stood in for too (bundle-stand-ins.mjs), but this failed connection loads it
+  // anyway (node's own error paths); the build checks that its stand-in applies.
+  for (const builtin of ['http', 'https', 'tls', 'dns']) assert.ok(!loadedNow.includes(`NativeModule ${builtin}`), `${builtin} loaded`);
+  // What safer-buffer's copy of node:buffer's exports woke.
+  assert.ok(!loadedNow.includes('NativeModule internal/file'), 'internal/file loaded');
+  assert.ok(!loadedNow.some((l) => l.includes('/cpu-features/')), 'cpu-features loaded');
+});
+
+test('the bundle is ASCII, so that bin/lwt reads it as one-byte text (the build escapes the rest)', () => {
+  const bundle = readFileSync(fileURLToPath(new URL('../../bundle/lwt.cjs', import.meta.url)));
+  assert.ok(isAscii(bundle), 'dist/bundle/lwt.cjs holds non-ASCII bytes');
 });
