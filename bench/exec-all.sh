@@ -243,9 +243,9 @@ count_ok() {
     return
   fi
   case $tool in
-    lwt | lwt-detach) # summary on stderr: "30 hosts in 5.04s: 20 ok, 5 unreachable (refused), ..."
-      awk '/ hosts in [0-9.]+m?s: / { n = 0; if (match($0, /[0-9]+ ok/)) n = substr($0, RSTART, RLENGTH) + 0; found = 1 }
-           END { print found ? n : 0 }' "$err" ;;
+    lwt | lwt-detach) # summary on stderr: "30 hosts in 5.04s: 20 ok, 5 unreachable (refused), ..."; none under -q when all were ok (status 0)
+      awk -v rc="$rc" -v total="$total" '/ hosts in [0-9.]+m?s: / { n = 0; if (match($0, /[0-9]+ ok/)) n = substr($0, RSTART, RLENGTH) + 0; found = 1 }
+           END { print found ? n : (rc == 0 ? total : 0) }' "$err" ;;
     pssh)
       awk 'NR == FNR { want[$1] = 1; next }
            / \[SUCCESS\] / { h = $NF; if (h in want) seen[h] = 1 }

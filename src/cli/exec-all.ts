@@ -122,7 +122,7 @@ Examples:
       });
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const connections = new Connections(ssh);
-      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts, styles: outputStyles(globalsOf(command)) });
+      const reporter = new Reporter({ screen, mode, noun: 'host', total: selection.hosts.length, jsonId: (r) => ({ host: r.label, ...(journal ? exactBytesFiles(r, (s) => journal.outputFile(r.label, s)) : {}) }), foldLabels: foldHosts, styles: outputStyles(globalsOf(command)), quiet: globalsOf(command).quiet === true });
       const { status } = await runVerb({
         verb: 'exec-all',
         reporter,
@@ -146,7 +146,7 @@ Examples:
             events,
           }).finally(() => connections.close()),
       });
-      if (journal && mode !== 'json') screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+      if (journal && mode !== 'json' && !(globalsOf(command).quiet === true && status === 0)) screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
       process.exitCode = status;
     });
   return cmd;

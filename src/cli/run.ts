@@ -58,7 +58,7 @@ Examples:
       const jobs = parseJobLines(await readJobSource(file));
       const timeoutSec = flags.timeout ?? ctx.settings.timeout;
       const json = flags.json === true;
-      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true, styles: outputStyles(globalsOf(cmd)) });
+      const reporter = new Reporter({ screen: terminalScreen(), mode: json ? 'json' : 'live', noun: 'job', total: jobs.length, jsonId: (r) => ({ job: Number(r.label) }), detailed: true, styles: outputStyles(globalsOf(cmd)), quiet: globalsOf(cmd).quiet === true });
       const { status } = await runVerb({
         verb: 'run',
         reporter,

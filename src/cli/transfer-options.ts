@@ -187,6 +187,7 @@ export async function runTransferVerb(
     echoResultOutput: true,
     jsonDefaults: zeroCounts(direction),
     styles: setup.styles,
+    quiet: setup.quiet,
   });
   const { status } = await runVerb({
     verb,
@@ -195,6 +196,6 @@ export async function runTransferVerb(
     run: (events, signal) => run({ connections, events, signal }).finally(() => connections.close()),
     ...(setup.mode !== 'json' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
   });
-  if (journal && setup.mode !== 'json') setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
+  if (journal && setup.mode !== 'json' && !(setup.quiet && status === 0)) setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
   process.exitCode = status;
 }

@@ -35,6 +35,11 @@ export interface ReporterOptions {
   jsonDefaults?: Record<string, unknown>;
   /** Colour and control-character handling of stdout and stderr (plain by default). */
   styles?: { out: TextStyle; err: TextStyle };
+  /**
+   * -q: nothing on stderr when the run succeeded (exit status 0), the summary included, so that
+   * a run from cron mails only its failures. Output on stdout is not touched.
+   */
+  quiet?: boolean;
 }
 
 /**
@@ -104,6 +109,7 @@ export class Reporter {
     }
     const styles = this.opts.styles ?? { out: PLAIN, err: PLAIN };
     if (this.opts.mode === 'gather') screen.out(formatGathered(results, this.opts.foldLabels ?? ((l) => l.join(',')), styles.out));
+    if (this.opts.quiet && exitStatus === 0) return;
     if (extraSummary) screen.err(extraSummary);
     screen.err(
       formatSummary(results, {

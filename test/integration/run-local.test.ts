@@ -75,6 +75,17 @@ test('exit status 0 only when every job exits 0; 1 when some exit non-zero', asy
   assert.equal((await runLwt(['run'], { input: 'true\nexit 1\n' })).status, 1);
 });
 
+test('-q: nothing on stderr when every job succeeded; the summary when one failed', async () => {
+  const ok = await runLwt(['run', '-q'], { input: 'echo out\ntrue\n' });
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(ok.stderr, '');
+  assert.match(ok.stdout, /^1: out$/m, 'output on stdout is not touched');
+  const bad = await runLwt(['-q', 'run'], { input: 'true\nexit 4\n' });
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /^2 jobs in .*: 1 ok, 1 exit 4$/m);
+  assert.match(bad.stderr, /job 2: exit 4: exit 4/);
+});
+
 for (const [signal, status] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
   test(`${signal} kills every running tree, still prints the summary, exits ${status}`, async () => {
     const n = uniqueSeconds();
