@@ -56,11 +56,11 @@ stood.verify();
 // characters in strings but keeps comments as written, and five characters in comments made
 // the whole 1.7 MB source two-byte (UTF-16) text, ~1 ms more to read at every start. In a
 // comment the escape is just text; elsewhere \uXXXX means the very character.
-const written = readFileSync('dist/bundle/lwt.cjs', 'utf8');
-writeFileSync('dist/bundle/lwt.cjs', written.replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+const bundled = readFileSync('dist/bundle/lwt.cjs', 'utf8').replace(/[^\x00-\x7f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+writeFileSync('dist/bundle/lwt.cjs', bundled);
 // bin/lwt runs the bundle as a vm.Script, which has no loader for import(); V8 also drops the
 // import() callback from cached code. Packages are loaded through packages.ts instead.
-if (/\bimport\(/.test(readFileSync('dist/bundle/lwt.cjs', 'utf8'))) throw new Error('bundle: import() in dist/bundle/lwt.cjs; load packages through packages.ts');
+if (/\bimport\(/.test(bundled)) throw new Error('bundle: import() in dist/bundle/lwt.cjs; load packages through packages.ts');
 // Compiled code of what a run uses: one exec-all on one host, against an SSH server in this
 // process (ssh2's, on loopback: no sshd needed to build), so that the cache also holds the key
 // exchange, login, channel and result code instead of compiling it at every start (a cache of

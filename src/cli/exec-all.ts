@@ -146,7 +146,6 @@ Examples:
             events,
           }).finally(() => connections.close()),
       });
-      if (journal && mode !== 'json' && !(globalsOf(command).quiet === true && status === 0)) screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
       process.exitCode = status;
     });
   return cmd;

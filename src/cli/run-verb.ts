@@ -35,7 +35,7 @@ export async function runVerb<D>(v: VerbRun<D>): Promise<{ summary: RunSummary<D
     const summary = await v.run(events, interrupt.signal);
     await Promise.all(pending.map((p) => p.flushed()));
     const status = runStatus(summary);
-    v.reporter.finish(summary, status, v.summaryPrefix?.(summary) ?? '');
+    v.reporter.finish(summary, status, v.summaryPrefix?.(summary) ?? '', v.journal?.id);
     await v.journal?.finish({ wallMs: summary.wallMs, counts: outcomeCounts(summary.results), exitStatus: status });
     return { summary, status };
   } finally {

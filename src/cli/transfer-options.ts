@@ -196,6 +196,5 @@ export async function runTransferVerb(
     run: (events, signal) => run({ connections, events, signal }).finally(() => connections.close()),
     ...(setup.mode !== 'json' ? { summaryPrefix: (summary: RunSummary) => transferSummary(summary.results, direction, setup.sync.dryRun) } : {}),
   });
-  if (journal && setup.mode !== 'json' && !(setup.quiet && status === 0)) setup.screen.err(`run ${journal.id}: lwt log ${journal.id} [HOST]\n`);
   process.exitCode = status;
 }

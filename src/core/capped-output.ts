@@ -123,7 +123,7 @@ export class CapturedOutput {
     this.stderr = new CappedOutput(capBytes);
   }
 
-  result(outcome: Outcome, pid?: number): ProcessResult {
+  result(outcome: Outcome, pid?: number, endedBeforeKill?: true): ProcessResult {
     return {
       outcome,
       stdout: this.stdout.toString(),
@@ -132,6 +132,7 @@ export class CapturedOutput {
       stderrBytes: this.stderr.toBuffer(),
       truncated: { stdout: this.stdout.droppedBytes, stderr: this.stderr.droppedBytes },
       ...(pid !== undefined ? { pid } : {}),
+      ...(endedBeforeKill ? { endedBeforeKill } : {}),
     };
   }
 }

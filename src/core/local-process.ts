@@ -39,7 +39,7 @@ export const JOB_COOKIE_VAR = 'LWT_JOB';
 export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResult> {
   const cookie = `${JOB_COOKIE_VAR}=${process.pid}.${randomBytes(6).toString('hex')}`;
   const out = new CapturedOutput(opts.outputCapBytes);
-  const finish = (outcome: Outcome, pid?: number): ProcessResult => out.result(outcome, pid);
+  const finish = (outcome: Outcome, pid?: number, endedBeforeKill?: true): ProcessResult => out.result(outcome, pid, endedBeforeKill);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
@@ -75,7 +75,7 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       const reason = reasonOf(opts.signal);
       void (killing ?? Promise.resolve(0)).then((killed) => {
         const { outcome, endedBeforeKill } = afterKill(raw, reason, killed);
-        resolve({ ...finish(outcome, pid), ...(endedBeforeKill ? { endedBeforeKill } : {}) });
+        resolve(finish(outcome, pid, endedBeforeKill));
       });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });

@@ -98,8 +98,11 @@ export class Reporter {
     }
   }
 
-  /** The end of the run: gathered output (-b), then the summary or the JSON summary line. */
-  finish(summary: RunSummary, exitStatus: number, extraSummary = ''): void {
+  /**
+   * The end of the run: gathered output (-b), then the summary and the line naming the run's
+   * journal (`runId`), or the JSON summary line.
+   */
+  finish(summary: RunSummary, exitStatus: number, extraSummary = '', runId?: string): void {
     this.progress?.stop();
     const { screen } = this.opts;
     const results = summary.results;
@@ -120,6 +123,7 @@ export class Reporter {
         style: styles.err,
       }),
     );
+    if (runId !== undefined) screen.err(`run ${runId}: lwt log ${runId} [HOST]\n`);
   }
 }
 

@@ -43,7 +43,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     ...(opts.detach ? { detach: true } : {}),
   });
   const out = new CapturedOutput(opts.outputCapBytes);
-  const result = (outcome: Outcome, pid?: number): ProcessResult => out.result(outcome, pid);
+  const result = (outcome: Outcome, pid?: number, endedBeforeKill?: true): ProcessResult => out.result(outcome, pid, endedBeforeKill);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
@@ -67,7 +67,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       done = true;
       opts.signal.removeEventListener('abort', onAbort);
       client.removeListener('close', onClientClose);
-      resolve({ ...result(outcome, pid), ...(endedBeforeKill ? { endedBeforeKill } : {}) });
+      resolve(result(outcome, pid, endedBeforeKill));
     };
 
     // A cancel can come before the shell has told its pid (lwt | head ends within a few ms of

@@ -6,6 +6,7 @@
  * folders or symlinks, or carry a file too large to read whole, go by SFTP (push.ts).
  */
 import type { LogSink } from '../core/log-sink.js';
+import { describeOutcome } from '../core/outcome.js';
 import type { Entry } from './entry.js';
 import { describeLocalError } from './local-tree.js';
 import type { Plan } from './plan.js';
@@ -13,6 +14,7 @@ import { BatchPool } from './push-stream.js';
 import type { ContentCache, PushResult } from './push.js';
 import { parseReplies, stepHeader, type ReceiveStep } from './receive-program.js';
 import { SftpError } from './sftp.js';
+import { firstLine } from './sync.js';
 import { byDepth } from './steps.js';
 import { TempNames } from './temp-names.js';
 import type { HeldShell } from './held-listing.js';
@@ -86,7 +88,7 @@ export async function pushHeld(held: HeldShell, input: HeldInput, res: PushResul
   if (input.signal.aborted || o.kind === 'timeout' || o.kind === 'cancelled') throw new Error('transfer stopped');
   const lost = o.kind === 'lost' || o.kind === 'no-status' || o.kind === 'unreachable';
   if (!started && !lost) {
-    input.log?.debug(`put-all: no receiver on the host (${firstLine(result.stderr) || describe(o)}), sending by SFTP`);
+    input.log?.debug(`put-all: no receiver on the host (${firstLine(result.stderr.trim()) || describeOutcome(o)}), sending by SFTP`);
     return false;
   }
   sent.forEach((s, i) => {
@@ -100,17 +102,10 @@ export async function pushHeld(held: HeldShell, input: HeldInput, res: PushResul
   });
   if (lost) throw new SftpError('stream', remote(''), undefined, o.kind === 'lost' ? o.message : 'connection lost', true);
   if (replies.length < sent.length) {
-    const why = `the receiver on the host stopped: ${firstLine(result.stderr) || describe(o)}`;
+    const why = `the receiver on the host stopped: ${firstLine(result.stderr.trim()) || describeOutcome(o)}`;
     for (const s of sent.slice(replies.length)) if (s.kind === 'file') res.problems.push(`${s.path}: not sent (${why})`);
     if (!sent.slice(replies.length).some((s) => s.kind === 'file')) res.problems.push(why);
   }
   return true;
 }
 
-function firstLine(text: string): string {
-  return text.trim().split('\n')[0] ?? '';
-}
-
-function describe(o: { kind: string; code?: number }): string {
-  return o.kind === 'exited' ? `exit ${o.code}` : o.kind;
-}

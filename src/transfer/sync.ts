@@ -100,7 +100,7 @@ export function judgeListing(
   }
 }
 
-function firstLine(text: string): string {
+export function firstLine(text: string): string {
   return text.split('\n')[0] ?? '';
 }
 
