@@ -9,8 +9,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { runLwt } from './helpers.js';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { LWT_BIN, runLwt, runProgram } from './helpers.js';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isAscii } from 'node:buffer';
@@ -137,4 +137,36 @@ test("bin/lwt's exec-all loads ssh2 without node's http, https, tls, dns and Fil
 test('the bundle is ASCII, so that bin/lwt reads it as one-byte text (the build escapes the rest)', () => {
   const bundle = readFileSync(fileURLToPath(new URL('../../bundle/lwt.cjs', import.meta.url)));
   assert.ok(isAscii(bundle), 'dist/bundle/lwt.cjs holds non-ASCII bytes');
+});
+
+test('bin/lwt as a program starts node without NODE_EXTRA_CA_CERTS and hands it back to the jobs as it was (set, empty, unset)', async () => {
+  // Node reads that file at start-up, before any script runs (~40 ms with the system bundle);
+  // a file that is not there makes it warn on stderr, which is how this test sees the load.
+  writeFileSync(join(dir, 'ca-jobs'), 'echo "[${NODE_EXTRA_CA_CERTS-unset}] [${LWT_LAUNCHER_NODE_EXTRA_CA_CERTS-unset}]"\n');
+  const cases: [string | undefined, string][] = [
+    [join(dir, 'no-such-ca.pem'), `[${join(dir, 'no-such-ca.pem')}] [unset]`],
+    ['', '[] [unset]'],
+    [undefined, '[unset] [unset]'],
+  ];
+  for (const [value, seen] of cases) {
+    const env: NodeJS.ProcessEnv = { ...process.env, LWT_HOME: dir };
+    delete env.NODE_EXTRA_CA_CERTS;
+    if (value !== undefined) env.NODE_EXTRA_CA_CERTS = value;
+    const r = await new Promise<{ out: string; err: string }>((done, fail) =>
+      execFile(LWT_BIN, ['-q', 'run', join(dir, 'ca-jobs')], { env, cwd: dir }, (e, out, err) => (e ? fail(e) : done({ out, err }))),
+    );
+    assert.equal(r.out.trim(), `1: ${seen}`, `NODE_EXTRA_CA_CERTS=${value ?? '(unset)'}`);
+    assert.doesNotMatch(r.err, /extra certs/, 'node loaded the CA file at start');
+  }
+  // The witness works: node run on the file directly (no sh line) does load it.
+  const direct = await runProgram(process.execPath, [LWT_BIN, '--version'], { env: { NODE_EXTRA_CA_CERTS: join(dir, 'no-such-ca.pem') } });
+  assert.match(direct.stderr, /Ignoring extra certs/);
+});
+
+test('bin/lwt runs through a symlink (npm link), from another folder', async () => {
+  const link = join(dir, 'lwt-link');
+  symlinkSync(LWT_BIN, link);
+  const r = await runProgram(link, ['--version'], { cwd: '/' });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\d+\.\d+\.\d+/);
 });
