@@ -12,9 +12,10 @@
  *   KeyObject made from the key's SSH blob through JWK (ed25519, ECDSA, RSA), kept per
  *   distinct blob (hosts cloned from one image share theirs). Other key types (DSA) keep
  *   ssh2's way. The verdict is still crypto.verify's over the same data and hash.
- * - x25519: ssh2's Curve25519Exchange exports its public key and imports the server's
- *   through JWK. ssh2 does not export that class; it is patched through the first key
- *   exchange a client starts. A fresh key pair per connection, as before.
+ * - x25519: ssh2's Curve25519Exchange imports the server's public key through JWK, and gets
+ *   its own as X25519(k, 9) (see x25519PublicKey: not by export, which can deadlock). ssh2
+ *   does not export that class; it is patched through the first key exchange a client
+ *   starts. A fresh key pair per connection, as before.
  *
  * Each patch checks the shape it expects and does nothing otherwise; `kexPatches()` says
  * which are in effect, and a unit test fails when one stops applying (an ssh2 upgrade).
@@ -159,6 +160,26 @@ function mpint(buf: Buffer): Buffer {
   return rest.length > 0 && rest[0]! & 0x80 ? Buffer.concat([Buffer.alloc(1), rest]) : Buffer.from(rest);
 }
 
+/** The u-coordinate 9, x25519's base point (RFC 7748 §4.1), as a public key. */
+let basePoint: KeyObject | undefined;
+
+/**
+ * The raw public key of an x25519 private key: X25519(k, 9), which is what a public key is
+ * (RFC 7748 §6.1), computed by OpenSSL's derive.
+ *
+ * Not `publicKey.export({ format: 'jwk' })`, which was 35 µs cheaper and deadlocked lwt about
+ * once in ten 500-host runs: node holds the key's mutex while it makes the JWK's strings, a
+ * garbage collection there runs the destructor of the generateKeyPairSync job that made the key,
+ * and that destructor takes the same mutex (node 20; seen with gdb in a hung exec-all, and
+ * in a loop of 20,000 key pairs under --max-semi-space-size=1). The main thread then waits
+ * forever and no signal handler runs. A derive makes no JavaScript object while it holds
+ * anything; DER export (ssh2's way) is safe too but costs 65 µs more.
+ */
+export function x25519PublicKey(privateKey: KeyObject): Buffer {
+  basePoint ??= createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: Buffer.concat([Buffer.of(9), Buffer.alloc(31)]).toString('base64url') }, format: 'jwk' });
+  return diffieHellman({ privateKey, publicKey: basePoint });
+}
+
 /** Patch the class of a key exchange object when it is ssh2's x25519 one. */
 function patchCurve25519Class(kex: unknown): void {
   if (applied.curve25519 || typeof kex !== 'object' || kex === null) return;
@@ -170,9 +191,9 @@ function patchCurve25519Class(kex: unknown): void {
   const { getPublicKey, computeSecret } = proto;
   proto.getPublicKey = function (this: Curve25519Like): Buffer {
     this.generateKeys();
-    const pub = this._keys?.publicKey;
-    if (!isX25519(pub)) return getPublicKey.call(this);
-    return Buffer.from(pub.export({ format: 'jwk' }).x!, 'base64url');
+    const own = this._keys?.privateKey;
+    if (!isX25519(own)) return getPublicKey.call(this);
+    return x25519PublicKey(own);
   };
   proto.computeSecret = function (this: Curve25519Like, other: Buffer): Buffer | Error {
     this.generateKeys();

@@ -1,13 +1,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createPublicKey, diffieHellman, generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer as createTcpServer, type AddressInfo, type Server as TcpServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
-import { jwkOfSshKey, kexPatches } from '../../../src/ssh/kex-patch.js';
+import { jwkOfSshKey, kexPatches, x25519PublicKey } from '../../../src/ssh/kex-patch.js';
 import { connectClient, newClient, parseKey, type Client, type ParsedKey } from '../../../src/ssh/vendor.js';
 
 const require = createRequire(import.meta.url);
@@ -133,4 +133,30 @@ test('kex patch: a handshake with curve25519 checks the host key through the pat
   const mpint = secret[i]! & 0x80 ? Buffer.concat([Buffer.alloc(1), secret.subarray(i)]) : secret.subarray(i);
   assert.deepEqual(kex.computeSecret(raw(theirs.publicKey)), mpint);
   assert.ok(kex.computeSecret(Buffer.alloc(31, 1)) instanceof Error, 'a key of the wrong length is an error, as before');
+});
+
+test('kex patch: the x25519 public key is X25519(k, 9), the same 32 bytes as the key\'s SPKI', () => {
+  for (let i = 0; i < 50; i++) {
+    const { privateKey, publicKey } = generateKeyPairSync('x25519');
+    assert.deepEqual(x25519PublicKey(privateKey), publicKey.export({ format: 'der', type: 'spki' }).subarray(12));
+  }
+});
+
+test('kex patch: 40,000 fresh x25519 key pairs and their public keys under a tiny young generation do not deadlock', () => {
+  // node 20's JWK export of a generateKeyPairSync key deadlocked in such a loop within 20,000
+  // rounds (a collection inside the export runs the key job's destructor, which takes the mutex
+  // the export holds); this loop took ~0.7 s of CPU before it hung. Here the child must finish.
+  const modulePath = new URL('../../../src/ssh/kex-patch.js', import.meta.url).href;
+  const script = `
+    import { generateKeyPairSync } from 'node:crypto';
+    import { x25519PublicKey } from ${JSON.stringify(modulePath)};
+    let junk = [];
+    for (let i = 0; i < 40000; i++) {
+      x25519PublicKey(generateKeyPairSync('x25519').privateKey);
+      if (i % 7 === 0) junk.push(new Array(50).fill(i));
+      if (junk.length > 100) junk = [];
+    }
+    process.stdout.write('done');`;
+  const r = spawnSync(process.execPath, ['--max-semi-space-size=1', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000, killSignal: 'SIGKILL' });
+  assert.equal(r.stdout, 'done', `status ${r.status}, signal ${r.signal} (SIGKILL: hung until the 60 s limit); ${r.stderr}`);
 });
