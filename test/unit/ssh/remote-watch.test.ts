@@ -159,3 +159,26 @@ for (const shell of ['bash', '/bin/sh']) {
     assert.equal(await exited(parent, 15_000), 0, 'the job ended');
   });
 }
+
+// A command name may hold ") " (the kernel's comm is the file name): the fields the watchdog
+// reads start after the last ") " of the stat line. Read after the first one, a job named
+// `x) 1 2 y` would look reparented (parent "2") and be killed while its connection is alive.
+for (const shell of ['bash', '/bin/sh']) {
+  test(`watchdog of the wrapper (${shell}): a job whose command name holds ") " is left to run under its connection`, async (t) => {
+    const name = join(dir, 'x) 1 2 y');
+    const marker = join(dir, `ran-to-end-${shell.replace(/\W/g, '')}`);
+    await writeFile(name, '#!/bin/sh\n/bin/sleep 2.5\necho done > "$1"\n');
+    await chmod(name, 0o755);
+    // bash execs the last command: the job's leader then bears the odd name.
+    const { parent } = wrapped(`'${name}' '${marker}'`, shell);
+    t.after(() => {
+      try {
+        process.kill(-parent.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    assert.equal(await exited(parent, 15_000), 0, 'the job ended');
+    assert.equal(await readFile(marker, 'utf8').catch(() => 'killed before its end'), 'done\n');
+  });
+}
