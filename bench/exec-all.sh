@@ -290,6 +290,7 @@ run_tool() {
   CHILD=$!
   wait "$CHILD"
   rc=$?
+  reap_timed_out "$rc" "$CHILD"
   CHILD=
   e=$(date +%s%N)
   srv=$(server_cpu_ms "$FLEET_DIR")

@@ -27,6 +27,12 @@ stop_run() {
   if [ -n "${WORK:-}" ]; then rm -rf "$WORK"; fi
 }
 
+# After a run that hit its time limit (status 124): KILL what is left of timeout(1)'s process
+# group. timeout TERMs the group, /usr/bin/time dies of it, and timeout then exits without its
+# KILL; a tool that ignored the TERM (a hung lwt once did) would outlive the bench and keep the
+# fleet lock, whose descriptor it inherited.
+reap_timed_out() { if [ "$1" = 124 ]; then kill -KILL -- "-$2" 2>/dev/null || true; fi; }
+
 # cleanup() on every way out; a signal ends the script with its shell status.
 bench_traps() {
   trap cleanup EXIT

@@ -192,7 +192,7 @@ run_tool() {
   ( cd "$LWT_HOME_DIR" && exec timeout -k 10 "$RUN_TIMEOUT" /usr/bin/time -o "$WORK/time" -f '%e %U %S' "${CMD[@]}" ) \
     </dev/null >"$WORK/out" 2>"$WORK/err" &
   CHILD=$!
-  wait "$CHILD"; rc=$?; CHILD=
+  wait "$CHILD"; rc=$?; reap_timed_out "$rc" "$CHILD"; CHILD=
   e=$(date +%s%N)
   srv=$(server_cpu_ms "$FLEET_DIR")
   srv=$(awk -v a="$srv0" -v b="$srv" 'BEGIN { if (a == "NA" || b == "NA") print "NA"; else printf "%.0f", b - a }')

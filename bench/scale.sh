@@ -184,6 +184,7 @@ run_tool() {
   SAMPLER=$!
   wait "$CHILD"
   rc=$?
+  reap_timed_out "$rc" "$CHILD"
   CHILD=
   e=$(date +%s%N)
   kill "$SAMPLER" 2>/dev/null; wait "$SAMPLER" 2>/dev/null; SAMPLER=
