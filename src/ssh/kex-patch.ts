@@ -167,8 +167,8 @@ let basePoint: KeyObject | undefined;
  * The raw public key of an x25519 private key: X25519(k, 9), which is what a public key is
  * (RFC 7748 §6.1), computed by OpenSSL's derive.
  *
- * Not `publicKey.export({ format: 'jwk' })`, which was 35 µs cheaper and deadlocked lwt about
- * once in ten 500-host runs: node holds the key's mutex while it makes the JWK's strings, a
+ * Not `publicKey.export({ format: 'jwk' })`, which was 35 µs cheaper and deadlocked a 500-host
+ * exec-all of a bench: node holds the key's mutex while it makes the JWK's strings, a
  * garbage collection there runs the destructor of the generateKeyPairSync job that made the key,
  * and that destructor takes the same mutex (node 20; seen with gdb in a hung exec-all, and
  * in a loop of 20,000 key pairs under --max-semi-space-size=1). The main thread then waits
