@@ -39,11 +39,10 @@ export const JOB_COOKIE_VAR = 'LWT_JOB';
 export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResult> {
   const cookie = `${JOB_COOKIE_VAR}=${process.pid}.${randomBytes(6).toString('hex')}`;
   const out = new CapturedOutput(opts.outputCapBytes);
-  const finish = (outcome: Outcome, pid?: number, endedBeforeKill?: true): ProcessResult => out.result(outcome, pid, endedBeforeKill);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
-      resolve(finish(killedOutcome(reasonOf(opts.signal), 0, false)));
+      resolve(out.result(killedOutcome(reasonOf(opts.signal), 0, false)));
       return;
     }
     let pid: number | undefined;
@@ -64,18 +63,18 @@ export function runLocalProcess(opts: LocalProcessOptions): Promise<ProcessResul
       opts.signal.removeEventListener('abort', onAbort);
       // A job started by a spawner that was then lost may still run: it is killed first.
       if (pid !== undefined) onAbort();
-      void (killing ?? Promise.resolve(0)).then(() => resolve(finish({ kind: 'local-error', message }, pid)));
+      void (killing ?? Promise.resolve(0)).then(() => resolve(out.result({ kind: 'local-error', message }, pid)));
     };
     const ended = (raw: Outcome): void => {
       opts.signal.removeEventListener('abort', onAbort);
       if (!opts.signal.aborted) {
-        resolve(finish(raw, pid));
+        resolve(out.result(raw, pid));
         return;
       }
       const reason = reasonOf(opts.signal);
       void (killing ?? Promise.resolve(0)).then((killed) => {
         const { outcome, endedBeforeKill } = afterKill(raw, reason, killed);
-        resolve(finish(outcome, pid, endedBeforeKill));
+        resolve(out.result(outcome, pid, endedBeforeKill));
       });
     };
     opts.signal.addEventListener('abort', onAbort, { once: true });

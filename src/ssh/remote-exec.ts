@@ -43,11 +43,10 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
     ...(opts.detach ? { detach: true } : {}),
   });
   const out = new CapturedOutput(opts.outputCapBytes);
-  const result = (outcome: Outcome, pid?: number, endedBeforeKill?: true): ProcessResult => out.result(outcome, pid, endedBeforeKill);
 
   return new Promise<ProcessResult>((resolve) => {
     if (opts.signal.aborted) {
-      resolve(result(killedOutcome(reasonOf(opts.signal), 0, false)));
+      resolve(out.result(killedOutcome(reasonOf(opts.signal), 0, false)));
       return;
     }
     let pid: number | undefined;
@@ -67,7 +66,7 @@ export function execRemote(client: Client, opts: RemoteExecOptions): Promise<Pro
       done = true;
       opts.signal.removeEventListener('abort', onAbort);
       client.removeListener('close', onClientClose);
-      resolve(result(outcome, pid, endedBeforeKill));
+      resolve(out.result(outcome, pid, endedBeforeKill));
     };
 
     // A cancel can come before the shell has told its pid (lwt | head ends within a few ms of
