@@ -96,5 +96,8 @@ export function formatSummary(records: readonly JobResult[], opts: SummaryOption
       }
     }
   }
+  // Said, not only marked inside the output: -o files, -b, --json and the run's log hold the cut text.
+  const cut = records.filter((r) => r.truncated !== undefined).map((r) => r.label);
+  if (cut.length > 0) lines.push(`  output over --output-cap, its middle dropped: ${fold(cut)}`);
   return lines.join('\n') + '\n';
 }

@@ -19,6 +19,8 @@ export interface JobWork<D = unknown> {
   /** The exact bytes behind stdout/stderr, when they came from a process. */
   stdoutBytes?: Buffer;
   stderrBytes?: Buffer;
+  /** Bytes the output cap dropped, per stream (capped-output.ts). */
+  truncated?: { stdout: number; stderr: number };
   extra?: Record<string, unknown>;
   data?: D;
 }
@@ -82,6 +84,7 @@ export async function runJobs<T, D = unknown>(opts: JobRunOptions<T, D>): Promis
         stderr: s.result?.stderr ?? '',
         ...(s.result?.stdoutBytes ? { stdoutBytes: s.result.stdoutBytes } : {}),
         ...(s.result?.stderrBytes ? { stderrBytes: s.result.stderrBytes } : {}),
+        ...(s.result?.truncated && s.result.truncated.stdout + s.result.truncated.stderr > 0 ? { truncated: s.result.truncated } : {}),
         ...(s.result?.extra ? { extra: s.result.extra } : {}),
         ...(s.result?.data !== undefined ? { data: s.result.data } : {}),
       };

@@ -21,6 +21,8 @@ export interface JobResult<D = unknown> {
    */
   stdoutBytes?: Buffer;
   stderrBytes?: Buffer;
+  /** Bytes --output-cap dropped from the middle of each stream; absent when nothing was. */
+  truncated?: { stdout: number; stderr: number };
   /** Verb-specific counts added to the JSON line as they are (filesSent, bytesSent, …). */
   extra?: Record<string, unknown>;
   /** Verb-specific data for callers (the monitor's probe), never printed as is. */

@@ -47,3 +47,16 @@ test('summary: each distinct failure reason once, with its hosts folded, the hos
       '  unreachable (auth): n[4-5]: authentication refused\n',
   );
 });
+
+test('summary: hosts whose output went over the cap are named, ok or not', () => {
+  const cut = { stdout: 4000, stderr: 0 };
+  const text = formatSummary(
+    [
+      { label: 'h1', outcome: { kind: 'exited', code: 0 }, durationMs: 1, attempts: 1, stdout: '', stderr: '', truncated: cut },
+      { label: 'h2', outcome: { kind: 'exited', code: 0 }, durationMs: 1, attempts: 1, stdout: '', stderr: '' },
+      { label: 'h3', outcome: { kind: 'exited', code: 2 }, durationMs: 1, attempts: 1, stdout: '', stderr: '', truncated: cut },
+    ],
+    { noun: 'host', wallMs: 10 },
+  );
+  assert.equal(text, '3 hosts in 10ms: 2 ok, 1 exit 2\n  exit 2: h3\n  output over --output-cap, its middle dropped: h1,h3\n');
+});
