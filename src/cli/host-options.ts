@@ -52,6 +52,16 @@ export function addHostOptions(cmd: Command, opts: { parallel?: number; pathExcl
     cmd
       .option('-p, --parallel <N>', `hosts at once (default ${opts.parallel ?? DEFAULTS.parallel})`, positiveInt)
       .option('--retries <N>', `retry connection failures N times with backoff and jitter (default ${DEFAULTS.retries})`, nonNegativeInt);
+    // pdsh's and clush's name for it (where the verb has no -f of its own: task log's --follow).
+    if (!cmd.options.some((o) => o.short === '-f')) {
+      cmd.option('-f, --fanout <N>', 'same as -p (pdsh, clush)', positiveInt);
+      cmd.hook('preAction', (c) => {
+        const { fanout, parallel } = c.opts<{ fanout?: number; parallel?: number }>();
+        if (fanout === undefined) return;
+        if (parallel !== undefined && parallel !== fanout) throw new UsageError(`-f ${fanout} and -p ${parallel} are the same setting: give one`);
+        c.setOptionValue('parallel', fanout);
+      });
+    }
   }
   return cmd;
 }

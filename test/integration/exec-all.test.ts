@@ -206,7 +206,7 @@ test('output over --output-cap: the -o file keeps head and tail, and the summary
     assert.ok(file.length > 1024 && file.length < 1200, `${file.length} bytes`);
     assert.match(file.toString('latin1'), /\[lwt: 3976 bytes of output omitted\]/);
     assert.equal(await readFile(join(out, `${b}.out`), 'utf8'), 'small\n');
-    assert.match(r.stderr, new RegExp(`^  output over --output-cap, its middle dropped: ${a.replace(/\./g, '\\.')}$`, 'm'));
+    assert.match(r.stderr, new RegExp(`^  output over --output-cap, its middle dropped: ${a!.replace(/\./g, '\\.')}$`, 'm'));
   } finally {
     await rm(out, { recursive: true, force: true });
   }
@@ -299,6 +299,20 @@ test('--env, --stdin and an encrypted key without agent', async () => {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("pdsh's and clush's -f N is -p N; both, saying different things, is one line with status 2", async () => {
+  const [a, b] = fleet.addresses('good');
+  const r = await lwt(['-w', `${a},${b}`, '-f', '1', '--json', 'true']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(jsonLines(r).length, 3);
+  const both = await lwt(['-w', a!, '-f', '2', '-p', '3', 'true']);
+  assert.equal(both.status, 2);
+  assert.equal(both.stderr.trim(), 'lwt: -f 2 and -p 3 are the same setting: give one');
+  // After the command's first word, -f is the command's own.
+  const own = await lwt(['-w', a!, 'echo', '-f', '9']);
+  assert.equal(own.status, 0, own.stderr);
+  assert.match(own.stdout, /: -f 9$/m);
 });
 
 test('bad input: unknown flag, bad host line, missing command are one-line errors with status 2', async () => {
