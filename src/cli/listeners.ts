@@ -31,12 +31,19 @@ export function journalListener(events: RunEvents, journal: RunJournal | undefin
   return c;
 }
 
-/** `-o DIR`: DIR/<host>.out and .err per settled host. */
+/** `-o DIR`: DIR/<host>.out and .err, written as the output comes, landing when the host settles. */
 export function outdirListener(events: RunEvents, dir: string | undefined, verb: string): Pending {
   const c = collector('-o', verb);
   if (dir) {
     const writer = new OutdirWriter(dir);
-    events.on((e) => e.type === 'job-settled' && c.add(writer.write(e.result)));
+    events.on(
+      (e) => {
+        if (e.type === 'output') writer.chunk(e.label, e.stream, e.chunk);
+        else if (e.type === 'job-started' && e.attempt > 1) c.add(writer.restart(e.label));
+        else if (e.type === 'job-settled') c.add(writer.settle(e.result.label));
+      },
+      { output: true },
+    );
   }
   return c;
 }
