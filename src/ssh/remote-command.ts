@@ -53,12 +53,22 @@ export function wrapRemoteCommand(opts: RemoteCommandOptions): RemoteCommand {
   const report = `printf '${PID_MARKER.replace('\u001e', '\\036')}%s\\n' $$ >&2`;
   const setup = `read -r ${JOB_COOKIE_VAR}; export ${[JOB_COOKIE_VAR, ...env].join(' ')}`;
   if (opts.sudo) {
-    const watch = opts.detach ? [] : [remoteWatchWords('"$1"', '"$2"', true)];
+    const watch = opts.detach ? [] : [remoteWatchWords('"$1"', '"$2"', true, waits(opts.command))];
     const inner = [setup, ...watch, 'shift 2', opts.command].join('\n');
     return { line: `${report}; exec sudo -n /bin/sh -c ${shellQuote(inner)} sh $$ $PPID`, cookie };
   }
-  const watch = opts.detach ? [] : [remoteWatchWords('$$', '$PPID', false)];
+  const watch = opts.detach ? [] : [remoteWatchWords('$$', '$PPID', false, waits(opts.command))];
   return { line: [`${report}; ${setup}`, ...watch, opts.command].join('\n'), cookie };
+}
+
+/**
+ * Whether the command may run the shell's `wait`: then bash gets the watchdog that no bare
+ * `wait` waits for (see remoteWatchWords), rather than the cheaper one that would hold such a
+ * `wait` up to a second. A guess from the text (a `wait` inside a function or a sourced file is
+ * not seen); it errs towards the safe kind.
+ */
+export function waits(command: string): boolean {
+  return /(^|[^A-Za-z0-9_-])wait($|[^A-Za-z0-9_-])/.test(command);
 }
 
 /**

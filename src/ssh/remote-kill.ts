@@ -194,42 +194,58 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
 }
 
 /**
- * The watchdog, as shell words for the wrapper: a subshell of the shell that starts it, in the
- * background with its own stdio on /dev/null (a watchdog holding the job's pipes would keep the
- * channel open after the command ended). It runs the script's watch loop itself and starts
- * the script (`/bin/sh -c SCRIPT lwt-watch watch LEADER SSHD`, which looks again and kills)
- * only when the leader was reparented: a job pays a fork, not a fork and an exec of /bin/sh,
- * about half of the watchdog's cost to the host. A shell that does not split `$s` (zsh) hands
- * over to the script at once, which then watches as it always did.
+ * The watchdog, as shell words for the wrapper: a subshell of the shell that starts it, with its
+ * own stdio (a watchdog holding the job's pipes would keep the channel open after the command
+ * ended). It runs the script's watch loop itself and starts the script (`/bin/sh -c SCRIPT
+ * lwt-watch watch LEADER SSHD`, which looks again and kills) only when the leader was
+ * reparented: a job pays a fork, not a fork and an exec of /bin/sh. A shell that does not split
+ * `$s` (zsh) hands over to the script at once, which then watches as it always did.
  *
- * It must not be a job of the shell that runs the command: a bare `wait` there (`a & b &
- * wait`) waits for every job, and the watchdog waits for the command, so neither would end.
- * Shells that have `disown` (bash, zsh, ksh) drop it from their jobs and keep one fork; the
- * others start it from a subshell that exits at once. The loop is a function, so that its
- * text is written once; it is unset before the command runs. Under --sudo LEADER and SSHD are
- * `"$1"` `"$2"`, which the eval expands as the call would.
+ * It must not hold up a bare `wait` in the command (`a & b & wait` waits for every child of the
+ * shell, and the watchdog waits for the job: neither would end). How it is started, cheapest
+ * first (bench/wrapper-cost.sh):
+ * - bash: a process substitution (`: > >(lwt_watch …)`). It is no job, so nothing to disown:
+ *   `disown` files the job in bash's table of background pids, which bash sizes from
+ *   RLIMIT_NPROC (32768 entries here) and fills at the first use. But bash 5.1+ makes a bare
+ *   `wait` wait for process substitutions too, so while the job runs the watchdog checks, after
+ *   each nap, whether it is the only child of a leader that is still this bash: then the leader
+ *   can only be waiting for it, and it hands over to a copy of itself outside the shell and
+ *   exits (one fork, once, and the `wait` returns within a second).
+ * - `wait` in the command's text, or bash in POSIX mode (bash 4 as sh has no process
+ *   substitution there): in the background and disowned, as zsh and ksh.
+ * - other shells (dash): from a subshell that exits at once.
+ * The loop is a function, so that its text is written once; it is unset before the command
+ * runs. Under --sudo LEADER and SSHD are `"$1"` `"$2"`, which the eval expands as the call would.
  */
-export function remoteWatchWords(leader: string, parent: string, sudo: boolean): string {
+export function remoteWatchWords(leader: string, parent: string, sudo: boolean, commandWaits = false): string {
   const script = `/bin/sh -c ${shellQuote(WATCH_KILL_SCRIPT)} lwt-watch ${sudo ? 'watch-sudo' : 'watch'}`;
-  // bash waits its second with `read -t 1` on a pipe: its stdin, an empty here-string (a pipe
-  // since bash 5.1), opened again read-write, so that it never reports end of file. A job still
-  // running at the first look then costs the host no process at all, where `sleep 1` is a fork
-  // and an exec every second. Other shells, and a bash whose here-string is a file (read -t
-  // sees end of file at once), run `sleep 1`.
+  // bash waits its second with `read -t 1` on a pipe: its stdin (the process substitution's, or
+  // an empty here-string's, read first) opened again read-write, so that it never reports end of
+  // file. A job still running at the first look then costs the host no process at all, where
+  // `sleep 1` is a fork and an exec every second. Other shells run `sleep 1`.
   const nap =
-    `{ [ -n "\${BASH_VERSION-}" ] && { [ -n "\${n-}" ] || eval 'exec {n}<>/dev/stdin && read -r -u "$n" s'; } && read -t 1 -u "$n" s; ` +
+    `{ [ -n "\${BASH_VERSION-}" ] && { [ -n "\${n-}" ] || eval 'exec {n}<>/dev/stdin'; } && read -t 1 -u "$n" s; ` +
     `[ $? -gt 128 ] || sleep 1; }`;
+  // Only as a process substitution (lwt_h unset), and from the second look on (lwt_t: the job
+  // has run a second): the leader is still this bash (its name is bash's) and has no child but
+  // this one, or its children cannot be read while it lives (the list has no newline at its
+  // end, so read's status says nothing).
+  const handOver =
+    `{ [ -z "\${lwt_t-}" ] || [ -n "\${lwt_h-}" ] || [ "\${h#*\\(}" != "\${BASH##*/}" ] || ` +
+    `{ k=; read -r k < "/proc/$r/task/$r/children"; [ -n "$k" ] && [ "$k" != "$BASHPID" ] || [ ! -d "/proc/$r" ]; } 2>/dev/null || ` +
+    `{ lwt_h=1; lwt_watch "$r" "$pp" & exit 0; }; }`;
   const loop =
     `while read -r s 2>/dev/null < "/proc/$r/stat"; do ${AFTER_NAME}; set -- $s; ` +
-    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && ${nap} && continue; exec ${script} "$r" "$pp"; done`;
-  const call = `lwt_watch ${leader} ${parent}`;
+    `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && ${handOver} && ${nap} && lwt_t=1 && continue; exec ${script} "$r" "$pp"; done`;
   const quiet = '>/dev/null 2>&1';
+  // eval: only bash parses `<<<` and `>(…)`.
+  const disowned = `eval '{ read -r s; lwt_h=1 lwt_watch ${leader} ${parent}; } <<<"" ${quiet} &'; disown`;
+  const bash = commandWaits ? disowned : `case :$SHELLOPTS: in *:posix:*) ${disowned} ;; *) eval ': > >(lwt_watch ${leader} ${parent} ${quiet})' ;; esac`;
   return (
     `lwt_watch() { r=$1 pp=$2; ${loop}; }\n` +
-    // eval: only bash parses `<<<`.
-    `if [ -n "\${BASH_VERSION-}" ]; then eval '${call} <<<"" ${quiet} &'; disown; ` +
-    `elif command -v disown >/dev/null 2>&1; then ${call} </dev/null ${quiet} & disown; ` +
-    `else (${call} </dev/null ${quiet} &); fi; unset -f lwt_watch`
+    `if [ -n "\${BASH_VERSION-}" ]; then ${bash}; ` +
+    `elif command -v disown >/dev/null 2>&1; then lwt_h=1 lwt_watch ${leader} ${parent} </dev/null ${quiet} & disown; ` +
+    `else (lwt_h=1 lwt_watch ${leader} ${parent} </dev/null ${quiet} &); fi; unset -f lwt_watch`
   );
 }
 

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
+import { waits, wrapRemoteCommand } from '../../../src/ssh/remote-command.js';
 import { execFileSync } from 'node:child_process';
 import { parseKillReport, remoteKillCommand, REMOTE_KILL_SCRIPT, WATCH_KILL_SCRIPT } from '../../../src/ssh/remote-kill.js';
 
@@ -16,10 +16,24 @@ test('the job cookie is in no command line: it goes on stdin', () => {
 });
 
 test('a watchdog is started unless the command is detached', () => {
-  assert.match(wrapRemoteCommand({ command: 'x' }).line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch \$\$ \$PPID <\/dev\/null >\/dev\/null 2>&1 & disown;[^\n]*; unset -f lwt_watch\nx$/);
+  const line = wrapRemoteCommand({ command: 'x' }).line;
+  assert.match(line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch "\$r" "\$pp"; done; \}\n[^\n]*; unset -f lwt_watch\nx$/);
+  // bash: a process substitution, outside POSIX mode; the others in the background, disowned or from a subshell.
+  assert.match(line, /\*\) eval ': > >\(lwt_watch \$\$ \$PPID >\/dev\/null 2>&1\)' ;;/);
+  assert.match(line, /\*:posix:\*\) eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" >\/dev\/null 2>&1 &'; disown ;;/);
+  assert.match(line, /lwt_h=1 lwt_watch \$\$ \$PPID <\/dev\/null >\/dev\/null 2>&1 & disown;/);
+  // A command that may run `wait`: bash gets the disowned kind too.
+  const waiting = wrapRemoteCommand({ command: 'a & b & wait' }).line;
+  assert.doesNotMatch(waiting, />\(lwt_watch/);
+  assert.match(waiting, /then eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" >\/dev\/null 2>&1 &'; disown;/);
   assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch "\$1" "\$2" /);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', detach: true }).line, /lwt-watch/);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', sudo: true, detach: true }).line, /lwt-watch/);
+});
+
+test("a command that may run the shell's wait is told by its words", () => {
+  for (const c of ['wait', 'a & b & wait', 'x & wait $!', 'f; wait -n', '(wait)', 'sleep 1&wait']) assert.equal(waits(c), true, c);
+  for (const c of ['true', 'waitpid 3', 'await x', 'echo no_wait', 'wait-for-it db:5432', 'ls /tmp/waits']) assert.equal(waits(c), false, c);
 });
 
 test('the kill report: the count, and a pid hint the host refused', () => {
@@ -41,6 +55,7 @@ test("the kill scripts go without comments and indentation; the watchdog's witho
   }
   assert.match(REMOTE_KILL_SCRIPT, /pid-refused/);
   assert.doesNotMatch(WATCH_KILL_SCRIPT, /pid-refused|sshd-session/);
-  // 4967 characters before the watchdog's copy was made smaller.
-  assert.ok(wrapRemoteCommand({ command: 'true' }).line.length < 3600, 'the wrapper grew');
+  // 4967 characters before the watchdog's copy was made smaller; 3574 before bash's watchdog
+  // became a process substitution (which costs the host less than the ~380 characters it added).
+  assert.ok(wrapRemoteCommand({ command: 'true' }).line.length < 4000, 'the wrapper grew');
 });

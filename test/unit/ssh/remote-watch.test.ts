@@ -88,7 +88,7 @@ async function processesOf(sid: number): Promise<number> {
     if (!/^\d+$/.test(d)) continue;
     const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (f[0] !== 'Z' && Number(f[4]) === sid) n++;
+    if (f[0] !== 'Z' && Number(f[3]) === sid) n++; // state, ppid, pgrp, session
   }
   return n;
 }
@@ -182,3 +182,28 @@ for (const shell of ['bash', '/bin/sh']) {
     assert.equal(await readFile(marker, 'utf8').catch(() => 'killed before its end'), 'done\n');
   });
 }
+
+// A `wait` lwt cannot see in the text (here built by eval; a function from the user's bashrc
+// is the same): bash's watchdog is then a process substitution, which a bare `wait` waits for.
+// It sees that the leader is still bash and has no child but itself, hands over to a copy of
+// itself outside the shell and exits, so the `wait` returns; the copy guards the rest of the job.
+test('watchdog of the wrapper (bash): a bare `wait` the text does not show returns, and the rest of the job is still guarded', async (t) => {
+  const { parent, line } = wrapped('eval "sleep 0.2 & wa""it"; /bin/sleep 30');
+  assert.match(line, />\(lwt_watch/, 'the process-substitution kind');
+  t.after(() => {
+    try {
+      process.kill(-parent.pid!, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  // The `wait` returned: the job went on to its last command.
+  const leader = await until(async () => {
+    for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x0030\x00') return c;
+    return undefined;
+  }, 15_000);
+  assert.ok(leader, 'the wait returned and the job went on');
+  // sshd's place goes away (the connection died): the copy of the watchdog kills the job.
+  process.kill(parent.pid!, 'SIGKILL');
+  assert.deepEqual(await until(async () => ((await processesOf(parent.pid!)) === 0 ? [] : undefined), 10_000), [], 'the job was killed after its connection went');
+});
