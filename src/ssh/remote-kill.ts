@@ -237,15 +237,18 @@ export function remoteWatchWords(leader: string, parent: string, sudo: boolean, 
   const loop =
     `while read -r s 2>/dev/null < "/proc/$r/stat"; do ${AFTER_NAME}; set -- $s; ` +
     `[ "$1" = Z ] && exit 0; [ "$2" = "$pp" ] && ${handOver} && ${nap} && lwt_t=1 && continue; exec ${script} "$r" "$pp"; done`;
-  const quiet = '>/dev/null 2>&1';
+  // The watchdog's stdout and stderr go to /dev/null by an `exec` of its own, first thing: a
+  // redirection on the call would make the shell keep a copy of the job's stdout and stderr to
+  // put back afterwards (bash for a function, dash for any call), and sshd closes the channel
+  // only when every copy is closed, so each job's end would wait for its watchdog's.
+  const disowned = `eval '{ read -r s; lwt_h=1 lwt_watch ${leader} ${parent}; } <<<"" &'; disown`;
   // eval: only bash parses `<<<` and `>(…)`.
-  const disowned = `eval '{ read -r s; lwt_h=1 lwt_watch ${leader} ${parent}; } <<<"" ${quiet} &'; disown`;
-  const bash = commandWaits ? disowned : `case :$SHELLOPTS: in *:posix:*) ${disowned} ;; *) eval ': > >(lwt_watch ${leader} ${parent} ${quiet})' ;; esac`;
+  const bash = commandWaits ? disowned : `case :$SHELLOPTS: in *:posix:*) ${disowned} ;; *) eval ': > >(lwt_watch ${leader} ${parent})' ;; esac`;
   return (
-    `lwt_watch() { r=$1 pp=$2; ${loop}; }\n` +
+    `lwt_watch() { exec >/dev/null 2>&1; r=$1 pp=$2; ${loop}; }\n` +
     `if [ -n "\${BASH_VERSION-}" ]; then ${bash}; ` +
-    `elif command -v disown >/dev/null 2>&1; then lwt_h=1 lwt_watch ${leader} ${parent} </dev/null ${quiet} & disown; ` +
-    `else (lwt_h=1 lwt_watch ${leader} ${parent} </dev/null ${quiet} &); fi; unset -f lwt_watch`
+    `elif command -v disown >/dev/null 2>&1; then lwt_h=1 lwt_watch ${leader} ${parent} </dev/null & disown; ` +
+    `else (lwt_h=1 lwt_watch ${leader} ${parent} </dev/null &); fi; unset -f lwt_watch`
   );
 }
 

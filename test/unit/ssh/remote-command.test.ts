@@ -17,16 +17,18 @@ test('the job cookie is in no command line: it goes on stdin', () => {
 
 test('a watchdog is started unless the command is detached', () => {
   const line = wrapRemoteCommand({ command: 'x' }).line;
-  assert.match(line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch "\$r" "\$pp"; done; \}\n[^\n]*; unset -f lwt_watch\nx$/);
-  // bash: a process substitution, outside POSIX mode; the others in the background, disowned or from a subshell.
-  assert.match(line, /\*\) eval ': > >\(lwt_watch \$\$ \$PPID >\/dev\/null 2>&1\)' ;;/);
-  assert.match(line, /\*:posix:\*\) eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" >\/dev\/null 2>&1 &'; disown ;;/);
-  assert.match(line, /lwt_h=1 lwt_watch \$\$ \$PPID <\/dev\/null >\/dev\/null 2>&1 & disown;/);
+  assert.match(line, /lwt_watch\(\) \{ exec >\/dev\/null 2>&1; r=\$1 pp=\$2; [^]*lwt-watch watch "\$r" "\$pp"; done; \}\n[^\n]*; unset -f lwt_watch\nx$/);
+  // bash: a process substitution, outside POSIX mode; the others in the background, disowned or
+  // from a subshell. No redirection of stdout or stderr on a call (the function does an exec).
+  assert.match(line, /lwt_watch\(\) \{ exec >\/dev\/null 2>&1; r=\$1 pp=\$2;/);
+  assert.match(line, /\*\) eval ': > >\(lwt_watch \$\$ \$PPID\)' ;;/);
+  assert.match(line, /\*:posix:\*\) eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" &'; disown ;;/);
+  assert.match(line, /then lwt_h=1 lwt_watch \$\$ \$PPID <\/dev\/null & disown; else \(lwt_h=1 lwt_watch \$\$ \$PPID <\/dev\/null &\); fi;/);
   // A command that may run `wait`: bash gets the disowned kind too.
   const waiting = wrapRemoteCommand({ command: 'a & b & wait' }).line;
   assert.doesNotMatch(waiting, />\(lwt_watch/);
-  assert.match(waiting, /then eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" >\/dev\/null 2>&1 &'; disown;/);
-  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt_watch\(\) \{ r=\$1 pp=\$2; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch "\$1" "\$2" /);
+  assert.match(waiting, /then eval '\{ read -r s; lwt_h=1 lwt_watch \$\$ \$PPID; \} <<<"" &'; disown;/);
+  assert.match(wrapRemoteCommand({ command: 'x', sudo: true }).line, /lwt_watch\(\) \{ exec >\/dev\/null 2>&1; r=\$1 pp=\$2; [^]*lwt-watch watch-sudo "\$r" "\$pp"; done; \}\n[^\n]*lwt_watch "\$1" "\$2" /);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', detach: true }).line, /lwt-watch/);
   assert.doesNotMatch(wrapRemoteCommand({ command: 'x', sudo: true, detach: true }).line, /lwt-watch/);
 });

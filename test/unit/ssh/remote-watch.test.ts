@@ -207,3 +207,61 @@ test('watchdog of the wrapper (bash): a bare `wait` the text does not show retur
   process.kill(parent.pid!, 'SIGKILL');
   assert.deepEqual(await until(async () => ((await processesOf(parent.pid!)) === 0 ? [] : undefined), 10_000), [], 'the job was killed after its connection went');
 });
+
+/** The processes of session `sid` that are alive, by pid. */
+async function sessionMembers(sid: number): Promise<number[]> {
+  const found: number[] = [];
+  for (const d of await readdir('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (f[0] !== 'Z' && Number(f[3]) === sid) found.push(Number(d));
+  }
+  return found;
+}
+
+// sshd closes a channel when every copy of the job's stdout and stderr is closed. A watchdog that
+// kept one (a shell keeps a copy to put back after a redirection on a call: bash for a function,
+// dash for any) would hold every job's end up to its next look. Here the login shell's stdout
+// and stderr are pipes, as under sshd, and no process but the job's own may hold them.
+for (const [shell, command] of [
+  ['bash', '/bin/sleep 3'],
+  ['bash', 'true wait; /bin/sleep 3'],
+  ['bash --posix', '/bin/sleep 3'],
+  ['/bin/sh', '/bin/sleep 3'],
+] as const) {
+  test(`watchdog of the wrapper (${shell}, ${command}): it holds no copy of the job's stdout or stderr`, async (t) => {
+    const { line } = wrapRemoteCommand({ command });
+    const [exe, ...args] = shell.split(' ');
+    const login = spawn(exe!, [...args, '-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+    t.after(() => {
+      try {
+        process.kill(-login.pid!, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    });
+    login.stdout!.resume();
+    login.stderr!.resume();
+    login.stdin!.end('0123abcd\n');
+    const out = await readlink(`/proc/${login.pid}/fd/1`);
+    const err = await readlink(`/proc/${login.pid}/fd/2`);
+    // The job runs (bash execs it as the login shell's pid, dash as a child) and a watchdog beside it.
+    const job = await until(async () => {
+      for (const p of await sessionMembers(login.pid!)) if ((await readFile(`/proc/${p}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x003\x00') return p;
+      return undefined;
+    }, 10_000);
+    assert.ok(job, 'the job runs');
+    const others = await until(async () => {
+      const o = (await sessionMembers(login.pid!)).filter((p) => p !== job && p !== login.pid);
+      return o.length > 0 ? o : undefined;
+    }, 10_000);
+    assert.ok(others, 'a watchdog runs beside the job');
+    for (const p of others) {
+      for (const fd of await readdir(`/proc/${p}/fd`).catch(() => [])) {
+        const target = await readlink(`/proc/${p}/fd/${fd}`).catch(() => '');
+        assert.ok(target !== out && target !== err, `process ${p} (${(await readFile(`/proc/${p}/comm`, 'utf8').catch(() => '')).trim()}) holds the job's ${target === out ? 'stdout' : 'stderr'} as fd ${fd}`);
+      }
+    }
+  });
+}
