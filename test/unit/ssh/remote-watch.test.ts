@@ -81,16 +81,29 @@ async function childrenOf(pid: number): Promise<number[]> {
   return text.split(' ').filter(Boolean).map(Number);
 }
 
-/** How many live processes are in session `sid` (the watchdog stays in the job's session wherever it was reparented). */
-async function processesOf(sid: number): Promise<number> {
-  let n = 0;
+/** The live processes of session `sid`, by pid (the watchdog stays in the job's session wherever it was reparented). */
+async function sessionMembers(sid: number): Promise<number[]> {
+  const found: number[] = [];
   for (const d of await readdir('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
     const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (f[0] !== 'Z' && Number(f[3]) === sid) n++; // state, ppid, pgrp, session
+    if (f[0] !== 'Z' && Number(f[3]) === sid) found.push(Number(d)); // state, ppid, pgrp, session
   }
-  return n;
+  return found;
+}
+
+const processesOf = async (sid: number): Promise<number> => (await sessionMembers(sid)).length;
+
+/** Kill the process group of `pid` when the test ends, whatever it left. */
+function killGroupAfter(t: { after(fn: () => void): void }, pid: number): void {
+  t.after(() => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
 }
 
 async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise<T | undefined> {
@@ -104,13 +117,7 @@ async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise
 test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, starting no process to wait (bash), and ends with it', async (t) => {
   await rm(sleeps, { force: true });
   const { parent } = wrapped('/bin/sleep 3'); // by path: the `sleep` on PATH counts the watchdog's
-  t.after(() => {
-    try {
-      process.kill(-parent.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  killGroupAfter(t, parent.pid!);
   // The login shell runs the job as its last command (bash execs it): the leader; the watchdog is its child.
   const leader = await until(async () => {
     for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x003\x00') return c;
@@ -129,13 +136,7 @@ test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started
 test('watchdog of the wrapper under a shell without read -t (dash): it sleeps between looks and ends with the job', async (t) => {
   await rm(sleeps, { force: true });
   const { parent } = wrapped('/bin/sleep 2.5', '/bin/sh');
-  t.after(() => {
-    try {
-      process.kill(-parent.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  killGroupAfter(t, parent.pid!);
   assert.equal(await exited(parent, 15_000), 0, 'the job ran to its end: nothing killed it');
   assert.ok((await sleepCalls()) >= 1, 'it slept between looks');
   assert.deepEqual(await until(async () => ((await processesOf(parent.pid!)) === 0 ? [] : undefined), 5000), [], 'the watchdog ended with the job');
@@ -148,13 +149,7 @@ test('watchdog of the wrapper under a shell without read -t (dash): it sleeps be
 for (const shell of ['bash', '/bin/sh']) {
   test(`watchdog of the wrapper (${shell}): a bare \`wait\` in the command does not wait for it`, async (t) => {
     const { parent } = wrapped('sleep 0.2 & wait; exit 7', shell);
-    t.after(() => {
-      try {
-        process.kill(-parent.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    });
+    killGroupAfter(t, parent.pid!);
     // Loose: the job takes 0.2 s; waiting for the watchdog, it would never end.
     assert.equal(await exited(parent, 15_000), 0, 'the job ended');
   });
@@ -171,13 +166,7 @@ for (const shell of ['bash', '/bin/sh']) {
     await chmod(name, 0o755);
     // bash execs the last command: the job's leader then bears the odd name.
     const { parent } = wrapped(`'${name}' '${marker}'`, shell);
-    t.after(() => {
-      try {
-        process.kill(-parent.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    });
+    killGroupAfter(t, parent.pid!);
     assert.equal(await exited(parent, 15_000), 0, 'the job ended');
     assert.equal(await readFile(marker, 'utf8').catch(() => 'killed before its end'), 'done\n');
   });
@@ -190,13 +179,7 @@ for (const shell of ['bash', '/bin/sh']) {
 test('watchdog of the wrapper (bash): a bare `wait` the text does not show returns, and the rest of the job is still guarded', async (t) => {
   const { parent, line } = wrapped('eval "sleep 0.2 & wa""it"; /bin/sleep 30');
   assert.match(line, />\(lwt_watch/, 'the process-substitution kind');
-  t.after(() => {
-    try {
-      process.kill(-parent.pid!, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  });
+  killGroupAfter(t, parent.pid!);
   // The `wait` returned: the job went on to its last command.
   const leader = await until(async () => {
     for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x0030\x00') return c;
@@ -208,17 +191,6 @@ test('watchdog of the wrapper (bash): a bare `wait` the text does not show retur
   assert.deepEqual(await until(async () => ((await processesOf(parent.pid!)) === 0 ? [] : undefined), 10_000), [], 'the job was killed after its connection went');
 });
 
-/** The processes of session `sid` that are alive, by pid. */
-async function sessionMembers(sid: number): Promise<number[]> {
-  const found: number[] = [];
-  for (const d of await readdir('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    const stat = await readFile(`/proc/${d}/stat`, 'utf8').catch(() => '');
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (f[0] !== 'Z' && Number(f[3]) === sid) found.push(Number(d));
-  }
-  return found;
-}
 
 // sshd closes a channel when every copy of the job's stdout and stderr is closed. A watchdog that
 // kept one (a shell keeps a copy to put back after a redirection on a call: bash for a function,
@@ -234,13 +206,7 @@ for (const [shell, command] of [
     const { line } = wrapRemoteCommand({ command });
     const [exe, ...args] = shell.split(' ');
     const login = spawn(exe!, [...args, '-c', line], { detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-    t.after(() => {
-      try {
-        process.kill(-login.pid!, 'SIGKILL');
-      } catch {
-        // already gone
-      }
-    });
+    killGroupAfter(t, login.pid!);
     login.stdout!.resume();
     login.stderr!.resume();
     login.stdin!.end('0123abcd\n');
