@@ -207,8 +207,8 @@ export function remoteKillCommand(pid: number | undefined, sudo = false): string
  * - bash: a process substitution (`: > >(lwt_watch …)`). It is no job, so nothing to disown:
  *   `disown` files the job in bash's table of background pids, which bash sizes from
  *   RLIMIT_NPROC (32768 entries here) and fills at the first use. But bash 5.1+ makes a bare
- *   `wait` wait for process substitutions too, so while the job runs the watchdog checks, after
- *   each nap, whether it is the only child of a leader that is still this bash: then the leader
+ *   `wait` wait for process substitutions too, so while the job runs the watchdog checks, from
+ *   its second look on, whether it is the only child of a leader that is still this bash: then the leader
  *   can only be waiting for it, and it hands over to a copy of itself outside the shell and
  *   exits (one fork, once, and the `wait` returns within a second).
  * - `wait` in the command's text, or bash in POSIX mode (bash 4 as sh has no process
