@@ -7,8 +7,13 @@ import { randomBytes } from 'node:crypto';
  * write a temporary file in the same folder, fsync it, then rename it over the target.
  * On any failure (full disk included) the temporary file is removed and the target is untouched.
  */
+/** A hidden name beside `path` for the copy that is renamed over it. */
+export function tempPathFor(path: string): string {
+  return join(dirname(path), `.${basename(path)}.lwt-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
 export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.lwt-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const tmp = tempPathFor(path);
   const fh = await open(tmp, 'wx', mode);
   try {
     try {

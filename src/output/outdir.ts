@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { StreamName } from '../core/capped-output.js';
-import { writeFileAtomic } from '../atomic-file.js';
+import { tempPathFor, writeFileAtomic } from '../atomic-file.js';
 import { hostFileName } from '../hosts/file-name.js';
 
 /**
@@ -16,7 +15,7 @@ class Spool {
 
   /** `folder` resolves once DIR exists. */
   constructor(readonly path: string, folder: Promise<unknown>) {
-    this.tmp = join(dirname(path), `.${basename(path)}.lwt-tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+    this.tmp = tempPathFor(path);
     // Output of remote commands often holds secrets: files 0600 (the umask can only narrow it).
     this.chain = folder.then(() => open(this.tmp, 'wx', 0o600));
     this.chain.catch(() => undefined);

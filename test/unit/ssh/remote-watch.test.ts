@@ -114,15 +114,19 @@ async function until<T>(what: () => Promise<T | undefined>, ms: number): Promise
   return undefined;
 }
 
+/** The child of `parent` whose command line is `cmdline` (NUL-separated), waited for up to `ms`. */
+const childRunning = (parent: number, cmdline: string, ms: number): Promise<number | undefined> =>
+  until(async () => {
+    for (const c of await childrenOf(parent)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === cmdline) return c;
+    return undefined;
+  }, ms);
+
 test('watchdog of the wrapper: a subshell of the login shell (no /bin/sh started) that looks every second while the job runs, starting no process to wait (bash), and ends with it', async (t) => {
   await rm(sleeps, { force: true });
   const { parent } = wrapped('/bin/sleep 3'); // by path: the `sleep` on PATH counts the watchdog's
   killGroupAfter(t, parent.pid!);
   // The login shell runs the job as its last command (bash execs it): the leader; the watchdog is its child.
-  const leader = await until(async () => {
-    for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x003\x00') return c;
-    return undefined;
-  }, 10_000);
+  const leader = await childRunning(parent.pid!, '/bin/sleep\x003\x00', 10_000);
   assert.ok(leader, 'the job runs');
   const watchdog = await until(async () => (await childrenOf(leader))[0], 10_000);
   assert.ok(watchdog, 'a watchdog beside the job');
@@ -181,10 +185,7 @@ test('watchdog of the wrapper (bash): a bare `wait` the text does not show retur
   assert.match(line, />\(lwt_watch/, 'the process-substitution kind');
   killGroupAfter(t, parent.pid!);
   // The `wait` returned: the job went on to its last command.
-  const leader = await until(async () => {
-    for (const c of await childrenOf(parent.pid!)) if ((await readFile(`/proc/${c}/cmdline`, 'utf8').catch(() => '')) === '/bin/sleep\x0030\x00') return c;
-    return undefined;
-  }, 15_000);
+  const leader = await childRunning(parent.pid!, '/bin/sleep\x0030\x00', 15_000);
   assert.ok(leader, 'the wait returned and the job went on');
   // sshd's place goes away (the connection died): the copy of the watchdog kills the job.
   process.kill(parent.pid!, 'SIGKILL');
